@@ -51,9 +51,10 @@ public sealed class Rope2D : nn.Module
     /// <summary>(u0, u1, u2, u3, ...) -> (-u1, u0, -u3, u2, ...).</summary>
     private static Tensor RotateInterleaved(Tensor u)
     {
-        var pairs = u.unflatten(-1, [u.shape[^1] / 2, 2]);
+        long[] pairShape = [.. u.shape[..^1], u.shape[^1] / 2, 2];
+        var pairs = u.reshape(pairShape);
         var even = pairs[TensorIndex.Ellipsis, 0];
         var odd = pairs[TensorIndex.Ellipsis, 1];
-        return torch.stack([-odd, even], -1).flatten(-2);
+        return torch.stack([-odd, even], -1).reshape(u.shape);
     }
 }
