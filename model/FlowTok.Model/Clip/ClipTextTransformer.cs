@@ -103,8 +103,9 @@ internal sealed class ClipResidualBlock : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
+        using var scope = torch.NewDisposeScope();
         x = x + attn.forward(ln_1.forward(x));
-        return x + mlp.forward(ln_2.forward(x));
+        return (x + mlp.forward(ln_2.forward(x))).MoveToOuterDisposeScope();
     }
 }
 

@@ -120,9 +120,10 @@ internal sealed class DiTBlock : nn.Module<Tensor, Tensor, Tensor>
 
     public override Tensor forward(Tensor x, Tensor c)
     {
+        using var scope = torch.NewDisposeScope();
         var m = adaLN_modulation.forward(c).unsqueeze(1).chunk(6, -1);
         x = x + m[2] * attn.forward(Modulate(norm1.forward(x), m[0], m[1]));
-        return x + m[5] * mlp.forward(Modulate(norm2.forward(x), m[3], m[4]));
+        return (x + m[5] * mlp.forward(Modulate(norm2.forward(x), m[3], m[4]))).MoveToOuterDisposeScope();
     }
 
     internal static Tensor Modulate(Tensor x, Tensor shift, Tensor scale) => x * (scale + 1) + shift;

@@ -24,8 +24,10 @@ internal sealed class RopeBlock : nn.Module<Tensor, Rope2D, Tensor>
 
     public override Tensor forward(Tensor x, Rope2D rope)
     {
+        // A scope per block frees each layer's intermediates as soon as the block is done.
+        using var scope = torch.NewDisposeScope();
         x = x + attn.forward(ln_1.forward(x), rope);
-        return x + mlp.forward(ln_2.forward(x));
+        return (x + mlp.forward(ln_2.forward(x))).MoveToOuterDisposeScope();
     }
 }
 

@@ -73,7 +73,8 @@ internal sealed class TextDecoderBlock : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
+        using var scope = torch.NewDisposeScope();
         x = x + proj.forward(Attention.MultiHead(qkv.forward(ln_1.forward(x)), heads));
-        return x + fc2.forward(Activations.GeluTanh(fc1.forward(ln_2.forward(x))));
+        return (x + fc2.forward(Activations.GeluTanh(fc1.forward(ln_2.forward(x))))).MoveToOuterDisposeScope();
     }
 }

@@ -48,8 +48,9 @@ internal sealed class TextVaeLayer : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
+        using var scope = torch.NewDisposeScope();
         x = norm1.forward(x + attn.forward(x));
-        return norm2.forward(x + feed_forward.forward(x));
+        return norm2.forward(x + feed_forward.forward(x)).MoveToOuterDisposeScope();
     }
 }
 
