@@ -107,6 +107,17 @@ internal sealed class ParitySet
         return model;
     }
 
+    /// <summary>A model directory over the reference weights (referenced in place, not copied).</summary>
+    public ModelDirectory WriteModelDirectory(string root, FlowTransformerConfig? flowConfig = null) =>
+        new ModelDirectoryBuilder(root)
+            .Tokenizer(SharedFiles.ClipMerges)
+            .Component(ModelIndex.Roles.TextEncoder, ClipConfig, ParityFixtures.PathOf("clip_text.hf.safetensors"))
+            .Component(ModelIndex.Roles.TextVae, TextVaeConfig, ParityFixtures.PathOf("flowtok.pth"))
+            .Component(ModelIndex.Roles.Flow, flowConfig ?? FlowConfig, ParityFixtures.PathOf("flowtok.pth"))
+            .Component(ModelIndex.Roles.ImageTokenizer, TokenizerConfig, ParityFixtures.PathOf("flowtitok.safetensors"))
+            .Defaults(Steps, Guidance)
+            .Write("reference-parity");
+
     public static void AssertClose(Tensor expected, Tensor actual, string what, double tolerance = Tolerance)
     {
         Assert.True(expected.shape.SequenceEqual(actual.shape),

@@ -1,0 +1,108 @@
+using FlowTok.Model.Checkpoints;
+using FlowTok.Model.Flow;
+using FlowTok.Model.ImageTokenizer;
+using FlowTok.Model.Loading;
+using FlowTok.Model.Pipelines;
+using FlowTok.Model.Tests.Checkpoints;
+using FlowTok.Model.Tests.Parity;
+using FlowTok.Model.TextDecoder;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace FlowTok.Model.Tests.Loading;
+
+public sealed class ModelDirectoryTests : IDisposable
+{
+    private static readonly ParitySet Set = new();
+    private readonly TempDirectory temp = new();
+
+    [Fact]
+    public void DirectoryOverReferenceWeightsReproducesReferenceSample()
+    {
+        using var scope = torch.NewDisposeScope();
+        var dir = Set.WriteModelDirectory(temp.Root);
+        using var pipeline = dir.LoadTextToImage();
+        var image = RunReferenceCase(pipeline, dir.Index.Defaults.Steps, dir.Index.Defaults.GuidanceScale);
+        ParitySet.AssertClose(Set.Cases["sample.image"].clamp(0.0, 1.0), image, "sample.image via model directory");
+    }
+
+    [Fact]
+    public void Bf16PipelineStaysCloseToReference()
+    {
+        using var scope = torch.NewDisposeScope();
+        var dir = Set.WriteModelDirectory(temp.Root);
+        using var pipeline = dir.LoadTextToImage(ScalarType.BFloat16);
+        Assert.Equal(ScalarType.BFloat16, pipeline.ComputeType);
+        var image = RunReferenceCase(pipeline, dir.Index.Defaults.Steps, dir.Index.Defaults.GuidanceScale);
+        var expected = Set.Cases["sample.image"].clamp(0.0, 1.0);
+        // bf16 keeps 8 mantissa bits: the image agrees to a few 8-bit levels, not to 1e-4.
+        double mean = (expected - image).abs().mean().item<float>();
+        Assert.True(mean < 0.02, $"bf16 mean |diff| = {mean:g3}");
+        ParitySet.AssertClose(expected, image, "bf16 sample.image", tolerance: 0.1);
+    }
+
+    [Fact]
+    public void ArchitectureThatDoesNotMatchTheCheckpointNamesEveryKey()
+    {
+        var deeper = Set.FlowConfig with { Depth = Set.FlowConfig.Depth + 1 };
+        var dir = Set.WriteModelDirectory(temp.Root, deeper);
+        var error = Assert.Throws<CheckpointMismatchException>(() => dir.LoadTextToImage());
+        var extraBlock = $"blocks.{deeper.Depth - 1}.";
+        var expectedMissing = new FlowTransformer(deeper).state_dict().Keys.Where(k => k.StartsWith(extraBlock, StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(expectedMissing);
+        Assert.Equal(expectedMissing.Order(StringComparer.Ordinal), error.Report.Missing);
+        foreach (var key in expectedMissing) Assert.Contains(key, error.Message);
+    }
+
+    [Fact]
+    public void FolderWithoutIndexGivesClearError()
+    {
+        var error = Assert.Throws<FileNotFoundException>(() => ModelDirectory.Open(temp.Root));
+        Assert.Contains(ModelIndex.FileName, error.Message);
+        Assert.Throws<DirectoryNotFoundException>(() => ModelDirectory.Open(System.IO.Path.Combine(temp.Root, "absent")));
+    }
+
+    [Fact]
+    public void SavedComponentsLoadBackAndCaption()
+    {
+        using var scope = torch.NewDisposeScope();
+        torch.manual_seed(7);
+        var tokConfig = Set.TokenizerConfig;
+        var flowConfig = Set.FlowConfig;
+        var decoderConfig = new TextDecoderConfig { Channels = flowConfig.Channels, Width = 32, Layers = 1, Heads = 2, VocabSize = Set.ClipConfig.VocabSize };
+        var tokenizer = new FlowTiTok(tokConfig);
+        var flow = new FlowTransformer(flowConfig);
+        var decoder = new TextTokenDecoder(decoderConfig);
+        var dir = new ModelDirectoryBuilder(temp.Root)
+            .Tokenizer(SharedFiles.ClipMerges)
+            .Component(ModelIndex.Roles.ImageTokenizer, tokConfig, tokenizer)
+            .Component(ModelIndex.Roles.ImageToTextFlow, flowConfig, flow)
+            .Component(ModelIndex.Roles.TextDecoder, decoderConfig, decoder)
+            .Write("image-to-text-untrained");
+
+        var reread = StateDict.Read(dir.WeightsPath(ModelIndex.Roles.ImageToTextFlow));
+        TensorAssert.Identical(flow.state_dict(), reread);
+
+        using var pipeline = dir.LoadImageToText();
+        var images = torch.rand(2, 3, tokConfig.ImageSize, tokConfig.ImageSize);
+        var captions = pipeline.Caption(images, new GenerationOptions { Steps = 2 });
+        Assert.Equal(2, captions.Length);
+        Assert.All(captions, c => Assert.NotNull(c));
+        Assert.Throws<InvalidOperationException>(() => Set.WriteModelDirectory(temp.Root + "-t2i").LoadImageToText());
+    }
+
+    private static Tensor RunReferenceCase(TextToImagePipeline pipeline, int steps, double guidance)
+    {
+        var eps = Set.Cases["sample.eps"];
+        using var encoding = pipeline.EncodeIds(Set.Cases["clip.ids"][..(int)eps.shape[0]]);
+        var zText = TextToImagePipeline.PrepareLatents(encoding, eps);
+        var zImage = pipeline.Sample(zText, new GenerationOptions { Steps = steps, GuidanceScale = guidance });
+        return pipeline.Decode(zImage, encoding.ClipStates);
+    }
+
+    public void Dispose()
+    {
+        temp.Dispose();
+        if (Directory.Exists(temp.Root + "-t2i")) Directory.Delete(temp.Root + "-t2i", recursive: true);
+    }
+}
