@@ -25,6 +25,7 @@ public static class Program
         root.Subcommands.Add(CaptionCommand.Create());
         root.Subcommands.Add(InspectCommand.Create());
         root.Subcommands.Add(ConvertCommand.Create());
+        root.Subcommands.Add(AssembleCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         return root;
     }

@@ -11,7 +11,7 @@ public sealed class ConvertCommandTests
     public async Task PickleBecomesSafetensorsWithEqualTensors()
     {
         using var temp = new TempDirectory();
-        var input = ParityFixtures.PathOf("flowtok.pth");
+        var input = ReferenceFixtures.PathOf("flowtok.pth");
         var output = temp.File("flowtok.safetensors");
 
         var result = await FlowtokCli.RunAsync("convert", input, output);
@@ -35,7 +35,7 @@ public sealed class ConvertCommandTests
     public async Task DtypeCastsFloatingPointTensors()
     {
         using var temp = new TempDirectory();
-        var input = ParityFixtures.PathOf("flowtitok.bin");
+        var input = ReferenceFixtures.PathOf("flowtitok.bin");
         var output = temp.File("flowtitok.bf16.safetensors");
 
         var result = await FlowtokCli.RunAsync("convert", input, output, "--dtype", "bf16");
@@ -57,7 +57,7 @@ public sealed class ConvertCommandTests
     public async Task OutputMustBeSafetensors()
     {
         using var temp = new TempDirectory();
-        var result = await FlowtokCli.RunAsync("convert", ParityFixtures.PathOf("flowtok.pth"), temp.File("out.pth"));
+        var result = await FlowtokCli.RunAsync("convert", ReferenceFixtures.PathOf("flowtok.pth"), temp.File("out.pth"));
 
         Assert.Equal(2, result.ExitCode);
         Assert.Contains(".safetensors", result.SingleError());

@@ -7,7 +7,7 @@ public sealed class ErrorReportingTests
     [Fact]
     public async Task VerboseAddsTheStackTrace()
     {
-        var path = ParityFixtures.PathOf("config.json");
+        var path = ReferenceFixtures.PathOf("config.json");
         var quiet = await FlowtokCli.RunAsync("inspect", path);
         var verbose = await FlowtokCli.RunAsync("inspect", path, "--verbose");
 

@@ -8,7 +8,7 @@ namespace FlowTok.Cli.Tests;
 
 public sealed class GenerateCommandTests(TinyModelFixture fixture) : IClassFixture<TinyModelFixture>
 {
-    private TinyModel Model => fixture.Model;
+    private ReferenceModel Model => fixture.Model;
 
     private Task<CliResult> Generate(string output, params string[] extra) =>
         FlowtokCli.RunAsync([
@@ -90,7 +90,7 @@ public sealed class GenerateCommandTests(TinyModelFixture fixture) : IClassFixtu
     {
         using var temp = new TempDirectory();
         var deeper = Model.FlowConfig with { Depth = Model.FlowConfig.Depth + 1 };
-        var model = Model.Create(temp.File("model"), flow: deeper);
+        var model = Model.WriteModelDirectory(temp.File("model"), deeper).Root;
 
         var result = await FlowtokCli.RunAsync("generate", "a cat", "--model", model, "--output", temp.File("out"));
 

@@ -14,7 +14,7 @@ public sealed class InspectCommandTests
     [InlineData("clip_text.hf.safetensors", CheckpointComponent.ClipTextHf, "safetensors")]
     public async Task JsonReportsComponentFormatAndEveryTensor(string file, string component, string format)
     {
-        var path = ParityFixtures.PathOf(file);
+        var path = ReferenceFixtures.PathOf(file);
         var result = await FlowtokCli.RunAsync("inspect", path, "--json");
 
         Assert.True(result.ExitCode == 0, result.ToString());
@@ -41,7 +41,7 @@ public sealed class InspectCommandTests
     [Fact]
     public async Task SummaryListsFirstFortyTensorsUnlessAll()
     {
-        var path = ParityFixtures.PathOf("flowtok.pth");
+        var path = ReferenceFixtures.PathOf("flowtok.pth");
         var info = StateDict.Inspect(path);
         Assert.True(info.TensorCount > 40, "fixture expected to hold more than 40 tensors");
 
@@ -60,7 +60,7 @@ public sealed class InspectCommandTests
     [Fact]
     public async Task NonCheckpointFileIsOneClearError()
     {
-        var result = await FlowtokCli.RunAsync("inspect", ParityFixtures.PathOf("config.json"));
+        var result = await FlowtokCli.RunAsync("inspect", ReferenceFixtures.PathOf("config.json"));
 
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("neither safetensors nor a PyTorch zip checkpoint", result.SingleError());
@@ -69,7 +69,7 @@ public sealed class InspectCommandTests
     [Fact]
     public async Task MissingFileIsOneClearError()
     {
-        var result = await FlowtokCli.RunAsync("inspect", Path.Combine(ParityFixtures.Root, "no-such-file.pth"));
+        var result = await FlowtokCli.RunAsync("inspect", Path.Combine(ReferenceFixtures.Root, "no-such-file.pth"));
 
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("not found", result.SingleError());

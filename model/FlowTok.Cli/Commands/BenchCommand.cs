@@ -1,9 +1,159 @@
 using System.CommandLine;
+using System.Diagnostics;
+using FlowTok.Model.Clip;
+using FlowTok.Model.Flow;
+using FlowTok.Model.ImageTokenizer;
+using FlowTok.Model.Pipelines;
+using FlowTok.Model.Text;
+using FlowTok.Model.TextVae;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace FlowTok.Cli.Commands;
 
-/// <summary>`flowtok bench`: throughput of the flow transformer and the whole pipeline (written separately).</summary>
+/// <summary>
+/// `flowtok bench`: ms per flow-transformer forward and images/s (batched 2B guidance vs two passes) for several
+/// sizes, batches and dtypes, then the whole text-to-image pipeline at a published configuration. Random weights:
+/// speed does not depend on their values.
+/// </summary>
 internal static class BenchCommand
 {
-    public static Command Create() => new("bench", "Benchmark the flow transformer and the text-to-image pipeline");
+    public static Command Create()
+    {
+        var sizes = new Option<string[]>("--sizes") { Description = "Flow transformer sizes: tiny (64/2/4), S, B, L, XL, H", DefaultValueFactory = _ => ["tiny", "B"], AllowMultipleArgumentsPerToken = true };
+        var batches = new Option<int[]>("--batches") { Description = "Batch sizes (images) for the flow transformer", DefaultValueFactory = _ => [1, 8, 32], AllowMultipleArgumentsPerToken = true };
+        var dtypes = new Option<string[]>("--dtypes") { Description = "fp32 and/or bf16", DefaultValueFactory = _ => ["fp32", "bf16"], AllowMultipleArgumentsPerToken = true };
+        var repeats = new Option<int>("--repeats") { Description = "Timed forwards per measurement (after one warm-up)", DefaultValueFactory = _ => 5 };
+        var steps = new Option<int>("--steps") { Description = "Sampling steps for images/s and the pipeline", DefaultValueFactory = _ => 20 };
+        var skipFlow = new Option<bool>("--skip-flow") { Description = "Only run the pipeline benchmark" };
+        var skipPipeline = new Option<bool>("--skip-pipeline") { Description = "Only run the flow transformer benchmark" };
+        var pipelineBatch = new Option<int>("--pipeline-batch") { Description = "Images per pipeline run", DefaultValueFactory = _ => 4 };
+        var pipelineFlow = new Option<string>("--pipeline-flow") { Description = "Flow size of the pipeline benchmark", DefaultValueFactory = _ => "B" };
+        var pipelineRes = new Option<int>("--pipeline-resolution") { Description = "Image size of the pipeline benchmark", DefaultValueFactory = _ => 256 };
+        var threads = new Option<int>("--threads") { Description = "Intra-op threads", DefaultValueFactory = _ => Environment.ProcessorCount };
+
+        var command = new Command("bench", "Benchmark the flow transformer and the whole text-to-image pipeline (random weights)")
+        {
+            sizes, batches, dtypes, repeats, steps, skipFlow, skipPipeline, pipelineBatch, pipelineFlow, pipelineRes, threads,
+        };
+        command.SetAction(parse =>
+        {
+            torch.set_num_threads(parse.GetValue(threads));
+            var types = parse.GetValue(dtypes)!.Select(ParseDtype).ToArray();
+            Console.WriteLine($"flowtok bench: {Environment.ProcessorCount} cores, {torch.get_num_threads()} threads, libtorch CPU");
+            if (!parse.GetValue(skipFlow))
+                FlowTable(parse.GetValue(sizes)!, parse.GetValue(batches)!, types, parse.GetValue(repeats), parse.GetValue(steps));
+            if (!parse.GetValue(skipPipeline))
+                foreach (var dtype in types)
+                    PipelineRun(parse.GetValue(pipelineFlow)!, parse.GetValue(pipelineRes), parse.GetValue(pipelineBatch), parse.GetValue(steps), dtype);
+            return 0;
+        });
+        return command;
+    }
+
+    private static ScalarType ParseDtype(string name) => name.ToLowerInvariant() switch
+    {
+        "fp32" or "float32" => ScalarType.Float32,
+        "bf16" or "bfloat16" => ScalarType.BFloat16,
+        _ => throw new ArgumentException($"unknown dtype '{name}' (fp32, bf16)"),
+    };
+
+    private static string Name(ScalarType t) => t == ScalarType.BFloat16 ? "bf16" : "fp32";
+
+    private static FlowTransformerConfig FlowSize(string name) =>
+        name.Equals("tiny", StringComparison.OrdinalIgnoreCase) ? new FlowTransformerConfig { Hidden = 64, Depth = 2, Heads = 4 } : FlowTransformerConfig.Named(name);
+
+    private static void FlowTable(string[] sizes, int[] batches, ScalarType[] types, int repeats, int steps)
+    {
+        Console.WriteLine();
+        Console.WriteLine($"Flow transformer, one guided step = cond + null at batch B; images/s at {steps} steps");
+        Console.WriteLine($"{"size",-5} {"dtype",-5} {"B",4} | {"fwd ms (B)",11} {"fwd ms (2B)",12} | {"step ms 2-pass",15} {"step ms batched",16} | {"img/s 2-pass",13} {"img/s batched",14}");
+        foreach (var size in sizes)
+        {
+            var config = FlowSize(size);
+            foreach (var dtype in types)
+            {
+                using var flow = new FlowTransformer(config);
+                flow.to(dtype).eval();
+                foreach (int b in batches)
+                {
+                    double single = TimeForward(flow, config, b, dtype, repeats);
+                    double doubled = TimeForward(flow, config, 2 * b, dtype, repeats);
+                    double twoPass = 2 * single;
+                    Console.WriteLine($"{size,-5} {Name(dtype),-5} {b,4} | {single,11:F2} {doubled,12:F2} | {twoPass,15:F2} {doubled,16:F2} | {b / (steps * twoPass / 1000),13:F2} {b / (steps * doubled / 1000),14:F2}");
+                }
+            }
+        }
+    }
+
+    private static double TimeForward(FlowTransformer flow, FlowTransformerConfig config, int batch, ScalarType dtype, int repeats)
+    {
+        using var noGrad = torch.no_grad();
+        using var scope = torch.NewDisposeScope();
+        var x = torch.randn(batch, config.Tokens, config.Channels).to(dtype);
+        var t = torch.full(batch, 0.5f);
+        var y = torch.zeros(batch, dtype: ScalarType.Int64);
+        using (var warm = torch.NewDisposeScope()) flow.forward(x, t, y);
+        var sw = Stopwatch.StartNew();
+        for (int i = 0; i < repeats; i++)
+        {
+            using var s = torch.NewDisposeScope();
+            flow.forward(x, t, y);
+        }
+        return sw.Elapsed.TotalMilliseconds / repeats;
+    }
+
+    private static void PipelineRun(string flowSize, int resolution, int batch, int steps, ScalarType dtype)
+    {
+        Console.WriteLine();
+        Console.WriteLine($"Text-to-image pipeline: CLIP ViT-L/14 text, FlowTok-{flowSize}, FlowTiTok base encoder / large decoder at {resolution} px, {steps} steps, guidance 2, batch {batch}, {Name(dtype)}");
+        var merges = Locate("clip", "bpe_simple_vocab_16e6.txt.gz");
+        using var pipeline = new TextToImagePipeline(
+            ClipTokenizer.FromOpenAiMergesGz(merges),
+            Convert(new ClipTextTransformer(ClipTextConfig.VitL14_336), dtype),
+            Convert(new TextVae(TextVaeConfig.FlowTok), dtype),
+            Convert(new FlowTransformer(FlowTransformerConfig.Named(flowSize)), dtype),
+            Convert(new FlowTiTok(new ImageTokenizerConfig { ImageSize = resolution }), dtype));
+        var prompts = Enumerable.Range(0, batch).Select(i => $"a photo of a red circle number {i} on a blue background").ToArray();
+        var seeds = Enumerable.Range(0, batch).Select(i => (long)i).ToArray();
+        var options = new GenerationOptions { Steps = steps };
+
+        for (int run = 0; run < 2; run++) // run 0 warms up allocators and kernels
+        {
+            using var scope = torch.NewDisposeScope();
+            var sw = Stopwatch.StartNew();
+            using var encoding = pipeline.EncodePrompt(prompts);
+            var zText = pipeline.PrepareLatents(encoding, seeds);
+            double encodeMs = sw.Elapsed.TotalMilliseconds;
+            var zImage = pipeline.Sample(zText, options);
+            double sampleMs = sw.Elapsed.TotalMilliseconds - encodeMs;
+            var images = pipeline.Decode(zImage, encoding.ClipStates);
+            double decodeMs = sw.Elapsed.TotalMilliseconds - encodeMs - sampleMs;
+            var png = ImageIo.ToPngs(images);
+            double totalMs = sw.Elapsed.TotalMilliseconds;
+            if (run == 1)
+                Console.WriteLine($"  {Name(dtype)}: {totalMs / 1000 / batch:F2} s/image ({batch / (totalMs / 1000):F3} images/s); text encode {encodeMs:F0} ms, sampling {sampleMs:F0} ms, decode {decodeMs:F0} ms, PNG {totalMs - encodeMs - sampleMs - decodeMs:F0} ms (whole batch)");
+        }
+    }
+
+    private static T Convert<T>(T module, ScalarType dtype) where T : nn.Module
+    {
+        if (dtype != ScalarType.Float32) module.to(dtype);
+        module.eval();
+        return module;
+    }
+
+    /// <summary>Finds ../shared/&lt;parts&gt; beside the repository (or FLOWTOK_SHARED_DIR).</summary>
+    private static string Locate(params string[] parts)
+    {
+        var configured = Environment.GetEnvironmentVariable("FLOWTOK_SHARED_DIR");
+        if (!string.IsNullOrWhiteSpace(configured)) return Path.Combine([configured, .. parts]);
+        foreach (var start in new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                var candidate = Path.Combine([dir.FullName, "..", "shared", .. parts]);
+                if (File.Exists(Path.Combine(dir.FullName, "FlowTok.Platform.sln")) && File.Exists(candidate)) return Path.GetFullPath(candidate);
+            }
+        throw new FileNotFoundException($"{Path.Combine(parts)} not found in ../shared beside the repository; set FLOWTOK_SHARED_DIR");
+    }
 }

@@ -150,24 +150,6 @@ internal sealed class FinalLayer : nn.Module<Tensor, Tensor, Tensor>
     }
 }
 
-/// <summary>timm-style attention: fused <c>qkv</c> and <c>proj</c>, no mask.</summary>
-internal sealed class SelfAttention : nn.Module<Tensor, Tensor>
-{
-    private readonly Linear qkv;
-    private readonly Linear proj;
-    private readonly int heads;
-
-    public SelfAttention(int width, int heads) : base(nameof(SelfAttention))
-    {
-        this.heads = heads;
-        qkv = nn.Linear(width, 3 * width);
-        proj = nn.Linear(width, width);
-        RegisterComponents();
-    }
-
-    public override Tensor forward(Tensor x) => proj.forward(Attention.MultiHead(qkv.forward(x), heads));
-}
-
 /// <summary>timm Mlp: <c>fc1</c>, GELU (tanh approximation), <c>fc2</c>.</summary>
 internal sealed class Mlp : nn.Module<Tensor, Tensor>
 {

@@ -9,14 +9,14 @@ namespace FlowTok.Model.ImageTokenizer;
 internal sealed class RopeBlock : nn.Module<Tensor, Rope2D, Tensor>
 {
     private readonly LayerNorm ln_1;
-    private readonly RopeAttention attn;
+    private readonly SelfAttention attn;
     private readonly LayerNorm ln_2;
     private readonly SwiGlu mlp;
 
     public RopeBlock(VitSize size, double eps) : base(nameof(RopeBlock))
     {
         ln_1 = nn.LayerNorm(size.Width, eps);
-        attn = new RopeAttention(size.Width, size.Heads);
+        attn = new SelfAttention(size.Width, size.Heads);
         ln_2 = nn.LayerNorm(size.Width, eps);
         mlp = new SwiGlu(size.Width, size.SwiGluHidden);
         RegisterComponents();
@@ -26,27 +26,9 @@ internal sealed class RopeBlock : nn.Module<Tensor, Rope2D, Tensor>
     {
         // A scope per block frees each layer's intermediates as soon as the block is done.
         using var scope = torch.NewDisposeScope();
-        x = x + attn.forward(ln_1.forward(x), rope);
+        x = x + attn.Forward(ln_1.forward(x), rope.Apply);
         return (x + mlp.forward(ln_2.forward(x))).MoveToOuterDisposeScope();
     }
-}
-
-internal sealed class RopeAttention : nn.Module<Tensor, Rope2D, Tensor>
-{
-    private readonly Linear qkv;
-    private readonly Linear proj;
-    private readonly int heads;
-
-    public RopeAttention(int width, int heads) : base(nameof(RopeAttention))
-    {
-        this.heads = heads;
-        qkv = nn.Linear(width, 3 * width);
-        proj = nn.Linear(width, width);
-        RegisterComponents();
-    }
-
-    public override Tensor forward(Tensor x, Rope2D rope) =>
-        proj.forward(Attention.MultiHead(qkv.forward(x), heads, rope: rope.Apply));
 }
 
 /// <summary>SwiGLU: <c>w12</c> -> (x1 | x2) -> silu(x1) * x2 -> <c>w3</c>.</summary>

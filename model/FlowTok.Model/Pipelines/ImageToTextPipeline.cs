@@ -58,9 +58,7 @@ public sealed class ImageToTextPipeline : IDisposable
         CancellationToken cancellationToken = default)
     {
         options.Validate();
-        var sampler = new EulerFlowSampler();
-        sampler.SetTimesteps(options.Steps);
-        return GuidedFlow.Sample(flow, sampler, imageTokens, options.GuidanceScale, options.BatchedGuidance, progress, cancellationToken);
+        return GuidedFlow.Sample(flow, imageTokens, options.Steps, options.GuidanceScale, options.BatchedGuidance, progress, cancellationToken);
     }
 
     // 4. Decode text.

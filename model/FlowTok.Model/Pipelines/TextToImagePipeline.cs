@@ -100,9 +100,7 @@ public sealed class TextToImagePipeline : IDisposable
         CancellationToken cancellationToken = default)
     {
         options.Validate();
-        var sampler = new EulerFlowSampler();
-        sampler.SetTimesteps(options.Steps);
-        return GuidedFlow.Sample(flow, sampler, textTokens, options.GuidanceScale, options.BatchedGuidance, progress, cancellationToken);
+        return GuidedFlow.Sample(flow, textTokens, options.Steps, options.GuidanceScale, options.BatchedGuidance, progress, cancellationToken);
     }
 
     // 5. Decode.

@@ -15,6 +15,15 @@ public readonly record struct SamplingProgress(int Step, int Steps);
 /// </summary>
 public static class GuidedFlow
 {
+    /// <summary>Sets up the reference Euler grid for <paramref name="steps"/> steps and integrates.</summary>
+    public static Tensor Sample(FlowTransformer flow, Tensor x0, int steps, double guidance, bool batchedGuidance,
+        IProgress<SamplingProgress>? progress, CancellationToken cancellationToken)
+    {
+        var sampler = new EulerFlowSampler();
+        sampler.SetTimesteps(steps);
+        return Sample(flow, sampler, x0, guidance, batchedGuidance, progress, cancellationToken);
+    }
+
     public static Tensor Sample(
         FlowTransformer flow,
         EulerFlowSampler sampler,

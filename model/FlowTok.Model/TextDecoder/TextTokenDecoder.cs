@@ -52,19 +52,15 @@ public sealed class TextTokenDecoder : nn.Module<Tensor, Tensor>
 internal sealed class TextDecoderBlock : nn.Module<Tensor, Tensor>
 {
     private readonly LayerNorm ln_1;
-    private readonly Linear qkv;
-    private readonly Linear proj;
+    private readonly SelfAttention attn;
     private readonly LayerNorm ln_2;
     private readonly Linear fc1;
     private readonly Linear fc2;
-    private readonly int heads;
 
     public TextDecoderBlock(TextDecoderConfig config) : base(nameof(TextDecoderBlock))
     {
-        heads = config.Heads;
         ln_1 = nn.LayerNorm(config.Width);
-        qkv = nn.Linear(config.Width, 3 * config.Width);
-        proj = nn.Linear(config.Width, config.Width);
+        attn = new SelfAttention(config.Width, config.Heads);
         ln_2 = nn.LayerNorm(config.Width);
         fc1 = nn.Linear(config.Width, config.MlpHidden);
         fc2 = nn.Linear(config.MlpHidden, config.Width);
@@ -74,7 +70,7 @@ internal sealed class TextDecoderBlock : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = torch.NewDisposeScope();
-        x = x + proj.forward(Attention.MultiHead(qkv.forward(ln_1.forward(x)), heads));
+        x = x + attn.forward(ln_1.forward(x));
         return (x + fc2.forward(Activations.GeluTanh(fc1.forward(ln_2.forward(x))))).MoveToOuterDisposeScope();
     }
 }

@@ -10,14 +10,14 @@ public sealed class ConvertTests
     {
         using var scope = NewDisposeScope();
         using var temp = new TempDirectory();
-        var output = temp.PathOf("flowtitok.safetensors");
+        var output = temp.File("flowtitok.safetensors");
 
-        var info = StateDict.Convert(ParityFixtures.PathOf("flowtitok.bin"), output);
+        var info = StateDict.Convert(ReferenceFixtures.PathOf("flowtitok.bin"), output);
 
         Assert.Equal(CheckpointFormat.Safetensors, info.Format);
         Assert.Equal(CheckpointComponent.FlowTiTok, info.Component);
         Assert.Equal("pt", info.Metadata["format"]);
-        TensorAssert.Identical(StateDict.Read(ParityFixtures.PathOf("flowtitok.safetensors")), StateDict.Read(output));
+        TensorAssert.Identical(StateDict.Read(ReferenceFixtures.PathOf("flowtitok.safetensors")), StateDict.Read(output));
     }
 
     [Fact]
@@ -25,12 +25,12 @@ public sealed class ConvertTests
     {
         using var scope = NewDisposeScope();
         using var temp = new TempDirectory();
-        var output = temp.PathOf("flowtok-bf16.safetensors");
+        var output = temp.File("flowtok-bf16.safetensors");
 
-        var info = StateDict.Convert(ParityFixtures.PathOf("flowtok.pth"), output, ScalarType.BFloat16);
+        var info = StateDict.Convert(ReferenceFixtures.PathOf("flowtok.pth"), output, ScalarType.BFloat16);
 
         Assert.All(info.Tensors, t => Assert.Equal(ScalarType.BFloat16, t.DType));
-        var expected = StateDict.ConvertDtype(StateDict.Read(ParityFixtures.PathOf("flowtok.safetensors")), ScalarType.BFloat16);
+        var expected = StateDict.ConvertDtype(StateDict.Read(ReferenceFixtures.PathOf("flowtok.safetensors")), ScalarType.BFloat16);
         TensorAssert.Identical(expected, StateDict.Read(output));
     }
 }

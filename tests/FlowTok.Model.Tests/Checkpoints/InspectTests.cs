@@ -15,7 +15,7 @@ public sealed class InspectTests
     [InlineData("clip_text.hf.safetensors", CheckpointComponent.ClipTextHf)]
     public void InspectRecognisesEachFixturesComponent(string file, string component)
     {
-        Assert.Equal(component, StateDict.Inspect(ParityFixtures.PathOf(file)).Component);
+        Assert.Equal(component, StateDict.Inspect(ReferenceFixtures.PathOf(file)).Component);
     }
 
     [Theory]
@@ -26,7 +26,7 @@ public sealed class InspectTests
     public void InspectDescribesExactlyWhatReadLoads(string file, CheckpointFormat format)
     {
         using var scope = NewDisposeScope();
-        var path = ParityFixtures.PathOf(file);
+        var path = ReferenceFixtures.PathOf(file);
 
         var info = StateDict.Inspect(path);
         var tensors = StateDict.Read(path);
@@ -47,8 +47,8 @@ public sealed class InspectTests
     public void InspectOfAPickleReadsNoTensorData()
     {
         using var temp = new TempDirectory();
-        var original = ParityFixtures.PathOf("flowtok.pth");
-        var hollow = temp.PathOf("hollow.pth");
+        var original = ReferenceFixtures.PathOf("flowtok.pth");
+        var hollow = temp.File("hollow.pth");
         // Same pickle, every tensor storage emptied: only a reader that skips tensor bytes can describe it.
         using (var source = ZipFile.OpenRead(original))
         using (var target = ZipFile.Open(hollow, ZipArchiveMode.Create))
@@ -78,7 +78,7 @@ public sealed class InspectTests
     {
         using var scope = NewDisposeScope();
         using var temp = new TempDirectory();
-        var path = temp.PathOf("other.safetensors");
+        var path = temp.File("other.safetensors");
         StateDict.WriteSafetensors(path, new Dictionary<string, Tensor> { ["backbone.conv1.weight"] = randn(2, 2) },
             new Dictionary<string, string> { ["format"] = "pt", ["note"] = "not a FlowTok part" });
 

@@ -25,7 +25,7 @@ public sealed class SafetensorsWriteTests
             ["scalar"] = tensor(0.07f),
             ["empty"] = zeros(0, 3),
         };
-        var path = temp.PathOf("all-dtypes.safetensors");
+        var path = temp.File("all-dtypes.safetensors");
 
         StateDict.WriteSafetensors(path, tensors);
 
@@ -43,7 +43,7 @@ public sealed class SafetensorsWriteTests
             ["a.first"] = randn(2, 3),
             ["m.middle"] = ones(1, dtype: ScalarType.Bool),
         };
-        var path = temp.PathOf("layout.safetensors");
+        var path = temp.File("layout.safetensors");
 
         StateDict.WriteSafetensors(path, tensors, new Dictionary<string, string> { ["format"] = "pt" });
 
@@ -71,14 +71,14 @@ public sealed class SafetensorsWriteTests
     {
         using var scope = NewDisposeScope();
         using var temp = new TempDirectory();
-        var fp32 = StateDict.Read(ParityFixtures.PathOf("flowtok.pth"));
+        var fp32 = StateDict.Read(ReferenceFixtures.PathOf("flowtok.pth"));
         var bf16 = StateDict.ConvertDtype(fp32, ScalarType.BFloat16);
 
-        StateDict.WriteSafetensors(temp.PathOf("fp32.safetensors"), fp32);
-        StateDict.WriteSafetensors(temp.PathOf("bf16.safetensors"), bf16);
+        StateDict.WriteSafetensors(temp.File("fp32.safetensors"), fp32);
+        StateDict.WriteSafetensors(temp.File("bf16.safetensors"), bf16);
 
-        TensorAssert.Identical(fp32, StateDict.Read(temp.PathOf("fp32.safetensors")));
-        var bf16Back = StateDict.Read(temp.PathOf("bf16.safetensors"));
+        TensorAssert.Identical(fp32, StateDict.Read(temp.File("fp32.safetensors")));
+        var bf16Back = StateDict.Read(temp.File("bf16.safetensors"));
         Assert.All(bf16Back.Values, t => Assert.Equal(ScalarType.BFloat16, t.dtype));
         TensorAssert.Identical(bf16, bf16Back);
     }
@@ -113,7 +113,7 @@ public sealed class SafetensorsWriteTests
             ["big"] = randn(3, 2_000_000),
             ["transposed"] = randn(6, 5).t(),
         };
-        var path = temp.PathOf("big.safetensors");
+        var path = temp.File("big.safetensors");
 
         StateDict.WriteSafetensors(path, tensors);
 
@@ -125,13 +125,13 @@ public sealed class SafetensorsWriteTests
     {
         using var scope = NewDisposeScope();
         using var temp = new TempDirectory();
-        var path = temp.PathOf("weights.safetensors");
+        var path = temp.File("weights.safetensors");
         StateDict.WriteSafetensors(path, new Dictionary<string, Tensor> { ["old"] = randn(1000) });
         var replacement = new Dictionary<string, Tensor> { ["new"] = randn(2) };
 
         StateDict.WriteSafetensors(path, replacement);
 
         TensorAssert.Identical(replacement, StateDict.Read(path));
-        Assert.Single(Directory.GetFiles(temp.Root));
+        Assert.Single(Directory.GetFiles(temp.Path));
     }
 }

@@ -15,8 +15,8 @@ public sealed class StateDictReadTests
     {
         using var scope = NewDisposeScope();
 
-        var fromSafetensors = StateDict.Read(ParityFixtures.PathOf(safetensors));
-        var fromPickle = StateDict.Read(ParityFixtures.PathOf(pickle));
+        var fromSafetensors = StateDict.Read(ReferenceFixtures.PathOf(safetensors));
+        var fromPickle = StateDict.Read(ReferenceFixtures.PathOf(pickle));
 
         Assert.NotEmpty(fromSafetensors);
         TensorAssert.Identical(fromSafetensors, fromPickle);
@@ -27,10 +27,10 @@ public sealed class StateDictReadTests
     {
         using var scope = NewDisposeScope();
         using var temp = new TempDirectory();
-        var pickleNamedSafetensors = temp.PathOf("weights.safetensors");
-        var safetensorsNamedPth = temp.PathOf("weights.pth");
-        File.Copy(ParityFixtures.PathOf("flowtok.pth"), pickleNamedSafetensors);
-        File.Copy(ParityFixtures.PathOf("flowtok.safetensors"), safetensorsNamedPth);
+        var pickleNamedSafetensors = temp.File("weights.safetensors");
+        var safetensorsNamedPth = temp.File("weights.pth");
+        File.Copy(ReferenceFixtures.PathOf("flowtok.pth"), pickleNamedSafetensors);
+        File.Copy(ReferenceFixtures.PathOf("flowtok.safetensors"), safetensorsNamedPth);
 
         Assert.Equal(CheckpointFormat.TorchZipPickle, StateDict.DetectFormat(pickleNamedSafetensors));
         Assert.Equal(CheckpointFormat.Safetensors, StateDict.DetectFormat(safetensorsNamedPth));
@@ -45,8 +45,8 @@ public sealed class StateDictReadTests
     {
         using var scope = NewDisposeScope();
         using var temp = new TempDirectory();
-        var expected = StateDict.Read(ParityFixtures.PathOf("flowtok.safetensors"));
-        var path = temp.PathOf("checkpoint.pth");
+        var expected = StateDict.Read(ReferenceFixtures.PathOf("flowtok.safetensors"));
+        var path = temp.File("checkpoint.pth");
         WritePickle(path, new Hashtable { [key] = ToHashtable(expected), ["epoch"] = 7, ["lr"] = 1e-4 });
 
         TensorAssert.Identical(expected, StateDict.Read(path));
@@ -57,8 +57,8 @@ public sealed class StateDictReadTests
     {
         using var scope = NewDisposeScope();
         using var temp = new TempDirectory();
-        var expected = StateDict.ConvertDtype(StateDict.Read(ParityFixtures.PathOf("flowtitok.bin")), ScalarType.BFloat16);
-        var path = temp.PathOf("flowtitok-bf16.bin");
+        var expected = StateDict.ConvertDtype(StateDict.Read(ReferenceFixtures.PathOf("flowtitok.bin")), ScalarType.BFloat16);
+        var path = temp.File("flowtitok-bf16.bin");
         WritePickle(path, ToHashtable(expected));
 
         var actual = StateDict.Read(path);
@@ -72,9 +72,9 @@ public sealed class StateDictReadTests
     {
         using var scope = NewDisposeScope();
         using var temp = new TempDirectory();
-        var model = StateDict.Read(ParityFixtures.PathOf("flowtok.safetensors"));
+        var model = StateDict.Read(ReferenceFixtures.PathOf("flowtok.safetensors"));
         var ema = model.ToDictionary(kv => kv.Key, kv => kv.Value * 0.5f);
-        var path = temp.PathOf("train-state.pth");
+        var path = temp.File("train-state.pth");
         WritePickle(path, new Hashtable { ["model"] = ToHashtable(model), ["ema"] = ToHashtable(ema), ["epoch"] = 3 });
 
         var error = Assert.Throws<InvalidDataException>(() => StateDict.Read(path));
@@ -101,9 +101,9 @@ public sealed class StateDictReadTests
     public void NonCheckpointFileIsRejectedWithAClearError()
     {
         using var temp = new TempDirectory();
-        var text = temp.PathOf("notes.pth");
+        var text = temp.File("notes.pth");
         File.WriteAllText(text, "these are not the weights you are looking for");
-        var zip = temp.PathOf("archive.bin");
+        var zip = temp.File("archive.bin");
         using (var archive = ZipFile.Open(zip, ZipArchiveMode.Create))
             using (var writer = new StreamWriter(archive.CreateEntry("readme.txt").Open()))
                 writer.Write("a zip, but not from torch.save");
@@ -120,7 +120,7 @@ public sealed class StateDictReadTests
     public void LegacyTorchPickleIsRejectedWithResaveAdvice()
     {
         using var temp = new TempDirectory();
-        var path = temp.PathOf("old.pth");
+        var path = temp.File("old.pth");
         // What torch.save(..., _use_new_zipfile_serialization=False) writes first: protocol 2, then the magic number.
         File.WriteAllBytes(path, [0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, 0x2e, 0x80]);
 

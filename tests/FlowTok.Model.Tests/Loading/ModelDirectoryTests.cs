@@ -20,7 +20,7 @@ public sealed class ModelDirectoryTests : IDisposable
     public void DirectoryOverReferenceWeightsReproducesReferenceSample()
     {
         using var scope = torch.NewDisposeScope();
-        var dir = Set.WriteModelDirectory(temp.Root);
+        var dir = Set.WriteModelDirectory(temp.Path);
         using var pipeline = dir.LoadTextToImage();
         var image = RunReferenceCase(pipeline, dir.Index.Defaults.Steps, dir.Index.Defaults.GuidanceScale);
         ParitySet.AssertClose(Set.Cases["sample.image"].clamp(0.0, 1.0), image, "sample.image via model directory");
@@ -30,7 +30,7 @@ public sealed class ModelDirectoryTests : IDisposable
     public void Bf16PipelineStaysCloseToReference()
     {
         using var scope = torch.NewDisposeScope();
-        var dir = Set.WriteModelDirectory(temp.Root);
+        var dir = Set.WriteModelDirectory(temp.Path);
         using var pipeline = dir.LoadTextToImage(ScalarType.BFloat16);
         Assert.Equal(ScalarType.BFloat16, pipeline.ComputeType);
         var image = RunReferenceCase(pipeline, dir.Index.Defaults.Steps, dir.Index.Defaults.GuidanceScale);
@@ -45,7 +45,7 @@ public sealed class ModelDirectoryTests : IDisposable
     public void ArchitectureThatDoesNotMatchTheCheckpointNamesEveryKey()
     {
         var deeper = Set.FlowConfig with { Depth = Set.FlowConfig.Depth + 1 };
-        var dir = Set.WriteModelDirectory(temp.Root, deeper);
+        var dir = Set.WriteModelDirectory(temp.Path, deeper);
         var error = Assert.Throws<CheckpointMismatchException>(() => dir.LoadTextToImage());
         var extraBlock = $"blocks.{deeper.Depth - 1}.";
         var expectedMissing = new FlowTransformer(deeper).state_dict().Keys.Where(k => k.StartsWith(extraBlock, StringComparison.Ordinal)).ToList();
@@ -57,9 +57,9 @@ public sealed class ModelDirectoryTests : IDisposable
     [Fact]
     public void FolderWithoutIndexGivesClearError()
     {
-        var error = Assert.Throws<FileNotFoundException>(() => ModelDirectory.Open(temp.Root));
+        var error = Assert.Throws<FileNotFoundException>(() => ModelDirectory.Open(temp.Path));
         Assert.Contains(ModelIndex.FileName, error.Message);
-        Assert.Throws<DirectoryNotFoundException>(() => ModelDirectory.Open(System.IO.Path.Combine(temp.Root, "absent")));
+        Assert.Throws<DirectoryNotFoundException>(() => ModelDirectory.Open(System.IO.Path.Combine(temp.Path, "absent")));
     }
 
     [Fact]
@@ -73,8 +73,8 @@ public sealed class ModelDirectoryTests : IDisposable
         var tokenizer = new FlowTiTok(tokConfig);
         var flow = new FlowTransformer(flowConfig);
         var decoder = new TextTokenDecoder(decoderConfig);
-        var dir = new ModelDirectoryBuilder(temp.Root)
-            .Tokenizer(SharedFiles.ClipMerges)
+        var dir = new ModelDirectoryBuilder(temp.Path)
+            .Tokenizer(ReferenceFixtures.ClipMerges)
             .Component(ModelIndex.Roles.ImageTokenizer, tokConfig, tokenizer)
             .Component(ModelIndex.Roles.ImageToTextFlow, flowConfig, flow)
             .Component(ModelIndex.Roles.TextDecoder, decoderConfig, decoder)
@@ -88,7 +88,7 @@ public sealed class ModelDirectoryTests : IDisposable
         var captions = pipeline.Caption(images, new GenerationOptions { Steps = 2 });
         Assert.Equal(2, captions.Length);
         Assert.All(captions, c => Assert.NotNull(c));
-        Assert.Throws<InvalidOperationException>(() => Set.WriteModelDirectory(temp.Root + "-t2i").LoadImageToText());
+        Assert.Throws<InvalidOperationException>(() => Set.WriteModelDirectory(temp.Path + "-t2i").LoadImageToText());
     }
 
     private static Tensor RunReferenceCase(TextToImagePipeline pipeline, int steps, double guidance)
@@ -103,6 +103,6 @@ public sealed class ModelDirectoryTests : IDisposable
     public void Dispose()
     {
         temp.Dispose();
-        if (Directory.Exists(temp.Root + "-t2i")) Directory.Delete(temp.Root + "-t2i", recursive: true);
+        if (Directory.Exists(temp.Path + "-t2i")) Directory.Delete(temp.Path + "-t2i", recursive: true);
     }
 }

@@ -65,11 +65,11 @@ public sealed class ReferenceParityTests
     public void FixedTablesBuiltFromConfigEqualTheStoredOnes()
     {
         using var scope = torch.NewDisposeScope();
-        var flowFile = FlowTok.Model.Checkpoints.StateDict.Read(FlowTok.Model.Tests.Checkpoints.ParityFixtures.PathOf("flowtok.safetensors"));
+        var flowFile = FlowTok.Model.Checkpoints.StateDict.Read(ReferenceFixtures.PathOf("flowtok.safetensors"));
         var config = Set.FlowConfig;
         ParitySet.AssertClose(flowFile["pos_embed"], SinCos.PositionTable(config.Tokens, config.Hidden).unsqueeze(0), "pos_embed", 1e-6);
 
-        var tokFile = FlowTok.Model.Checkpoints.StateDict.Read(FlowTok.Model.Tests.Checkpoints.ParityFixtures.PathOf("flowtitok.safetensors"));
+        var tokFile = FlowTok.Model.Checkpoints.StateDict.Read(ReferenceFixtures.PathOf("flowtitok.safetensors"));
         var tok = Set.TokenizerConfig;
         foreach (var (part, size) in new[] { ("encoder", tok.Encoder), ("decoder", tok.Decoder) })
         {

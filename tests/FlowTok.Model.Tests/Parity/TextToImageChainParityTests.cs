@@ -17,7 +17,7 @@ public sealed class TextToImageChainParityTests
     {
         using var scope = torch.NewDisposeScope();
         using var pipeline = new TextToImagePipeline(
-            ClipTokenizer.FromOpenAiMergesGz(SharedFiles.ClipMerges),
+            ClipTokenizer.FromOpenAiMergesGz(ReferenceFixtures.ClipMerges),
             Set.Clip("clip_text.openai.safetensors"), Set.TextVae("flowtok.pth"), Set.Flow("flowtok.safetensors"),
             Set.Tokenizer("flowtitok.bin"));
         var eps = Set.Cases["sample.eps"];

@@ -23,7 +23,7 @@ public sealed class SoakTests(ITestOutputHelper output)
     {
         var set = new ParitySet();
         using var temp = new TempDirectory();
-        var dir = set.WriteModelDirectory(temp.Root);
+        var dir = set.WriteModelDirectory(temp.Path);
         using var pipeline = dir.LoadTextToImage();
         var options = new GenerationOptions { Steps = dir.Index.Defaults.Steps, GuidanceScale = dir.Index.Defaults.GuidanceScale };
         string[] prompts = ["a red circle on a blue background", "two cats & one dog"];

@@ -17,7 +17,7 @@ public sealed class TextToImagePipelineTests : IDisposable
 
     public TextToImagePipelineTests()
     {
-        var dir = Set.WriteModelDirectory(temp.Root);
+        var dir = Set.WriteModelDirectory(temp.Path);
         pipeline = dir.LoadTextToImage();
         options = new GenerationOptions { Steps = dir.Index.Defaults.Steps, GuidanceScale = dir.Index.Defaults.GuidanceScale };
     }

@@ -296,15 +296,9 @@ public sealed class ClipTokenizerTests(ClipTokenizerTests.SharedTokenizer shared
     /// <summary>The shared reference files: FLOWTOK_PARITY_DIR and FLOWTOK_CLIP_BPE, else next to the repository.</summary>
     private static class Files
     {
-        public static string OpenAiMerges { get; } =
-            Environment.GetEnvironmentVariable("FLOWTOK_CLIP_BPE") is { Length: > 0 } bpe
-                ? bpe
-                : System.IO.Path.Combine(SharedDirectory(), "clip", ClipTokenizer.OpenAiMergesFileName);
+        public static string OpenAiMerges { get; } = ReferenceFixtures.ClipMerges;
 
-        private static string ParityDirectory =>
-            Environment.GetEnvironmentVariable("FLOWTOK_PARITY_DIR") is { Length: > 0 } parity
-                ? parity
-                : System.IO.Path.Combine(SharedDirectory(), "parity");
+        private static string ParityDirectory => ReferenceFixtures.Root;
 
         public sealed record Case(string Text, long[] Ids, string Decoded);
 
@@ -327,19 +321,6 @@ public sealed class ClipTokenizerTests(ClipTokenizerTests.SharedTokenizer shared
                 root.GetProperty("eot").GetInt32(),
                 root.GetProperty("vocab_size").GetInt32(),
                 cases);
-        }
-
-        private static string SharedDirectory()
-        {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(System.IO.Path.Combine(dir.FullName, "FlowTok.Platform.sln")))
-            {
-                dir = dir.Parent;
-            }
-
-            return dir is null
-                ? throw new DirectoryNotFoundException($"No FlowTok.Platform.sln above {AppContext.BaseDirectory}.")
-                : System.IO.Path.GetFullPath(System.IO.Path.Combine(dir.FullName, "..", "shared"));
         }
     }
 }

@@ -1,9 +1,9 @@
-namespace FlowTok.Cli.Tests.Infrastructure;
+namespace FlowTok.TestSupport;
 
 /// <summary>A fresh directory under the system temp folder, deleted on dispose.</summary>
-internal sealed class TempDirectory : IDisposable
+public sealed class TempDirectory : IDisposable
 {
-    public string Path { get; } = Directory.CreateTempSubdirectory("flowtok-cli-").FullName;
+    public string Path { get; } = Directory.CreateTempSubdirectory("flowtok-test-").FullName;
 
     public string File(string name) => System.IO.Path.Combine(Path, name);
 

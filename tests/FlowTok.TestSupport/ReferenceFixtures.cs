@@ -1,25 +1,28 @@
-namespace FlowTok.Cli.Tests.Infrastructure;
+namespace FlowTok.TestSupport;
 
-/// <summary>The reference parity fixtures: $FLOWTOK_PARITY_DIR, else &lt;repo&gt;/../shared/parity.</summary>
-internal static class ParityFixtures
+/// <summary>
+/// The reference fixtures shared beside the repository: <c>$FLOWTOK_PARITY_DIR</c>, else <c>&lt;repo&gt;/../shared/parity</c>,
+/// and CLIP's BPE merges (<c>$FLOWTOK_CLIP_BPE</c>, else <c>../clip/</c> beside the parity folder).
+/// </summary>
+public static class ReferenceFixtures
 {
     public static string Root { get; } = Locate();
 
     public static string PathOf(string fileName)
     {
         var path = Path.Combine(Root, fileName);
-        Assert.True(File.Exists(path), $"parity fixture missing: {path} (set FLOWTOK_PARITY_DIR)");
-        return path;
+        return File.Exists(path) ? path : throw new FileNotFoundException($"parity fixture missing: {path} (set FLOWTOK_PARITY_DIR)", path);
     }
 
-    /// <summary>OpenAI CLIP's BPE merges, shared beside the fixtures.</summary>
     public static string ClipMerges
     {
         get
         {
-            var path = Path.GetFullPath(Path.Combine(Root, "..", "clip", "bpe_simple_vocab_16e6.txt.gz"));
-            Assert.True(File.Exists(path), $"CLIP merges file missing: {path}");
-            return path;
+            var configured = Environment.GetEnvironmentVariable("FLOWTOK_CLIP_BPE");
+            var path = Path.GetFullPath(!string.IsNullOrWhiteSpace(configured)
+                ? configured
+                : Path.Combine(Root, "..", "clip", "bpe_simple_vocab_16e6.txt.gz"));
+            return File.Exists(path) ? path : throw new FileNotFoundException($"CLIP merges file missing: {path} (set FLOWTOK_CLIP_BPE)", path);
         }
     }
 
