@@ -79,7 +79,7 @@ public sealed class ModelDirectory
     public TextToImagePipeline LoadTextToImage(ScalarType dtype = ScalarType.Float32, Device? device = null, IProgress<LoadProgress>? progress = null)
     {
         var loader = new Loader(this, ModelIndex.Roles.TextToImage.Length, progress);
-        var tokenizer = loader.Tokenizer();
+        var tokenizer = loader.Tokenizer(Config<ClipTextConfig>(ModelIndex.Roles.TextEncoder).ContextLength);
         var clip = loader.TextEncoder(dtype, device);
         var vae = loader.TextVae(dtype, device);
         var flow = loader.Flow(ModelIndex.Roles.Flow, dtype, device);
@@ -92,7 +92,7 @@ public sealed class ModelDirectory
         if (!Index.HasImageToText)
             throw new InvalidOperationException($"{Root} has no image-to-text components ('{ModelIndex.Roles.ImageToTextFlow}' and '{ModelIndex.Roles.TextDecoder}' in {ModelIndex.FileName})");
         var loader = new Loader(this, ModelIndex.Roles.ImageToText.Length, progress);
-        var tokenizer = loader.Tokenizer();
+        var tokenizer = loader.Tokenizer(Config<TextDecoderConfig>(ModelIndex.Roles.TextDecoder).Tokens);
         var image = loader.ImageTokenizer(dtype, device);
         var flow = loader.Flow(ModelIndex.Roles.ImageToTextFlow, dtype, device);
         var decoder = loader.TextDecoder(dtype, device);
@@ -119,11 +119,12 @@ public sealed class ModelDirectory
         private readonly Dictionary<string, Dictionary<string, Tensor>> files = new();
         private int loaded;
 
-        public ClipTokenizer Tokenizer()
+        /// <summary>The tokenizer frames ids to the text side's context length (77 for CLIP, fewer for small models).</summary>
+        public ClipTokenizer Tokenizer(int contextLength)
         {
             var folder = dir.ComponentFolder(ModelIndex.Roles.Tokenizer);
             Report(ModelIndex.Roles.Tokenizer, folder);
-            return ClipTokenizer.FromDirectory(folder);
+            return ClipTokenizer.FromDirectory(folder, contextLength);
         }
 
         public ClipTextTransformer TextEncoder(ScalarType dtype, Device? device)

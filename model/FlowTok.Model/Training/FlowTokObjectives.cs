@@ -1,0 +1,72 @@
+using FlowTok.Model.Flow;
+using FlowTok.Model.Sampling;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace FlowTok.Model.Training;
+
+/// <summary>
+/// FlowTok's training objectives (paper and reference): flow matching from source tokens x0 (t = 0) to target tokens
+/// x1 (t = 1) with logit-normal time, the CFG indicator trained on mismatched pairs, the contrastive alignment of the
+/// text tokens with a projection of the CLIP states, and the text VAE's KL term.
+/// </summary>
+public static class FlowTokObjectives
+{
+    /// <summary>Share of samples trained as "null" (CFG indicator 1) with a mismatched target.</summary>
+    public const double NullProbability = 0.1;
+    /// <summary>Weight of the text VAE's KL term.</summary>
+    public const double KlWeight = 0.01;
+
+    /// <summary>t = sigmoid(n), n ~ N(0, 1), one per sample.</summary>
+    public static Tensor LogitNormalTime(long batch, Generator generator, Device? device = null) =>
+        torch.sigmoid(torch.randn(batch, generator: generator)).to(device ?? CPU);
+
+    /// <summary>
+    /// CFG indicator per sample (1 = null, with probability <paramref name="probability"/>) and the targets to use:
+    /// the null samples' targets are cyclically shifted among themselves (each gets the next null sample's), so the
+    /// null branch learns a flow that ignores the pairing. With at most one null sample there is nothing to shift
+    /// and none is used, like the reference.
+    /// </summary>
+    public static (Tensor Indicator, Tensor Targets) NullIndicator(Tensor targets, Generator generator, double probability = NullProbability)
+    {
+        long b = targets.shape[0];
+        using var draw = torch.rand(b, generator: generator);
+        var nulls = Enumerable.Range(0, (int)b).Where(i => draw[i].item<float>() < probability).ToArray();
+        var indicator = torch.zeros(b, dtype: ScalarType.Int64, device: targets.device);
+        if (nulls.Length <= 1) return (indicator, targets);
+
+        var order = Enumerable.Range(0, (int)b).Select(i => (long)i).ToArray();
+        for (int k = 0; k < nulls.Length; k++)
+        {
+            order[nulls[k]] = nulls[(k + 1) % nulls.Length];
+            indicator[nulls[k]] = 1;
+        }
+        using var index = torch.tensor(order, device: targets.device);
+        return (indicator, targets.index_select(0, index));
+    }
+
+    /// <summary>Per-sample flow-matching loss mean((v - (x1 - (1 - sigma_min) x0))^2) at x_t.</summary>
+    public static Tensor FlowMatching(FlowTransformer flow, Tensor x0, Tensor x1, Tensor t, Tensor indicator)
+    {
+        var xt = EulerFlowSampler.Interpolate(x0, x1, t);
+        var v = flow.forward(xt, t, indicator);
+        return (v - EulerFlowSampler.TargetVelocity(x0, x1)).pow(2).flatten(1).mean([1]);
+    }
+
+    /// <summary>
+    /// CLIP-style symmetric cross-entropy between flattened, L2-normalised text tokens and their alignment target,
+    /// scaled by exp(log temperature).
+    /// </summary>
+    public static Tensor ContrastiveAlignment(Tensor textTokens, Tensor projected, Tensor logTemperature)
+    {
+        var a = nn.functional.normalize(textTokens.flatten(1), dim: 1);
+        var b = nn.functional.normalize(projected.flatten(1), dim: 1);
+        var logits = logTemperature.exp() * a.matmul(b.t());
+        using var labels = torch.arange(a.shape[0], device: a.device);
+        return (nn.functional.cross_entropy(logits, labels) + nn.functional.cross_entropy(logits.t(), labels)) / 2;
+    }
+
+    /// <summary>The reference's text VAE KL: -0.5 sum(1 + logvar - (0.3 mu)^6 - exp(logvar)), summed over the batch.</summary>
+    public static Tensor TextVaeKl(Tensor mu, Tensor logVar) =>
+        -0.5 * (1 + logVar - (mu * 0.3).pow(6) - logVar.exp()).sum();
+}
