@@ -49,6 +49,19 @@ internal sealed class LiveProgressView(IAnsiConsole console) : ProgressView
             total.Value = total.MaxValue;
         });
 
+    public override void Training(Action<IProgress<Model.Training.TrainingProgress>> run) =>
+        Bars().Start(ctx =>
+        {
+            var tasks = new Dictionary<string, ProgressTask>();
+            run(new SyncProgress<Model.Training.TrainingProgress>(p =>
+            {
+                if (!tasks.TryGetValue(p.Stage, out var task))
+                    tasks[p.Stage] = task = ctx.AddTask(Markup.Escape(p.Stage), maxValue: p.Steps);
+                task.Value = p.Step;
+                task.Description = Markup.Escape($"{p.Stage} {Describe(p)}");
+            }));
+        });
+
     private Progress Bars() => console.Progress()
         .AutoClear(false)
         .HideCompleted(false)

@@ -38,4 +38,16 @@ internal sealed class PlainProgressView(TextWriter writer) : ProgressView
         }
         writer.WriteLine($"{what}: done in {Format.Duration(clock.Elapsed)}");
     }
+
+    public override void Training(Action<IProgress<Model.Training.TrainingProgress>> run)
+    {
+        var last = System.Diagnostics.Stopwatch.StartNew();
+        run(new SyncProgress<Model.Training.TrainingProgress>(p =>
+        {
+            // A line every few seconds keeps logs readable; the last step of a stage is always shown.
+            if (last.Elapsed.TotalSeconds < 5 && p.Step != p.Steps && p.Step != 1) return;
+            last.Restart();
+            writer.WriteLine($"{p.Stage}: step {p.Step}/{p.Steps} {Describe(p)} elapsed {p.Elapsed:h\\:mm\\:ss} eta {p.Remaining:h\\:mm\\:ss}");
+        }));
+    }
 }

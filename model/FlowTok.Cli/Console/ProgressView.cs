@@ -33,6 +33,14 @@ internal abstract class ProgressView
     /// <paramref name="runBatch"/> gets the batch index and the sink for its steps.</summary>
     public abstract void Sampling(string what, int batches, int steps, Action<int, IProgress<SamplingProgress>> runBatch);
 
+    /// <summary>Runs <paramref name="run"/>, showing each training stage's step, loss, metrics and ETA.</summary>
+    public abstract void Training(Action<IProgress<Model.Training.TrainingProgress>> run);
+
+    /// <summary>"loss 0.1234 (avg 0.1300) lr 5.0e-04 psnr=24.1" for one report.</summary>
+    protected static string Describe(Model.Training.TrainingProgress p) =>
+        $"loss {p.Loss:F4} (avg {p.SmoothedLoss:F4}) lr {p.LearningRate:0.0e+00}" +
+        string.Concat(p.Metrics.Select(m => $" {m.Key}={m.Value:0.####}"));
+
     protected abstract T RunLoading<T>(IReadOnlyList<string> roles, Func<IProgress<LoadProgress>, T> load);
 }
 

@@ -1,0 +1,70 @@
+using FlowTok.Model.Clip;
+using FlowTok.Model.Flow;
+using FlowTok.Model.ImageTokenizer;
+using FlowTok.Model.TextDecoder;
+using FlowTok.Model.TextVae;
+
+namespace FlowTok.Model.Training;
+
+/// <summary>
+/// Every size and training setting of the project's own small FlowTok (both directions) in one place. The same
+/// module families as the published model, scaled down for 64 px shape images and a 45-minute CPU budget: 32 text
+/// and image tokens of 16 channels.
+/// </summary>
+public sealed record ShapesRecipe
+{
+    public int ImageSize { get; init; } = 64;
+    public int Tokens { get; init; } = 32;
+    public int Channels { get; init; } = 16;
+    public int TextWidth { get; init; } = 128;
+    public int DataSeed { get; init; } = Shapes.ShapesDataset.DefaultSeed;
+
+    public ClipTextConfig TextEncoder(int vocabSize) => new()
+    {
+        VocabSize = vocabSize, ContextLength = Tokens, Width = TextWidth, Heads = 4, Layers = 3, ProjectionDim = 128,
+    };
+
+    public ClipImageConfig ImageEncoder => new() { ImageSize = ImageSize, PatchSize = 8, Width = 128, Heads = 4, Layers = 3, ProjectionDim = 128 };
+
+    public TextVaeConfig TextVae => new()
+    {
+        Width = TextWidth, Blocks = 2, Heads = 4, FeedForward = 256, LatentChannels = Channels, ProjectorHidden = 256,
+    };
+
+    public ImageTokenizerConfig ImageTokenizer => new()
+    {
+        ImageSize = ImageSize, PatchSize = 8, TokenSize = Channels, LatentTokens = Tokens,
+        Encoder = new VitSize(128, 3, 4), Decoder = new VitSize(128, 3, 4),
+        TextEmbedDim = TextWidth, TextTokens = Tokens,
+    };
+
+    public FlowTransformerConfig Flow => new() { Hidden = 192, Depth = 4, Heads = 4, Channels = Channels, Tokens = Tokens };
+
+    public FlowTransformerConfig ImageToTextFlow => Flow;
+
+    public TextDecoderConfig TextDecoder(int vocabSize) => new()
+    {
+        Channels = Channels, Tokens = Tokens, Width = 128, Layers = 2, Heads = 4, VocabSize = vocabSize,
+    };
+
+    public TrainingOptions ClipTraining { get; init; } = new() { Steps = 500, BatchSize = 128, LearningRate = 1e-3, WarmupSteps = 50 };
+    public TrainingOptions TokenizerTraining { get; init; } = new() { Steps = 1200, BatchSize = 64, LearningRate = 1e-3, WarmupSteps = 100 };
+    public TrainingOptions TextToImageTraining { get; init; } = new() { Steps = 1500, BatchSize = 64, LearningRate = 5e-4, WarmupSteps = 100 };
+    public TrainingOptions ImageToTextTraining { get; init; } = new() { Steps = 1000, BatchSize = 64, LearningRate = 5e-4, WarmupSteps = 100 };
+
+    /// <summary>Default sampling settings written into the model index.</summary>
+    public int SamplingSteps { get; init; } = 20;
+    public double GuidanceScale { get; init; } = 2.0;
+
+    public static ShapesRecipe Default => new();
+
+    /// <summary>A tiny version that trains in seconds, for tests of the machinery.</summary>
+    public static ShapesRecipe Smoke => new()
+    {
+        ClipTraining = new() { Steps = 4, BatchSize = 8, WarmupSteps = 1, CheckpointEvery = 2 },
+        TokenizerTraining = new() { Steps = 4, BatchSize = 8, WarmupSteps = 1, CheckpointEvery = 2 },
+        TextToImageTraining = new() { Steps = 4, BatchSize = 8, WarmupSteps = 1, CheckpointEvery = 2 },
+        ImageToTextTraining = new() { Steps = 4, BatchSize = 8, WarmupSteps = 1, CheckpointEvery = 2 },
+        SamplingSteps = 2,
+    };
+}
