@@ -1,0 +1,57 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using FlowTok.Model.Training.Shapes;
+
+namespace FlowTok.Model.Training.Evaluation;
+
+/// <summary>Accuracy of each attribute, and of all five at once.</summary>
+public sealed record AttributeFigures(double Shape, double Color, double Size, double Position, double Background, double Exact)
+{
+    public static AttributeFigures From(AttributeAccuracy accuracy) => new(
+        accuracy[SceneAttribute.Shape], accuracy[SceneAttribute.Color], accuracy[SceneAttribute.Size],
+        accuracy[SceneAttribute.Position], accuracy[SceneAttribute.Background], accuracy.ExactMatch);
+
+    /// <summary>The lowest per-attribute accuracy.</summary>
+    public double Worst => new[] { Shape, Color, Size, Position, Background }.Min();
+}
+
+/// <summary>What <c>flowtok eval</c> measures on the test split (attribute combinations never seen in training).</summary>
+public sealed record EvaluationReport(
+    string Model,
+    int Prompts,
+    AttributeFigures TextToImage,
+    double ClipScoreGenerated,
+    double ClipScoreReal,
+    int Images,
+    AttributeFigures ImageToText,
+    double ReconstructionPsnr,
+    double SecondsPerImage,
+    double SecondsPerCaption,
+    IReadOnlyList<string> SampleCaptions)
+{
+    public string ToJson() => JsonSerializer.Serialize(this, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower });
+
+    public string ToMarkdown()
+    {
+        static string P(double v) => (100 * v).ToString("F1", CultureInfo.InvariantCulture) + " %";
+        var md = new StringBuilder();
+        md.AppendLine($"# FlowTok evaluation: {Model}");
+        md.AppendLine();
+        md.AppendLine("Test split: attribute combinations never seen in training.");
+        md.AppendLine();
+        md.AppendLine("| direction | n | shape | colour | size | position | background | all five |");
+        md.AppendLine("| --- | --- | --- | --- | --- | --- | --- | --- |");
+        md.AppendLine($"| text-to-image (analytic checker) | {Prompts} | {P(TextToImage.Shape)} | {P(TextToImage.Color)} | {P(TextToImage.Size)} | {P(TextToImage.Position)} | {P(TextToImage.Background)} | {P(TextToImage.Exact)} |");
+        md.AppendLine($"| image-to-text (caption parsed) | {Images} | {P(ImageToText.Shape)} | {P(ImageToText.Color)} | {P(ImageToText.Size)} | {P(ImageToText.Position)} | {P(ImageToText.Background)} | {P(ImageToText.Exact)} |");
+        md.AppendLine();
+        md.AppendLine(FormattableString.Invariant($"- CLIP score (trained domain CLIP, x100): generated {ClipScoreGenerated:F2}, real test images {ClipScoreReal:F2}"));
+        md.AppendLine(FormattableString.Invariant($"- Tokenizer reconstruction PSNR: {ReconstructionPsnr:F2} dB"));
+        md.AppendLine(FormattableString.Invariant($"- Speed: {SecondsPerImage:F3} s per image, {SecondsPerCaption:F3} s per caption (CPU, batched)"));
+        md.AppendLine();
+        md.AppendLine("Sample captions (expected -> generated):");
+        md.AppendLine();
+        foreach (var line in SampleCaptions) md.AppendLine($"- {line}");
+        return md.ToString();
+    }
+}
