@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using FlowTok.Model.Checkpoints;
+using FlowTok.Model.Nn;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -59,19 +60,19 @@ public sealed class TrainingLoop
                 double lr = options.LearningRateAt(s);
                 foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
 
-                double loss;
-                Dictionary<string, double> metrics;
-                using (var scope = torch.NewDisposeScope())
+                int stepIndex = s;
+                var (loss, metrics) = NativeCallGuard.Run(() =>
                 {
-                    using var generator = new Generator((ulong)(options.Seed * 1_000_003L + s));
+                    using var scope = torch.NewDisposeScope();
+                    using var generator = new Generator((ulong)(options.Seed * 1_000_003L + stepIndex));
                     optimizer.zero_grad();
-                    var result = step(s, generator);
+                    var result = step(stepIndex, generator);
                     result.Loss.backward();
                     if (options.GradientClip > 0) nn.utils.clip_grad_norm_(parameters, options.GradientClip, 2);
                     optimizer.step();
-                    loss = result.Loss.item<float>();
-                    metrics = (result.Metrics ?? new Dictionary<string, Tensor>()).ToDictionary(kv => kv.Key, kv => (double)kv.Value.item<float>());
-                }
+                    return ((double)result.Loss.item<float>(),
+                        (result.Metrics ?? new Dictionary<string, Tensor>()).ToDictionary(kv => kv.Key, kv => (double)kv.Value.item<float>()));
+                });
                 if (!double.IsFinite(loss))
                     throw new InvalidOperationException($"{stage}: loss became {loss} at step {s}; lower the learning rate");
                 if (emas is not null)
