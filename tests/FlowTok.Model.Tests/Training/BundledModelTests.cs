@@ -1,0 +1,58 @@
+using FlowTok.Model.Loading;
+using FlowTok.Model.Training.Evaluation;
+using Xunit.Abstractions;
+
+namespace FlowTok.Model.Tests.Training;
+
+/// <summary>
+/// The model bundled under models/default keeps meeting a floor on a small fixed sample of the test split
+/// (shape-colour combinations never seen in training), so a regression fails CI. The floors sit 15-20 points below
+/// what the current bundled model measures on this sample (t2i colour 84%, shape 38%, size 97%, position 100%,
+/// background 62%; i2t size 50%; PSNR 24.8 dB). They are NOT issue 3's targets, which this model does not reach yet:
+/// raise them with the model.
+/// </summary>
+[Collection(nameof(Pipelines.SoakCollection))]
+public sealed class BundledModelTests(ITestOutputHelper output)
+{
+    private const int Prompts = 32;
+
+    private static string BundledModel
+    {
+        get
+        {
+            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+                if (File.Exists(Path.Combine(dir.FullName, "FlowTok.Platform.sln")))
+                    return Path.Combine(dir.FullName, "models", "default");
+            throw new InvalidOperationException("repository root not found");
+        }
+    }
+
+    [Fact]
+    public void BundledModelMeetsTheFloorOnUnseenCombinations()
+    {
+        var report = ShapesEvaluation.Run(BundledModel, Prompts);
+        output.WriteLine(report.ToMarkdown());
+
+        Assert.True(report.TextToImage.Color >= 0.65, $"text-to-image colour {report.TextToImage.Color:P1}");
+        Assert.True(report.TextToImage.Shape >= 0.20, $"text-to-image shape {report.TextToImage.Shape:P1}");
+        Assert.True(report.TextToImage.Size >= 0.75, $"text-to-image size {report.TextToImage.Size:P1}");
+        Assert.True(report.TextToImage.Position >= 0.80, $"text-to-image position {report.TextToImage.Position:P1}");
+        Assert.True(report.TextToImage.Background >= 0.45, $"text-to-image background {report.TextToImage.Background:P1}");
+        Assert.True(report.ImageToText.Size >= 0.30, $"image-to-text size {report.ImageToText.Size:P1}");
+        Assert.True(report.ReconstructionPsnr >= 23, $"reconstruction PSNR {report.ReconstructionPsnr:F2} dB");
+    }
+
+    [Fact]
+    public void BundledModelIsSmallAndLoadsLikePublishedCheckpoints()
+    {
+        var directory = ModelDirectory.Open(BundledModel);
+        long bytes = Directory.GetFiles(BundledModel, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
+        output.WriteLine($"{BundledModel}: {bytes / 1048576.0:F1} MB");
+        Assert.True(bytes <= 25L * 1024 * 1024, $"bundled model is {bytes / 1048576.0:F1} MB");
+        Assert.True(directory.Index.HasImageToText);
+        var size = directory.Config<FlowTok.Model.ImageTokenizer.ImageTokenizerConfig>(ModelIndex.Roles.ImageTokenizer).ImageSize;
+        using var pipeline = directory.LoadTextToImage();
+        using var image = pipeline.Generate(["a small red circle at the top left on a blue background"], [1], new FlowTok.Model.Pipelines.GenerationOptions());
+        Assert.Equal(new long[] { 1, 3, size, size }, image.shape);
+    }
+}
