@@ -31,9 +31,18 @@ public static class NativeCallGuard
         }
         finally
         {
-            // The region ends by itself if the work allocated more than the budget.
+            // The region is process-wide: it ends by itself if the work allocated more than the budget, and another
+            // thread's guard may have ended it; either way there is nothing left to end.
             if (entered && GCSettings.LatencyMode == GCLatencyMode.NoGCRegion)
-                GC.EndNoGCRegion();
+            {
+                try
+                {
+                    GC.EndNoGCRegion();
+                }
+                catch (InvalidOperationException)
+                {
+                }
+            }
         }
     }
 }

@@ -1,4 +1,5 @@
 using FlowTok.Model.Flow;
+using FlowTok.Model.Nn;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -46,23 +47,29 @@ public static class GuidedFlow
         for (int i = 0; i < sampler.Steps; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            using var scope = torch.NewDisposeScope();
-            var xm = x.to(modelType);
-            Tensor v;
-            if (batchedGuidance)
+            int step = i;
+            var current = x;
+            // One step per no-GC region: see NativeCallGuard (TorchSharp temporaries must not be collected mid-call).
+            var next = NativeCallGuard.Run(() =>
             {
-                var t = torch.full(2 * b, sampler.Timesteps[i], dtype: ScalarType.Float32, device: device);
-                var both = flow.forward(torch.cat([xm, xm]), t, yBoth).to(ScalarType.Float32).chunk(2);
-                v = EulerFlowSampler.Guide(both[0], both[1], guidance);
-            }
-            else
-            {
-                var t = torch.full(b, sampler.Timesteps[i], dtype: ScalarType.Float32, device: device);
-                var cond = flow.forward(xm, t, yCond).to(ScalarType.Float32);
-                var uncond = flow.forward(xm, t, yNull).to(ScalarType.Float32);
-                v = EulerFlowSampler.Guide(cond, uncond, guidance);
-            }
-            var next = sampler.Step(v, i, x).MoveToOuterDisposeScope();
+                using var scope = torch.NewDisposeScope();
+                var xm = current.to(modelType);
+                Tensor v;
+                if (batchedGuidance)
+                {
+                    var t = torch.full(2 * b, sampler.Timesteps[step], dtype: ScalarType.Float32, device: device);
+                    var both = flow.forward(torch.cat([xm, xm]), t, yBoth).to(ScalarType.Float32).chunk(2);
+                    v = EulerFlowSampler.Guide(both[0], both[1], guidance);
+                }
+                else
+                {
+                    var t = torch.full(b, sampler.Timesteps[step], dtype: ScalarType.Float32, device: device);
+                    var cond = flow.forward(xm, t, yCond).to(ScalarType.Float32);
+                    var uncond = flow.forward(xm, t, yNull).to(ScalarType.Float32);
+                    v = EulerFlowSampler.Guide(cond, uncond, guidance);
+                }
+                return sampler.Step(v, step, current).MoveToOuterDisposeScope();
+            });
             x.Dispose();
             x = next;
             progress?.Report(new SamplingProgress(i + 1, sampler.Steps));
