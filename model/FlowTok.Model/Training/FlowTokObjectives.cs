@@ -22,6 +22,14 @@ public static class FlowTokObjectives
         torch.sigmoid(torch.randn(batch, generator: generator)).to(device ?? CPU);
 
     /// <summary>
+    /// t ~ U(0, 1), one per sample. For a flow whose source is deterministic (image tokens -> text tokens) the model
+    /// must see t near 0, where x_t holds nothing of the target yet: logit-normal time almost never samples there, and
+    /// the model then learns to read the target out of x_t instead of computing it, which fails at t = 0 in sampling.
+    /// </summary>
+    public static Tensor UniformTime(long batch, Generator generator, Device? device = null) =>
+        torch.rand(batch, generator: generator).to(device ?? CPU);
+
+    /// <summary>
     /// CFG indicator per sample (1 = null, with probability <paramref name="probability"/>) and the targets to use:
     /// the null samples' targets are cyclically shifted among themselves (each gets the next null sample's), so the
     /// null branch learns a flow that ignores the pairing. With at most one null sample there is nothing to shift

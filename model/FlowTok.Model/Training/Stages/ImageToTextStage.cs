@@ -9,7 +9,7 @@ namespace FlowTok.Model.Training.Stages;
 /// <summary>
 /// Stage 4: image-to-text. A flow transformer of the same family learns to flow from image tokens Z_I (the frozen
 /// tokenizer's posterior means, scaled) to text tokens Z_T (the frozen text VAE's means), with the same CFG indicator;
-/// the text decoder learns to read CLIP ids back from text tokens, on noisy samples of Z_T so it tolerates the
+/// time is uniform (see <see cref="FlowTokObjectives.UniformTime"/>); the text decoder learns to read CLIP ids back from text tokens, on noisy samples of Z_T so it tolerates the
 /// flow's errors.
 /// </summary>
 public sealed class ImageToTextStage(
@@ -29,7 +29,7 @@ public sealed class ImageToTextStage(
         }
 
         var (indicator, targets) = FlowTokObjectives.NullIndicator(mu, generator);
-        var t = FlowTokObjectives.LogitNormalTime(mu.shape[0], generator);
+        var t = FlowTokObjectives.UniformTime(mu.shape[0], generator);
         var flowLoss = FlowTokObjectives.FlowMatching(flow, x0, targets, t, indicator).mean();
 
         var noisy = TextVae.TextVae.Reparameterize(mu, logVar, torch.randn(mu.shape, generator: generator) * 0.5);
