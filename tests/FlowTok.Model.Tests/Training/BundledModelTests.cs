@@ -8,7 +8,7 @@ namespace FlowTok.Model.Tests.Training;
 /// The model bundled under models/default keeps meeting a floor on a small fixed sample of the test split
 /// (shape-colour combinations never seen in training), so a regression fails CI. The floors sit 15-20 points below
 /// what the current bundled model measures on this sample (t2i colour 84%, shape 38%, size 97%, position 100%,
-/// background 62%; i2t size 50%; PSNR 24.8 dB). They are NOT issue 3's targets, which this model does not reach yet:
+/// background 62%; i2t background 100%, size 47%; PSNR 24.8 dB). They are NOT issue 3's targets, which this model does not reach yet:
 /// raise them with the model.
 /// </summary>
 [Collection(nameof(Pipelines.SoakCollection))]
@@ -38,6 +38,7 @@ public sealed class BundledModelTests(ITestOutputHelper output)
         Assert.True(report.TextToImage.Size >= 0.75, $"text-to-image size {report.TextToImage.Size:P1}");
         Assert.True(report.TextToImage.Position >= 0.80, $"text-to-image position {report.TextToImage.Position:P1}");
         Assert.True(report.TextToImage.Background >= 0.45, $"text-to-image background {report.TextToImage.Background:P1}");
+        Assert.True(report.ImageToText.Background >= 0.80, $"image-to-text background {report.ImageToText.Background:P1}");
         Assert.True(report.ImageToText.Size >= 0.30, $"image-to-text size {report.ImageToText.Size:P1}");
         Assert.True(report.ReconstructionPsnr >= 23, $"reconstruction PSNR {report.ReconstructionPsnr:F2} dB");
     }
