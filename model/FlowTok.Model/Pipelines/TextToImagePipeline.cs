@@ -58,7 +58,7 @@ public sealed class TextToImagePipeline : IDisposable
     // 2. Encode prompt.
     public PromptEncoding EncodePrompt(IReadOnlyList<string> prompts)
     {
-        using var ids = torch.tensor(Flatten(tokenizer.EncodeBatch(prompts)), [prompts.Count, tokenizer.ContextLength]);
+        using var ids = TokenIds.ToTensor(tokenizer.EncodeBatch(prompts));
         return EncodeIds(ids);
     }
 
@@ -136,13 +136,6 @@ public sealed class TextToImagePipeline : IDisposable
             throw new ArgumentException($"components disagree on CLIP width: CLIP {textEncoder.Config.Width}, text VAE {textVae.Config.Width}, image tokenizer text guidance {imageTokenizer.Config.TextEmbedDim}");
         if (tokenizer.ContextLength != textEncoder.Config.ContextLength)
             throw new ArgumentException($"tokenizer context {tokenizer.ContextLength} differs from CLIP's {textEncoder.Config.ContextLength}");
-    }
-
-    private static long[] Flatten(long[,] ids)
-    {
-        var flat = new long[ids.Length];
-        Buffer.BlockCopy(ids, 0, flat, 0, flat.Length * sizeof(long));
-        return flat;
     }
 
     public void Dispose()

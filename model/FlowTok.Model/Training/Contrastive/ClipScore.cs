@@ -101,7 +101,7 @@ public sealed class ClipScore : IDisposable
         for (int start = 0; start < captions.Count; start += ChunkSize)
         {
             var chunk = captions.Skip(start).Take(ChunkSize).ToArray();
-            var ids = ContrastiveClipTrainer.IdsTensor(Tokenizer.EncodeBatch(chunk), device);
+            var ids = TokenIds.ToTensor(Tokenizer.EncodeBatch(chunk), device);
             chunks.Add(Text.EncodePooled(ids, Text.forward(ids)));
         }
         return nn.functional.normalize(torch.cat(chunks, 0).to(ScalarType.Float32), dim: 1).MoveToOuterDisposeScope();

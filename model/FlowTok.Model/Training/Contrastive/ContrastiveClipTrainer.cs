@@ -1,4 +1,5 @@
 using FlowTok.Model.Clip;
+using FlowTok.Model.Text;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -62,7 +63,7 @@ public sealed class ContrastiveClipTrainer
 
         var (images, idsArray) = batches(step);
         var device = text.LogitScale.device;
-        var ids = IdsTensor(idsArray, device);
+        var ids = TokenIds.ToTensor(idsArray, device);
         if (images.shape[0] != ids.shape[0])
             throw new ArgumentException($"step {step}: {images.shape[0]} images but {ids.shape[0]} captions");
 
@@ -90,14 +91,5 @@ public sealed class ContrastiveClipTrainer
         var loop = new TrainingLoop(StageName, [(TextEncoderName, text), (ImageEncoderName, image)], options, checkpointDir);
         loop.Run(Step, progress, cancellationToken);
         return loop;
-    }
-
-    /// <summary>[B, ctx] ids as an int64 tensor.</summary>
-    public static Tensor IdsTensor(long[,] ids, Device? device = null)
-    {
-        ArgumentNullException.ThrowIfNull(ids);
-        var flat = new long[ids.Length];
-        Buffer.BlockCopy(ids, 0, flat, 0, flat.Length * sizeof(long));
-        return torch.tensor(flat, [ids.GetLength(0), ids.GetLength(1)], device: device);
     }
 }

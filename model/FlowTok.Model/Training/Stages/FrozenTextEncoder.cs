@@ -24,11 +24,8 @@ public sealed class FrozenTextEncoder(ClipTokenizer tokenizer, ClipTextTransform
         var missing = captions.Distinct().Where(c => !cache.ContainsKey(c)).ToArray();
         if (missing.Length > 0)
         {
-            var ids = tokenizer.EncodeBatch(missing);
-            var flat = new long[ids.Length];
-            Buffer.BlockCopy(ids, 0, flat, 0, flat.Length * sizeof(long));
             using var scope = torch.NewDisposeScope();
-            var states = encoder.forward(torch.tensor(flat, [missing.Length, tokenizer.ContextLength]));
+            var states = encoder.forward(TokenIds.ToTensor(tokenizer.EncodeBatch(missing)));
             for (int i = 0; i < missing.Length; i++)
                 cache[missing[i]] = states[i].clone().DetachFromDisposeScope();
         }
@@ -36,13 +33,7 @@ public sealed class FrozenTextEncoder(ClipTokenizer tokenizer, ClipTextTransform
     }
 
     /// <summary>Captions -> ids [B, ctx].</summary>
-    public Tensor Ids(IReadOnlyList<string> captions)
-    {
-        var ids = tokenizer.EncodeBatch(captions);
-        var flat = new long[ids.Length];
-        Buffer.BlockCopy(ids, 0, flat, 0, flat.Length * sizeof(long));
-        return torch.tensor(flat, [captions.Count, tokenizer.ContextLength]);
-    }
+    public Tensor Ids(IReadOnlyList<string> captions) => TokenIds.ToTensor(tokenizer.EncodeBatch(captions));
 
     public void Dispose()
     {
