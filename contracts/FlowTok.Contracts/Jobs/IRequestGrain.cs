@@ -1,0 +1,33 @@
+using Orleans.Concurrency;
+
+namespace FlowTok.Contracts.Jobs;
+
+/// <summary>
+/// One job (keyed by job id): durable state, fan-out of its items to the model silos, aggregation, progress and
+/// cancellation. Returns null for a job that was never submitted.
+/// </summary>
+public interface IRequestGrain : IGrainWithStringKey
+{
+    /// <summary>
+    /// Admits the job (tenant concurrency and quota, platform queue bound) and queues its items. Submitting again returns
+    /// the existing job unchanged (idempotent). A rejected job leaves no state behind.
+    /// </summary>
+    Task<SubmitResult> SubmitAsync(JobSpec spec, TenantLimits limits);
+
+    [AlwaysInterleave, ReadOnly]
+    Task<JobSnapshot?> GetAsync();
+
+    /// <summary>Returns as soon as the job's version exceeds <paramref name="afterVersion"/>, or after <paramref name="maxWait"/>.</summary>
+    [AlwaysInterleave, ReadOnly]
+    Task<JobSnapshot?> WatchAsync(int afterVersion, TimeSpan maxWait);
+
+    /// <summary>Queued items are dropped; running items stop at their next sampler step. No effect on a finished job.</summary>
+    Task<JobSnapshot?> CancelAsync();
+
+    [OneWay]
+    Task ReportProgressAsync(int index, int step, int steps);
+
+    Task CompleteItemAsync(JobOutput output);
+
+    Task FailItemAsync(int index, string reason);
+}

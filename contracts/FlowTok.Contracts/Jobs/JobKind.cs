@@ -1,0 +1,7 @@
+namespace FlowTok.Contracts.Jobs;
+
+public enum JobKind
+{
+    Generation = 0,
+    Caption = 1,
+}

@@ -1,0 +1,20 @@
+namespace FlowTok.Contracts.Jobs;
+
+/// <summary>The accepted job, or why it was not accepted (<see cref="Rejection"/>, e.g. 429 with a retry delay).</summary>
+[GenerateSerializer, Immutable]
+public sealed record SubmitResult
+{
+    [Id(0)] public JobSnapshot? Job { get; init; }
+    [Id(1)] public Admission? Rejection { get; init; }
+
+    public bool Accepted => Job is not null;
+}
+
+/// <summary>A tenant's limits as configured, handed to its grain with each job.</summary>
+[GenerateSerializer, Immutable]
+public sealed record TenantLimits
+{
+    [Id(0)] public int MaxConcurrentJobs { get; init; } = 16;
+    /// <summary>Outputs the tenant may produce in total; 0 = unlimited.</summary>
+    [Id(1)] public long ItemQuota { get; init; }
+}

@@ -1,0 +1,21 @@
+namespace FlowTok.Contracts;
+
+/// <summary>What the platform accepts. The gateway rejects anything outside these with a 4xx before it reaches a model.</summary>
+public static class Limits
+{
+    public const int MaxPromptCharacters = 1000;
+    public const int MinImages = 1;
+    public const int MaxImages = 8;
+    public const int MinSteps = 1;
+    public const int MaxSteps = 100;
+    public const int DefaultSteps = 20;
+    public const double MinGuidance = 0;
+    public const double MaxGuidance = 20;
+    public const double DefaultGuidance = 2.0;
+
+    /// <summary>Largest accepted upload (encoded bytes) for captioning.</summary>
+    public const int MaxUploadBytes = 8 * 1024 * 1024;
+    /// <summary>Largest accepted upload side and pixel count, checked from the header before decoding (decompression bombs).</summary>
+    public const int MaxUploadSide = 4096;
+    public const long MaxUploadPixels = 16_777_216;
+}

@@ -1,0 +1,13 @@
+namespace FlowTok.Contracts.Messages;
+
+/// <summary>Command: caption the uploaded file <see cref="InputFileId"/> (bytes in the file store, not in the message).</summary>
+[GenerateSerializer, Immutable]
+public sealed record CaptionImage
+{
+    [Id(0)] public required string JobId { get; init; }
+    [Id(1)] public required int Index { get; init; }
+    [Id(2)] public required string TenantId { get; init; }
+    [Id(3)] public required string InputFileId { get; init; }
+    [Id(4)] public int Steps { get; init; } = Limits.DefaultSteps;
+    [Id(5)] public double GuidanceScale { get; init; } = Limits.DefaultGuidance;
+}

@@ -1,0 +1,14 @@
+namespace FlowTok.Contracts.Messages;
+
+/// <summary>Command: make image <see cref="Index"/> of job <see cref="JobId"/>.</summary>
+[GenerateSerializer, Immutable]
+public sealed record GenerateImage
+{
+    [Id(0)] public required string JobId { get; init; }
+    [Id(1)] public required int Index { get; init; }
+    [Id(2)] public required string TenantId { get; init; }
+    [Id(3)] public required string Prompt { get; init; }
+    [Id(4)] public required long Seed { get; init; }
+    [Id(5)] public int Steps { get; init; } = Limits.DefaultSteps;
+    [Id(6)] public double GuidanceScale { get; init; } = Limits.DefaultGuidance;
+}

@@ -1,0 +1,31 @@
+namespace FlowTok.Infrastructure.Redis;
+
+/// <summary>
+/// Configuration section "Redis". With no <see cref="ConnectionString"/> the process runs an embedded Redis-protocol
+/// server (Garnet) on loopback and connects to it, so the same client code runs with nothing installed.
+/// </summary>
+public sealed class RedisOptions
+{
+    public const string Section = "Redis";
+
+    /// <summary>StackExchange.Redis configuration string ("localhost:6379,abortConnect=false"); null = embedded server.</summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>Port of the embedded server; 0 picks a free one.</summary>
+    public int EmbeddedPort { get; set; }
+
+    /// <summary>Prefix of every key this platform writes (several platforms can share one Redis).</summary>
+    public string KeyPrefix { get; set; } = "flowtok:";
+
+    /// <summary>How long results (generated images, uploads) stay downloadable.</summary>
+    public TimeSpan FileTimeToLive { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>How long a cached output is served for an identical request.</summary>
+    public TimeSpan OutputCacheTimeToLive { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>How long a cached prompt encoding lives.</summary>
+    public TimeSpan PromptCacheTimeToLive { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>How long an Idempotency-Key keeps pointing at its job.</summary>
+    public TimeSpan IdempotencyTimeToLive { get; set; } = TimeSpan.FromHours(24);
+}

@@ -1,0 +1,13 @@
+namespace FlowTok.Infrastructure.Tenants;
+
+/// <summary>A tenant and its limits. API keys are never stored, only their SHA-256.</summary>
+public sealed record TenantInfo
+{
+    public required string Id { get; init; }
+    public string Name { get; init; } = "";
+    /// <summary>Requests per minute (token bucket refilled every second).</summary>
+    public int RequestsPerMinute { get; init; } = 600;
+    public int MaxConcurrentJobs { get; init; } = 16;
+    /// <summary>Outputs (images or captions) the tenant may produce in total; 0 = unlimited.</summary>
+    public long ItemQuota { get; init; }
+}
