@@ -1,3 +1,5 @@
+using FlowTok.Model.Loading;
+
 namespace FlowTok.Cli.ConsoleUi;
 
 /// <summary>
@@ -7,7 +9,6 @@ namespace FlowTok.Cli.ConsoleUi;
 internal static class ModelLocator
 {
     public const string EnvironmentVariable = "FLOWTOK_MODEL";
-    private static readonly string DefaultRelative = Path.Combine("models", "default");
 
     public static string Resolve(string? explicitDirectory)
     {
@@ -15,13 +16,8 @@ internal static class ModelLocator
         var configured = Environment.GetEnvironmentVariable(EnvironmentVariable);
         if (!string.IsNullOrWhiteSpace(configured)) return configured;
 
-        string[] starts = [AppContext.BaseDirectory, Directory.GetCurrentDirectory()];
-        foreach (var start in starts)
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                var candidate = Path.Combine(dir.FullName, DefaultRelative);
-                if (File.Exists(Path.Combine(candidate, FlowTok.Model.Loading.ModelIndex.FileName))) return candidate;
-            }
-        throw new CliException($"no model: pass --model <dir> or set {EnvironmentVariable} (no {Path.Combine(DefaultRelative, FlowTok.Model.Loading.ModelIndex.FileName)} above {starts[0]} or {starts[1]})");
+        var starts = ModelSearch.DefaultStarts();
+        return ModelSearch.FindAbove(ModelSearch.DefaultRelative, starts)
+            ?? throw new CliException($"no model: pass --model <dir> or set {EnvironmentVariable} (no {Path.Combine(ModelSearch.DefaultRelative, ModelIndex.FileName)} above {starts[0]} or {starts[1]})");
     }
 }

@@ -54,11 +54,14 @@ public sealed class ImageToTextPipeline : IDisposable
     }
 
     // 3. Sampling loop.
+    /// <remarks><paramref name="keepRows"/> may drop rows between steps (see <see cref="GuidedFlow"/>).</remarks>
     public Tensor Sample(Tensor imageTokens, GenerationOptions options, IProgress<SamplingProgress>? progress = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default, Func<SamplingProgress, long[]?>? keepRows = null)
     {
         options.Validate();
-        return GuidedFlow.Sample(flow, imageTokens, options.Steps, options.GuidanceScale, options.BatchedGuidance, progress, cancellationToken);
+        var sampler = new EulerFlowSampler();
+        sampler.SetTimesteps(options.Steps);
+        return GuidedFlow.Sample(flow, sampler, imageTokens, options.GuidanceScale, options.BatchedGuidance, progress, cancellationToken, keepRows);
     }
 
     // 4. Decode text.

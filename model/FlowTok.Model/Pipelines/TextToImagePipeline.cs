@@ -96,11 +96,14 @@ public sealed class TextToImagePipeline : IDisposable
         TextVae.TextVae.Reparameterize(encoding.Mu, encoding.LogVar, eps.to(ScalarType.Float32));
 
     // 4. Sampling loop.
+    /// <remarks><paramref name="keepRows"/> may drop rows between steps (see <see cref="GuidedFlow"/>).</remarks>
     public Tensor Sample(Tensor textTokens, GenerationOptions options, IProgress<SamplingProgress>? progress = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default, Func<SamplingProgress, long[]?>? keepRows = null)
     {
         options.Validate();
-        return GuidedFlow.Sample(flow, textTokens, options.Steps, options.GuidanceScale, options.BatchedGuidance, progress, cancellationToken);
+        var sampler = new EulerFlowSampler();
+        sampler.SetTimesteps(options.Steps);
+        return GuidedFlow.Sample(flow, sampler, textTokens, options.GuidanceScale, options.BatchedGuidance, progress, cancellationToken, keepRows);
     }
 
     // 5. Decode.

@@ -12,7 +12,8 @@ public readonly record struct SamplingProgress(int Step, int Steps);
 /// Integrates a flow transformer from x0 (t = 0) to t = 1 with classifier-free guidance. The conditional
 /// (y = 0) and null (y = 1) passes run as ONE batch of 2B by default; <c>batchedGuidance: false</c> runs them
 /// as two passes like the reference (same numbers, twice the launches). The state is kept in float32 whatever
-/// the model's dtype, so bf16 models only round inside the forward.
+/// the model's dtype, so bf16 models only round inside the forward. <c>keepRows</c>, asked after every step, may
+/// shrink the batch to the listed rows (in order); the result then holds only the rows still kept.
 /// </summary>
 public static class GuidedFlow
 {
@@ -32,7 +33,8 @@ public static class GuidedFlow
         double guidance,
         bool batchedGuidance = true,
         IProgress<SamplingProgress>? progress = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default,
+        Func<SamplingProgress, long[]?>? keepRows = null)
     {
         if (sampler.Steps == 0) throw new InvalidOperationException("call SetTimesteps on the sampler first");
         var modelType = flow.parameters().First().dtype;
@@ -40,11 +42,11 @@ public static class GuidedFlow
         long b = x0.shape[0];
 
         var x = x0.to(ScalarType.Float32).detach().clone();
-        using var yCond = torch.zeros(b, dtype: ScalarType.Int64, device: device);
-        using var yNull = torch.ones(b, dtype: ScalarType.Int64, device: device);
-        using var yBoth = torch.cat([yCond, yNull]);
+        var yCond = torch.zeros(b, dtype: ScalarType.Int64, device: device);
+        var yNull = torch.ones(b, dtype: ScalarType.Int64, device: device);
+        var yBoth = torch.cat([yCond, yNull]);
         using var noGrad = torch.no_grad();
-        for (int i = 0; i < sampler.Steps; i++)
+        for (int i = 0; i < sampler.Steps && b > 0; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             int step = i;
@@ -73,7 +75,21 @@ public static class GuidedFlow
             x.Dispose();
             x = next;
             progress?.Report(new SamplingProgress(i + 1, sampler.Steps));
+            // Rows whose requests were cancelled leave the batch here (their remaining steps are never computed).
+            if (keepRows?.Invoke(new SamplingProgress(i + 1, sampler.Steps)) is { } keep && keep.Length < b)
+            {
+                using var index = torch.tensor(keep, dtype: ScalarType.Int64, device: device);
+                var kept = x.index_select(0, index);
+                x.Dispose();
+                x = kept;
+                b = keep.Length;
+                foreach (var y in (Tensor[])[yCond, yNull, yBoth]) y.Dispose();
+                yCond = torch.zeros(b, dtype: ScalarType.Int64, device: device);
+                yNull = torch.ones(b, dtype: ScalarType.Int64, device: device);
+                yBoth = torch.cat([yCond, yNull]);
+            }
         }
+        foreach (var y in (Tensor[])[yCond, yNull, yBoth]) y.Dispose();
         return x;
     }
 }

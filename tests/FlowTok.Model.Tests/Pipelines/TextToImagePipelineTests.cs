@@ -75,6 +75,25 @@ public sealed class TextToImagePipelineTests : IDisposable
     }
 
     [Fact]
+    public void DroppedRowsLeaveTheBatchAndTheOthersAreUnchanged()
+    {
+        using var scope = torch.NewDisposeScope();
+        using var encoding = pipeline.EncodePrompt(["a red circle", "two cats", "a dog"]);
+        var zText = pipeline.PrepareLatents(encoding, [1, 2, 3]);
+        var full = pipeline.Sample(zText, options);
+        var stepsSeen = new List<int>();
+        var pruned = pipeline.Sample(zText, options, keepRows: p =>
+        {
+            stepsSeen.Add(p.Step);
+            return p.Step == 2 ? [0, 2] : null; // row 1's job was cancelled after step 2
+        });
+        Assert.Equal(new long[] { 2, full.shape[1], full.shape[2] }, pruned.shape);
+        ParitySet.AssertClose(full[0], pruned[0], "row 0 after row 1 left", 1e-4);
+        ParitySet.AssertClose(full[2], pruned[1], "row 2 after row 1 left", 1e-4);
+        Assert.Equal(Enumerable.Range(1, options.Steps), stepsSeen);
+    }
+
+    [Fact]
     public void PngHoldsTheImagePixels()
     {
         using var scope = torch.NewDisposeScope();
