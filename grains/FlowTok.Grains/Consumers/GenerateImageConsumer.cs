@@ -1,0 +1,59 @@
+using FlowTok.Contracts.Messages;
+using FlowTok.Grains.Models;
+using FlowTok.Infrastructure.Storage;
+using MassTransit;
+
+namespace FlowTok.Grains.Consumers;
+
+/// <summary>Hands a queued image to a local model replica; reports the stored file (or the cancellation) as an event.</summary>
+public sealed class GenerateImageConsumer(LocalModels models, ICancellationSignals cancellations) : IConsumer<GenerateImage>
+{
+    public Task Consume(ConsumeContext<GenerateImage> context)
+    {
+        var work = context.Message;
+        return WorkItemRun.Run(context, cancellations, work.JobId, work.Index, async () =>
+        {
+            var fileId = await models.Next().GenerateAsync(work);
+            return new ImageGenerated(work.JobId, work.Index, fileId, work.Seed);
+        });
+    }
+}
+
+/// <summary>Hands a queued captioning item to a local model replica; reports the caption (or the cancellation) as an event.</summary>
+public sealed class CaptionImageConsumer(LocalModels models, ICancellationSignals cancellations) : IConsumer<CaptionImage>
+{
+    public Task Consume(ConsumeContext<CaptionImage> context)
+    {
+        var work = context.Message;
+        return WorkItemRun.Run(context, cancellations, work.JobId, work.Index, async () =>
+            new ImageCaptioned(work.JobId, work.Index, await models.Next().CaptionAsync(work)));
+    }
+}
+
+internal static class WorkItemRun
+{
+    /// <summary>Skips work of a cancelled job, runs the rest, and publishes the outcome event. Other failures propagate
+    /// to MassTransit's retry policy and, when retries are exhausted, to a Fault event.</summary>
+    public static async Task Run<TEvent>(ConsumeContext context, ICancellationSignals cancellations, string jobId, int index,
+        Func<Task<TEvent>> work) where TEvent : class
+    {
+        var cancelled = new GenerationFailed(jobId, index, "cancelled", Cancelled: true);
+        if (await cancellations.IsCancelledAsync(jobId))
+        {
+            await context.Publish(cancelled);
+            return;
+        }
+        TEvent done;
+        try
+        {
+            done = await work();
+        }
+        catch (OperationCanceledException)
+        {
+            if (!await cancellations.IsCancelledAsync(jobId)) throw;
+            await context.Publish(cancelled);
+            return;
+        }
+        await context.Publish(done);
+    }
+}

@@ -1,0 +1,204 @@
+using FlowTok.Contracts.Jobs;
+using FlowTok.Contracts.Messages;
+using FlowTok.Infrastructure.Storage;
+using MassTransit;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace FlowTok.Grains.Jobs;
+
+/// <summary>
+/// One job: admits it (tenant concurrency and quota, platform queue bound), publishes one command per item, collects
+/// the results and failures the model silos report back, and ends it (succeeded, failed or cancelled), releasing what
+/// admission reserved. Watchers (the gateway's long polls and event streams) are woken on every change.
+/// </summary>
+public sealed class RequestGrain(
+    [PersistentState("job", StorageNames.Jobs)] IPersistentState<JobState> state,
+    IBus bus,
+    IAdmissionCounter admission,
+    ICancellationSignals cancellations,
+    IOptions<PlatformOptions> platform,
+    ILogger<RequestGrain> logger) : Grain, IRequestGrain
+{
+    private readonly Dictionary<int, int> progress = [];
+    private TaskCompletionSource changed = NewSignal();
+    private int version;
+
+    private JobState Job => state.State;
+    private string JobId => this.GetPrimaryKeyString();
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        version = Job.Version;
+        return Task.CompletedTask;
+    }
+
+    public async Task<SubmitResult> SubmitAsync(JobSpec spec, TenantLimits limits)
+    {
+        if (Job.Spec is not null) return new SubmitResult { Job = Snapshot() };
+        int items = spec.Kind == JobKind.Caption ? 1 : spec.Count;
+
+        if (!await admission.TryAddAsync(items, platform.Value.MaxQueuedItems))
+            return Rejected(new Admission
+            {
+                Accepted = false,
+                Code = "queue_full",
+                Reason = $"the platform queue is full ({platform.Value.MaxQueuedItems} items queued or running)",
+                RetryAfter = platform.Value.QueueFullRetryAfter,
+            });
+        var tenant = GrainFactory.GetGrain<ITenantGrain>(spec.TenantId);
+        var verdict = await tenant.TryStartJobAsync(JobId, items, limits);
+        if (!verdict.Accepted)
+        {
+            await admission.ReleaseAsync(items);
+            return Rejected(verdict);
+        }
+
+        Job.Spec = spec with { Count = items };
+        Job.Status = JobStatus.Queued;
+        Job.CreatedAt = DateTimeOffset.UtcNow;
+        await Save();
+        try
+        {
+            await Publish(Job.Spec);
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Queueing job {JobId} failed", JobId);
+            await Finish(JobStatus.Failed, $"the job could not be queued: {e.Message}");
+        }
+        return new SubmitResult { Job = Snapshot() };
+    }
+
+    private SubmitResult Rejected(Admission why)
+    {
+        DeactivateOnIdle(); // nothing was stored: the job id stays free
+        return new SubmitResult { Rejection = why };
+    }
+
+    private async Task Publish(JobSpec spec)
+    {
+        for (int i = 0; i < spec.Count; i++)
+        {
+            if (spec.Kind == JobKind.Caption)
+                await bus.Publish(new CaptionImage
+                {
+                    JobId = JobId, Index = i, TenantId = spec.TenantId, InputFileId = spec.InputFileId!,
+                    Steps = spec.Steps, GuidanceScale = spec.GuidanceScale,
+                });
+            else
+                await bus.Publish(new GenerateImage
+                {
+                    JobId = JobId, Index = i, TenantId = spec.TenantId, Prompt = spec.Prompt!, Seed = spec.Seed + i,
+                    Steps = spec.Steps, GuidanceScale = spec.GuidanceScale,
+                });
+        }
+    }
+
+    public Task<JobSnapshot?> GetAsync() => Task.FromResult(Job.Spec is null ? null : Snapshot());
+
+    public async Task<JobSnapshot?> WatchAsync(int afterVersion, TimeSpan maxWait)
+    {
+        if (Job.Spec is null) return null;
+        if (version <= afterVersion && !Job.Status.IsTerminal())
+            await Task.WhenAny(changed.Task, Task.Delay(maxWait));
+        return Snapshot();
+    }
+
+    public async Task<JobSnapshot?> CancelAsync()
+    {
+        if (Job.Spec is null) return null;
+        if (!Job.Status.IsTerminal())
+        {
+            await cancellations.CancelAsync(JobId);
+            await Finish(JobStatus.Cancelled, null);
+        }
+        return Snapshot();
+    }
+
+    public Task ReportProgressAsync(int index, int step, int steps)
+    {
+        if (Job.Spec is null || Job.Status.IsTerminal()) return Task.CompletedTask;
+        progress[index] = Math.Max(progress.GetValueOrDefault(index), Math.Min(step, steps));
+        if (Job.Status == JobStatus.Queued) Job.Status = JobStatus.Running;
+        Changed();
+        return Task.CompletedTask;
+    }
+
+    public async Task CompleteItemAsync(JobOutput output)
+    {
+        if (Job.Spec is null || Job.Status.IsTerminal() || Job.Outputs.Any(o => o.Index == output.Index)) return;
+        Job.Outputs.Add(output);
+        Job.Outputs.Sort((a, b) => a.Index.CompareTo(b.Index));
+        progress[output.Index] = Job.Spec.Steps;
+        await ItemSettled();
+    }
+
+    public async Task FailItemAsync(int index, string reason)
+    {
+        if (Job.Spec is null || Job.Status.IsTerminal() || Job.Failures.ContainsKey(index) || Job.Outputs.Any(o => o.Index == index)) return;
+        Job.Failures[index] = reason;
+        await ItemSettled();
+    }
+
+    private async Task ItemSettled()
+    {
+        if (Job.Outputs.Count + Job.Failures.Count < Job.Spec!.Count)
+        {
+            Job.Status = JobStatus.Running;
+            await Save();
+            return;
+        }
+        if (Job.Failures.Count == 0) await Finish(JobStatus.Succeeded, null);
+        else
+            await Finish(JobStatus.Failed, string.Join("; ", Job.Failures.OrderBy(f => f.Key).Select(f => $"item {f.Key}: {f.Value}")));
+    }
+
+    /// <summary>Ends the job and returns what admission reserved (the quota is charged only for what was produced).</summary>
+    private async Task Finish(JobStatus status, string? error)
+    {
+        Job.Status = status;
+        Job.Error = error;
+        Job.FinishedAt = DateTimeOffset.UtcNow;
+        await Save();
+        await admission.ReleaseAsync(Job.Spec!.Count);
+        await GrainFactory.GetGrain<ITenantGrain>(Job.Spec.TenantId).FinishJobAsync(JobId, Job.Outputs.Count);
+    }
+
+    private async Task Save()
+    {
+        Changed();
+        Job.Version = version;
+        await state.WriteStateAsync();
+    }
+
+    private void Changed()
+    {
+        version++;
+        var signal = changed;
+        changed = NewSignal();
+        signal.TrySetResult();
+    }
+
+    private JobSnapshot Snapshot()
+    {
+        var spec = Job.Spec!;
+        int stepsDone = Enumerable.Range(0, spec.Count).Sum(i =>
+            Job.Outputs.Any(o => o.Index == i) ? spec.Steps : progress.GetValueOrDefault(i));
+        return new JobSnapshot
+        {
+            JobId = JobId,
+            Spec = spec,
+            Status = Job.Status,
+            Outputs = Job.Outputs.ToList(),
+            StepsDone = stepsDone,
+            TotalSteps = spec.Count * spec.Steps,
+            Error = Job.Error,
+            CreatedAt = Job.CreatedAt,
+            FinishedAt = Job.FinishedAt,
+            Version = version,
+        };
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+}

@@ -1,0 +1,63 @@
+using FlowTok.Contracts.Jobs;
+
+namespace FlowTok.Grains.Jobs;
+
+[GenerateSerializer]
+public sealed class TenantState
+{
+    /// <summary>Running jobs and the items each reserved against the quota.</summary>
+    [Id(0)] public Dictionary<string, int> Active { get; set; } = [];
+    [Id(1)] public long ItemsUsed { get; set; }
+}
+
+/// <summary>
+/// One tenant's accounting: how many jobs run at once and how many outputs it produced against its quota. A job
+/// reserves its items when admitted and is charged only what it produced when it ends.
+/// </summary>
+public sealed class TenantGrain([PersistentState("tenant", StorageNames.Tenants)] IPersistentState<TenantState> state)
+    : Grain, ITenantGrain
+{
+    public static readonly TimeSpan ConcurrencyRetryAfter = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan QuotaRetryAfter = TimeSpan.FromHours(1);
+
+    private TenantState Tenant => state.State;
+    private int limitConcurrent;
+    private long limitQuota;
+
+    public async Task<Admission> TryStartJobAsync(string jobId, int items, TenantLimits limits)
+    {
+        (limitConcurrent, limitQuota) = (limits.MaxConcurrentJobs, limits.ItemQuota);
+        if (Tenant.Active.ContainsKey(jobId)) return Admission.Yes;
+        if (Tenant.Active.Count >= limits.MaxConcurrentJobs)
+            return new Admission
+            {
+                Accepted = false, Code = "concurrency", RetryAfter = ConcurrencyRetryAfter,
+                Reason = $"the tenant already runs {Tenant.Active.Count} jobs (limit {limits.MaxConcurrentJobs})",
+            };
+        long committed = Tenant.ItemsUsed + Tenant.Active.Values.Sum();
+        if (limits.ItemQuota > 0 && committed + items > limits.ItemQuota)
+            return new Admission
+            {
+                Accepted = false, Code = "quota", RetryAfter = QuotaRetryAfter,
+                Reason = $"the tenant's quota of {limits.ItemQuota} outputs would be exceeded ({committed} used or reserved, {items} asked)",
+            };
+        Tenant.Active[jobId] = items;
+        await state.WriteStateAsync();
+        return Admission.Yes;
+    }
+
+    public async Task FinishJobAsync(string jobId, int itemsProduced)
+    {
+        if (!Tenant.Active.Remove(jobId)) return;
+        Tenant.ItemsUsed += itemsProduced;
+        await state.WriteStateAsync();
+    }
+
+    public Task<TenantUsage> GetUsageAsync() => Task.FromResult(new TenantUsage
+    {
+        ActiveJobs = Tenant.Active.Count,
+        ImagesUsed = Tenant.ItemsUsed,
+        ImageQuota = limitQuota,
+        MaxConcurrentJobs = limitConcurrent,
+    });
+}

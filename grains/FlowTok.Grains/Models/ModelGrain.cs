@@ -1,0 +1,123 @@
+using System.Diagnostics;
+using FlowTok.Contracts.Jobs;
+using FlowTok.Contracts.Messages;
+using FlowTok.Contracts.Models;
+using FlowTok.Grains.Placement;
+using FlowTok.Infrastructure.Observability;
+using FlowTok.Infrastructure.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Concurrency;
+
+namespace FlowTok.Grains.Models;
+
+/// <summary>
+/// One FlowTok replica per compute device, pinned to the silo that owns the device (<see cref="DevicePlacement"/>),
+/// never collected while the silo runs. Calls interleave: each waits on the replica's batcher, so concurrent calls
+/// form batches. Prompt encodings come from and go to the prompt cache; images go to the file store, callers get ids.
+/// </summary>
+[DevicePlacement, KeepAlive, Reentrant]
+public sealed class ModelGrain(
+    IOptions<ModelHostingOptions> options,
+    IGrainFactory grains,
+    IFileStore files,
+    IPromptCache prompts,
+    ICancellationSignals cancellations,
+    IModelRegistry registry,
+    PlatformMetrics metrics,
+    ILogger<ModelGrain> logger) : Grain, IModelGrain
+{
+    public static readonly TimeSpan AnnouncementInterval = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(200);
+
+    private ModelRunner? runner;
+    private ModelDescriptor? model;
+    private long promptHits, promptMisses;
+    private IDisposable? queueGauge;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        var (_, device) = ModelGrainKey.Parse(this.GetPrimaryKeyString());
+        runner = new ModelRunner(options.Value, device, cancellations.IsCancelledLocally, logger);
+        runner.BatchCompleted += (size, _) => metrics.RecordBatchSize(size);
+        cancellations.Cancelled += runner.CancelJob;
+        model = await runner.Loaded;
+        queueGauge = metrics.AddQueueDepthSource(this.GetPrimaryKeyString(), () => runner.QueueDepth);
+        await Announce();
+        this.RegisterGrainTimer(Announce, new GrainTimerCreationOptions(AnnouncementInterval, AnnouncementInterval) { Interleave = true });
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        await registry.WithdrawAsync(this.GetPrimaryKeyString());
+        if (runner is not null) cancellations.Cancelled -= runner.CancelJob;
+        queueGauge?.Dispose();
+        runner?.Dispose();
+    }
+
+    private Task Announce() => registry.AnnounceAsync(this.GetPrimaryKeyString(), model!, 3 * AnnouncementInterval);
+
+    public Task<ModelDescriptor> DescribeAsync() => Task.FromResult(model!);
+
+    public async Task<string> GenerateAsync(GenerateImage work)
+    {
+        if (!model!.TextToImage) throw new NotSupportedException($"model {model.Version} cannot generate images");
+        long started = Stopwatch.GetTimestamp();
+        var cached = await prompts.GetAsync(model.Version, work.Prompt);
+        if (cached is null) Interlocked.Increment(ref promptMisses);
+        else Interlocked.Increment(ref promptHits);
+        metrics.RecordPromptCacheLookup(cached is not null);
+        var result = await runner!.GenerateAsync(work.JobId, work.Index, work.Prompt, work.Seed, work.Steps, work.GuidanceScale,
+            cached, ProgressReporter(work.JobId, work.Index));
+        var fileId = await files.PutAsync(work.TenantId, result.Png, "image/png");
+        if (result.NewPromptEncoding is { } fresh) await prompts.SetAsync(model.Version, work.Prompt, fresh);
+        metrics.RecordItem("generation", "succeeded");
+        metrics.RecordItemLatency(Stopwatch.GetElapsedTime(started));
+        return fileId;
+    }
+
+    public async Task<string> CaptionAsync(CaptionImage work)
+    {
+        if (!model!.ImageToText) throw new NotSupportedException($"model {model.Version} has no image-to-text components");
+        long started = Stopwatch.GetTimestamp();
+        var upload = await files.GetAnyTenantAsync(work.InputFileId)
+            ?? throw new FileNotFoundException($"upload {work.InputFileId} of job {work.JobId} is missing or expired");
+        var caption = await runner!.CaptionAsync(work.JobId, work.Index, upload.Bytes, work.Steps, work.GuidanceScale,
+            ProgressReporter(work.JobId, work.Index));
+        metrics.RecordItem("caption", "succeeded");
+        metrics.RecordItemLatency(Stopwatch.GetElapsedTime(started));
+        return caption;
+    }
+
+    public Task<ModelStats> GetStatsAsync()
+    {
+        var stats = runner!.Stats;
+        return Task.FromResult(new ModelStats
+        {
+            Device = runner.Device,
+            Model = model!,
+            QueueDepth = stats.QueueDepth,
+            Batches = stats.Batches,
+            Items = stats.Items,
+            MeanBatchSize = stats.MeanBatchSize,
+            MaxBatchSizeSeen = stats.MaxBatchSize,
+            ItemsPerBusySecond = stats.ItemsPerBusySecond,
+            PromptCacheHits = Interlocked.Read(ref promptHits),
+            PromptCacheMisses = Interlocked.Read(ref promptMisses),
+        });
+    }
+
+    /// <summary>Progress from the inference thread to the job, at most every <see cref="ProgressInterval"/> (and the last step).</summary>
+    private ItemProgress ProgressReporter(string jobId, int index)
+    {
+        var job = grains.GetGrain<IRequestGrain>(jobId);
+        long last = 0;
+        return (step, steps) =>
+        {
+            long now = Stopwatch.GetTimestamp();
+            if (step != steps && Stopwatch.GetElapsedTime(last, now) < ProgressInterval) return;
+            last = now;
+            _ = job.ReportProgressAsync(index, step, steps);
+        };
+    }
+}

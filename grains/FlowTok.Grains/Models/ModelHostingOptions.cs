@@ -1,0 +1,46 @@
+using FlowTok.Model.Loading;
+
+namespace FlowTok.Grains.Models;
+
+/// <summary>
+/// Configuration section "Model": which checkpoint this silo serves, on which devices, and how it batches.
+/// </summary>
+public sealed class ModelHostingOptions
+{
+    public const string Section = "Model";
+
+    /// <summary>A model directory (model_index.json + one folder per component). A relative path is looked for in and
+    /// above the application's folder, then the current directory. Default: the bundled model.</summary>
+    public string Path { get; set; } = "models/default";
+
+    /// <summary>fp32 or bf16 (bf16 only pays off on CPUs with AVX512-BF16/AMX or on GPUs).</summary>
+    public string Dtype { get; set; } = "fp32";
+
+    /// <summary>Devices this silo owns, one model grain each: "cpu:0", "cuda:0", "cuda:1"... Empty = no model on this silo.</summary>
+    public List<string> Devices { get; set; } = ["cpu:0"];
+
+    /// <summary>Largest batch a replica runs at once (cond + null guidance passes make it 2x on the device).</summary>
+    public int MaxBatchSize { get; set; } = 8;
+
+    /// <summary>How long the first queued item waits for companions before its batch starts.</summary>
+    public TimeSpan MaxQueueDelay { get; set; } = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>Items waiting in a replica's queue beyond which it refuses work (the queue stays bounded).</summary>
+    public int MaxQueueLength { get; set; } = 256;
+
+    /// <summary>libtorch intra-op threads for the inference thread; 0 keeps libtorch's default (one per core).</summary>
+    public int IntraOpThreads { get; set; }
+
+    /// <summary>Run the conditional and null guidance passes as one 2B batch (faster at small and medium batches).</summary>
+    public bool BatchedGuidance { get; set; } = true;
+
+    /// <summary>Resolves <see cref="Path"/> to an existing directory or throws with the places tried.</summary>
+    public string ResolvePath()
+    {
+        if (System.IO.Path.IsPathRooted(Path))
+            return Directory.Exists(Path) ? Path : throw new DirectoryNotFoundException($"model directory '{Path}' not found; set Model:Path");
+        var starts = ModelSearch.DefaultStarts();
+        return ModelSearch.FindAbove(Path, starts)
+            ?? throw new DirectoryNotFoundException($"model directory '{Path}' (with {ModelIndex.FileName}) not found in or above {string.Join(" or ", starts)}; set Model:Path");
+    }
+}
