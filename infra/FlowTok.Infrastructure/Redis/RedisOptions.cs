@@ -14,6 +14,12 @@ public sealed class RedisOptions
     /// <summary>Port of the embedded server; 0 picks a free one.</summary>
     public int EmbeddedPort { get; set; }
 
+    /// <summary>
+    /// Memory of the embedded server for keys and values ("256m", "2g"). It keeps nothing on disk: once this much has been
+    /// written (expired values included, until they are dropped), the OLDEST records are dropped, whatever they hold.
+    /// </summary>
+    public string EmbeddedMemorySize { get; set; } = EmbeddedRedisServer.DefaultMemorySize;
+
     /// <summary>Prefix of every key this platform writes (several platforms can share one Redis).</summary>
     public string KeyPrefix { get; set; } = "flowtok:";
 
@@ -28,4 +34,7 @@ public sealed class RedisOptions
 
     /// <summary>How long an Idempotency-Key keeps pointing at its job.</summary>
     public TimeSpan IdempotencyTimeToLive { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>How long a job's cancellation flag is remembered (longer than any job can stay queued or running).</summary>
+    public TimeSpan CancellationTimeToLive { get; set; } = TimeSpan.FromHours(24);
 }

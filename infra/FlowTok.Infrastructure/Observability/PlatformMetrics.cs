@@ -1,0 +1,101 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+
+namespace FlowTok.Infrastructure.Observability;
+
+/// <summary>
+/// The platform's instruments, all on one meter ("FlowTok.Platform") that the hosts export (OpenTelemetry or Prometheus).
+/// One instance per process (a singleton). The code that makes a decision records it (the caller of a cache records the
+/// hit or miss); the Redis stores record nothing, so nothing is counted twice.
+/// </summary>
+public sealed class PlatformMetrics : IDisposable
+{
+    public const string MeterName = "FlowTok.Platform";
+
+    readonly Meter meter;
+    readonly bool ownsMeter;
+    readonly Counter<long> outputCacheHits;
+    readonly Counter<long> outputCacheMisses;
+    readonly Counter<long> promptCacheHits;
+    readonly Counter<long> promptCacheMisses;
+    readonly Histogram<int> batchSize;
+    readonly Histogram<double> requestDuration;
+    readonly Histogram<double> itemLatency;
+    readonly Counter<long> items;
+    readonly ConcurrentDictionary<QueueDepthSource, byte> queueDepthSources = new();
+
+    /// <param name="meterFactory">The host's factory (DI); null creates a meter this instance owns.</param>
+    public PlatformMetrics(IMeterFactory? meterFactory = null)
+    {
+        ownsMeter = meterFactory is null;
+        meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
+        outputCacheHits = meter.CreateCounter<long>("flowtok_output_cache_hits_total", description: "Requests answered from the output cache.");
+        outputCacheMisses = meter.CreateCounter<long>("flowtok_output_cache_misses_total", description: "Output cache lookups that found nothing.");
+        promptCacheHits = meter.CreateCounter<long>("flowtok_prompt_cache_hits_total", description: "Prompts whose encoding came from the cache (CLIP and text VAE skipped).");
+        promptCacheMisses = meter.CreateCounter<long>("flowtok_prompt_cache_misses_total", description: "Prompts that had to be encoded.");
+        batchSize = meter.CreateHistogram<int>("flowtok_batch_size", unit: "{item}", description: "Items per model forward batch.",
+            advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64] });
+        requestDuration = meter.CreateHistogram<double>("flowtok_request_duration_seconds", unit: "s", description: "Gateway request duration by endpoint.");
+        itemLatency = meter.CreateHistogram<double>("flowtok_item_latency_seconds", unit: "s", description: "Time from admission to a finished item (image or caption).");
+        items = meter.CreateCounter<long>("flowtok_items_total", unit: "{item}", description: "Finished items by kind and outcome.");
+        meter.CreateObservableGauge("flowtok_queue_depth", ObserveQueueDepths, unit: "{item}", description: "Items waiting, per queue.");
+    }
+
+    /// <summary>The meter the instruments live on (for exporters and listeners that filter by instance).</summary>
+    public Meter Meter => meter;
+
+    public void RecordOutputCacheLookup(bool hit) => (hit ? outputCacheHits : outputCacheMisses).Add(1);
+
+    public void RecordPromptCacheLookup(bool hit) => (hit ? promptCacheHits : promptCacheMisses).Add(1);
+
+    public void RecordBatchSize(int size) => batchSize.Record(size);
+
+    public void RecordRequestDuration(string endpoint, TimeSpan duration) =>
+        requestDuration.Record(duration.TotalSeconds, new KeyValuePair<string, object?>("endpoint", endpoint));
+
+    public void RecordItemLatency(TimeSpan latency) => itemLatency.Record(latency.TotalSeconds);
+
+    /// <param name="kind">What was produced, e.g. "image" or "caption".</param>
+    /// <param name="outcome">How it ended, e.g. "completed", "failed", "cancelled", "cached".</param>
+    public void RecordItem(string kind, string outcome) =>
+        items.Add(1, new KeyValuePair<string, object?>("kind", kind), new KeyValuePair<string, object?>("outcome", outcome));
+
+    /// <summary>
+    /// Adds a queue whose depth <c>flowtok_queue_depth</c> reports (tag "queue" = <paramref name="queue"/>, e.g. a model
+    /// grain key) until the returned handle is disposed. The callback runs on the exporter's thread: keep it cheap and
+    /// thread-safe.
+    /// </summary>
+    public IDisposable AddQueueDepthSource(string queue, Func<long> depth)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(queue);
+        ArgumentNullException.ThrowIfNull(depth);
+        var source = new QueueDepthSource(this, queue, depth);
+        queueDepthSources.TryAdd(source, 0);
+        return source;
+    }
+
+    public void Dispose()
+    {
+        if (ownsMeter)
+        {
+            meter.Dispose();
+        }
+    }
+
+    IEnumerable<Measurement<long>> ObserveQueueDepths()
+    {
+        foreach (var source in queueDepthSources.Keys)
+        {
+            yield return new Measurement<long>(source.Depth(), new KeyValuePair<string, object?>("queue", source.Queue));
+        }
+    }
+
+    sealed class QueueDepthSource(PlatformMetrics owner, string queue, Func<long> depth) : IDisposable
+    {
+        public string Queue { get; } = queue;
+
+        public Func<long> Depth { get; } = depth;
+
+        public void Dispose() => owner.queueDepthSources.TryRemove(this, out _);
+    }
+}

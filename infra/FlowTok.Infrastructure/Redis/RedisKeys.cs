@@ -1,0 +1,43 @@
+using System.Security.Cryptography;
+using System.Text;
+using StackExchange.Redis;
+
+namespace FlowTok.Infrastructure.Redis;
+
+/// <summary>
+/// Every key and channel the platform uses, under <see cref="RedisOptions.KeyPrefix"/> and namespaced by what it holds
+/// (and by tenant where the data is a tenant's).
+/// </summary>
+public sealed class RedisKeys(string prefix)
+{
+    public string Prefix { get; } = prefix;
+
+    public RedisKey File(string fileId) => Key("file:" + fileId);
+
+    public RedisKey Output(string tenantId, string requestHash) => Key($"out:{tenantId}:{requestHash}");
+
+    /// <summary>Prompt encodings are shared by all tenants; the prompt text is hashed (it can be long, and is user text).</summary>
+    public RedisKey Prompt(string modelVersion, string prompt) => Key($"prompt:{modelVersion}:{Sha256Hex(prompt)}");
+
+    /// <summary>Idempotency keys are chosen by clients: hashed, so any length or character is a safe key.</summary>
+    public RedisKey Idempotency(string tenantId, string idempotencyKey) => Key($"idem:{tenantId}:{Sha256Hex(idempotencyKey)}");
+
+    public RedisKey Cancellation(string jobId) => Key("cancel:" + jobId);
+
+    public RedisChannel CancellationChannel => RedisChannel.Literal(Prefix + "cancelled");
+
+    public RedisKey Admission => Key("admission");
+
+    public RedisKey Models => Key("models");
+
+    /// <summary>An API key's entry, named by the key's SHA-256 (the key itself is never stored).</summary>
+    public RedisKey TenantApiKey(string apiKeySha256Hex) => Key("tenantkey:" + apiKeySha256Hex);
+
+    public RedisKey Tenant(string tenantId) => Key("tenant:" + tenantId);
+
+    /// <summary>Lower-case hex SHA-256 of the UTF-8 text.</summary>
+    public static string Sha256Hex(string text) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+
+    RedisKey Key(string name) => new(Prefix + name);
+}

@@ -1,0 +1,54 @@
+using FlowTok.Infrastructure.Observability;
+using FlowTok.Infrastructure.Storage;
+using FlowTok.Infrastructure.Tenants;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace FlowTok.Infrastructure.Redis;
+
+public static class RedisServiceCollectionExtensions
+{
+    /// <summary>
+    /// Redis for this process: options from section "Redis"; a <see cref="RedisEndpoint"/> (starting the embedded server
+    /// when no connection string is set); one <see cref="IConnectionMultiplexer"/>; every store as a singleton; and
+    /// <see cref="PlatformMetrics"/>.
+    /// </summary>
+    public static IServiceCollection AddFlowTokRedis(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<RedisOptions>().Bind(configuration.GetSection(RedisOptions.Section));
+
+        // The endpoint is resolved before the multiplexer, so the embedded server is listening before anyone connects,
+        // and (created first) it is disposed after the multiplexer at shutdown.
+        services.TryAddSingleton(provider => RedisEndpoint.Resolve(
+            provider.GetRequiredService<IOptions<RedisOptions>>().Value,
+            provider.GetService<ILoggerFactory>()));
+        services.TryAddSingleton<IConnectionMultiplexer>(provider =>
+            ConnectionMultiplexer.Connect(provider.GetRequiredService<RedisEndpoint>().ConnectionString));
+
+        services.AddPlatformMetrics();
+        services.TryAddSingleton<IFileStore, RedisFileStore>();
+        services.TryAddSingleton<IOutputCache, RedisOutputCache>();
+        services.TryAddSingleton<IPromptCache, RedisPromptCache>();
+        services.TryAddSingleton<IIdempotencyStore, RedisIdempotencyStore>();
+        services.TryAddSingleton<ICancellationSignals, RedisCancellationSignals>();
+        services.TryAddSingleton<IAdmissionCounter, RedisAdmissionCounter>();
+        services.TryAddSingleton<IModelRegistry, RedisModelRegistry>();
+        services.TryAddSingleton<ITenantDirectory, RedisTenantDirectory>();
+        return services;
+    }
+
+    /// <summary>The "FlowTok.Platform" meter and its instruments (<see cref="PlatformMetrics"/>), once per process.</summary>
+    public static IServiceCollection AddPlatformMetrics(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.AddMetrics();
+        services.TryAddSingleton<PlatformMetrics>();
+        return services;
+    }
+}

@@ -1,0 +1,43 @@
+using FlowTok.Infrastructure.Redis;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace FlowTok.Infrastructure.Storage;
+
+/// <summary>
+/// A Redis list of PNG byte arrays per tenant and canonical request hash ("out:{tenant}:{hash}"), replaced as a whole
+/// and expiring after <see cref="RedisOptions.OutputCacheTimeToLive"/>.
+/// </summary>
+public sealed class RedisOutputCache(IConnectionMultiplexer redis, IOptions<RedisOptions> options)
+    : IOutputCache
+{
+    readonly RedisKeys keys = new(options.Value.KeyPrefix);
+    readonly TimeSpan timeToLive = options.Value.OutputCacheTimeToLive;
+
+    public async Task<IReadOnlyList<byte[]>?> GetAsync(string tenantId, string requestHash)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(tenantId);
+        ArgumentException.ThrowIfNullOrEmpty(requestHash);
+        var values = await redis.GetDatabase().ListRangeAsync(keys.Output(tenantId, requestHash)).ConfigureAwait(false);
+        return values.Length > 0 ? values.Select(v => (byte[])v!).ToArray() : null;
+    }
+
+    public async Task SetAsync(string tenantId, string requestHash, IReadOnlyList<byte[]> images)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(tenantId);
+        ArgumentException.ThrowIfNullOrEmpty(requestHash);
+        ArgumentNullException.ThrowIfNull(images);
+        if (images.Count == 0)
+        {
+            // An empty list is not an answer to serve; Redis cannot hold an empty list anyway.
+            return;
+        }
+        var key = keys.Output(tenantId, requestHash);
+        // One transaction, so a reader sees the old list or the whole new one, never a mix.
+        var transaction = redis.GetDatabase().CreateTransaction();
+        _ = transaction.KeyDeleteAsync(key);
+        _ = transaction.ListRightPushAsync(key, images.Select(image => (RedisValue)image).ToArray());
+        _ = transaction.KeyExpireAsync(key, timeToLive);
+        await transaction.ExecuteAsync().ConfigureAwait(false);
+    }
+}
