@@ -1,0 +1,39 @@
+using FlowTok.Gateway.Auth;
+using FlowTok.Gateway.Jobs;
+using FlowTok.Infrastructure.Observability;
+using FlowTok.Infrastructure.Storage;
+using FlowTok.Infrastructure.Tenants;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+
+namespace FlowTok.Gateway.Apis;
+
+/// <summary>What the API handlers depend on, bound with [AsParameters].</summary>
+public sealed class GatewayServices(
+    HttpContext http,
+    [FromServices] JobSubmitter jobs,
+    [FromServices] ServedModels models,
+    [FromServices] IOutputCache outputCache,
+    [FromServices] IFileStore files,
+    [FromServices] IOptions<GatewayOptions> options,
+    [FromServices] PlatformMetrics metrics)
+{
+    public HttpContext Http { get; } = http;
+    public JobSubmitter Jobs { get; } = jobs;
+    public ServedModels Models { get; } = models;
+    public IOutputCache OutputCache { get; } = outputCache;
+    public IFileStore Files { get; } = files;
+    public IOptions<GatewayOptions> Options { get; } = options;
+    public PlatformMetrics Metrics { get; } = metrics;
+
+    public TenantInfo Tenant => Http.GetTenant();
+
+    public CancellationToken Aborted => Http.RequestAborted;
+
+    public string BaseUrl => Links.BaseUrl(Http.Request, Options.Value);
+
+    public string? IdempotencyKey => Http.Request.Headers[GatewayHeaders.IdempotencyKey].FirstOrDefault();
+
+    public JobJson ToJson(FlowTok.Contracts.Jobs.JobSnapshot job) => JobJson.From(job, BaseUrl);
+}

@@ -1,0 +1,120 @@
+using System.Text.Json.Serialization;
+using FlowTok.Gateway.Jobs;
+using FlowTok.Gateway.Requests;
+using FlowTok.Gateway.Uploads;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+
+namespace FlowTok.Gateway.Apis;
+
+/// <summary>Synchronous image routes: OpenAI-compatible generations (output-cached) and captions.</summary>
+public static class ImagesApi
+{
+    /// <summary>A prompt is at most 1000 characters; anything near this is not a generation request.</summary>
+    public const long MaxGenerationBodyBytes = 64 * 1024;
+
+    public static IEndpointRouteBuilder MapImagesApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/v1/images").WithTags("Images");
+
+        api.MapPost("/generations", CreateImages)
+            .WithSummary("Generate images from a prompt (OpenAI-compatible)")
+            .Accepts<GenerationRequest>("application/json")
+            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(409).ProducesProblem(415).ProducesProblem(429)
+            .ProducesProblem(500).ProducesProblem(503).ProducesProblem(504);
+        api.MapPost("/captions", CreateCaption)
+            .WithSummary("Caption an image (multipart file 'image' or JSON base64)")
+            .Accepts<CaptionRequest>("application/json", "multipart/form-data")
+            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(413).ProducesProblem(415).ProducesProblem(429)
+            .ProducesProblem(500).ProducesProblem(503).ProducesProblem(504);
+
+        return app;
+    }
+
+    public static async Task<Results<Ok<ImagesResponse>, ProblemHttpResult>> CreateImages([AsParameters] GatewayServices s)
+    {
+        var body = await JsonBody.ReadAsync<GenerationRequest>(s.Http.Request, MaxGenerationBodyBytes, s.Aborted);
+        if (body.Value is null) return body.Problem!;
+        var (p, invalid) = await JobSpecs.ValidateGenerationAsync(s, body.Value);
+        if (p is null) return invalid!;
+        string tenantId = s.Tenant.Id;
+
+        var cached = await s.OutputCache.GetAsync(tenantId, p.RequestHash);
+        s.Metrics.RecordOutputCacheLookup(hit: cached is { Count: > 0 });
+        if (cached is { Count: > 0 })
+        {
+            s.Http.Response.Headers[GatewayHeaders.Cache] = "hit";
+            for (int i = 0; i < cached.Count; i++) s.Metrics.RecordItem("generation", "cached");
+            return TypedResults.Ok(await ImagesResponse.CreateAsync(s, p, cached, [.. cached.Select((_, i) => p.Seed + i)], fileIds: null));
+        }
+        s.Http.Response.Headers[GatewayHeaders.Cache] = "miss";
+
+        var submission = await s.Jobs.SubmitAsync(s.Http, JobSpecs.Generation(tenantId, p), s.Tenant, s.IdempotencyKey);
+        if (submission.Job is null) return submission.Problem!;
+        s.Http.Response.Headers[GatewayHeaders.JobId] = submission.Job.JobId;
+        var job = await s.Jobs.WaitAsync(submission.Job, s.Options.Value.SyncTimeout, s.Aborted);
+        if (JobSubmitter.ProblemFor(s.Http, job) is { } unfinished) return unfinished;
+
+        var outputs = job.Outputs.OrderBy(o => o.Index).ToList();
+        var images = new List<byte[]>(outputs.Count);
+        foreach (var output in outputs)
+        {
+            var file = output.FileId is null ? null : await s.Files.GetAsync(tenantId, output.FileId);
+            if (file is null)
+                return Problems.Create(500, $"image {output.Index} of job {job.JobId} is missing from the result store", "Result missing",
+                    new Dictionary<string, object?> { ["job_id"] = job.JobId });
+            images.Add(file.Bytes);
+        }
+        await s.OutputCache.SetAsync(tenantId, p.RequestHash, images);
+        return TypedResults.Ok(await ImagesResponse.CreateAsync(s, p, images, [.. outputs.Select(o => o.Seed)], [.. outputs.Select(o => o.FileId!)]));
+    }
+
+    public static async Task<Results<Ok<CaptionResponse>, ProblemHttpResult>> CreateCaption([AsParameters] GatewayServices s)
+    {
+        var (input, invalid) = await CaptionInputs.ReadAsync(s.Http.Request, s.Aborted);
+        if (input is null) return invalid!;
+        var (spec, unavailable) = await JobSpecs.CaptionAsync(s, input);
+        if (spec is null) return unavailable!;
+
+        var submission = await s.Jobs.SubmitAsync(s.Http, spec, s.Tenant, s.IdempotencyKey);
+        if (submission.Job is null) return submission.Problem!;
+        s.Http.Response.Headers[GatewayHeaders.JobId] = submission.Job.JobId;
+        var job = await s.Jobs.WaitAsync(submission.Job, s.Options.Value.SyncTimeout, s.Aborted);
+        if (JobSubmitter.ProblemFor(s.Http, job) is { } unfinished) return unfinished;
+
+        string caption = job.Outputs.OrderBy(o => o.Index).Select(o => o.Caption).FirstOrDefault() ?? "";
+        return TypedResults.Ok(new CaptionResponse(DateTimeOffset.UtcNow.ToUnixTimeSeconds(), caption, job.JobId));
+    }
+}
+
+/// <summary>OpenAI's images response, plus the seed of each image.</summary>
+public sealed record ImagesResponse(long Created, IReadOnlyList<ImageData> Data)
+{
+    /// <summary>b64_json: the bytes inline. url: download links, storing cached bytes as files first (a cache hit has none).</summary>
+    public static async Task<ImagesResponse> CreateAsync(GatewayServices s, GenerationParameters p, IReadOnlyList<byte[]> images,
+        IReadOnlyList<long> seeds, IReadOnlyList<string>? fileIds)
+    {
+        var data = new List<ImageData>(images.Count);
+        for (int i = 0; i < images.Count; i++)
+        {
+            if (p.ResponseFormat == ResponseFormat.B64Json)
+            {
+                data.Add(new ImageData(Convert.ToBase64String(images[i]), null, p.Prompt, seeds[i]));
+                continue;
+            }
+            string fileId = fileIds?[i] ?? await s.Files.PutAsync(s.Tenant.Id, images[i], "image/png");
+            data.Add(new ImageData(null, Links.File(s.BaseUrl, fileId), p.Prompt, seeds[i]));
+        }
+        return new ImagesResponse(DateTimeOffset.UtcNow.ToUnixTimeSeconds(), data);
+    }
+}
+
+public sealed record ImageData(
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? B64Json,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Url,
+    string RevisedPrompt,
+    long Seed);
+
+public sealed record CaptionResponse(long Created, string Caption, string JobId);

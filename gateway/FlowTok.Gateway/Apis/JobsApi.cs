@@ -1,0 +1,107 @@
+using FlowTok.Contracts.Jobs;
+using FlowTok.Gateway.Jobs;
+using FlowTok.Gateway.Requests;
+using FlowTok.Gateway.Uploads;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+
+namespace FlowTok.Gateway.Apis;
+
+/// <summary>Asynchronous jobs: submit, read, cancel, and follow as Server-Sent Events. Another tenant's job is 404, like a missing one.</summary>
+public static class JobsApi
+{
+    public static IEndpointRouteBuilder MapJobsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/v1/jobs").WithTags("Jobs");
+
+        api.MapPost("/", CreateJob)
+            .WithSummary("Submit a generation or caption job")
+            .Accepts<JobRequest>("application/json")
+            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(409).ProducesProblem(413).ProducesProblem(415)
+            .ProducesProblem(429).ProducesProblem(503);
+        api.MapGet("/{id}", GetJob).WithSummary("A job's status, progress and results").ProducesProblem(404);
+        api.MapDelete("/{id}", CancelJob).WithSummary("Cancel a job").ProducesProblem(404);
+        api.MapGet("/{id}/events", FollowJob)
+            .WithSummary("A job's progress as Server-Sent Events")
+            .Produces(200, contentType: JobEvents.ContentType).ProducesProblem(404);
+
+        return app;
+    }
+
+    public static async Task<Results<Accepted<JobJson>, Ok<JobJson>, ProblemHttpResult>> CreateJob([AsParameters] GatewayServices s)
+    {
+        var body = await JsonBody.ReadAsync<JobRequest>(s.Http.Request, CaptionInputs.MaxJsonBodyBytes, s.Aborted);
+        if (body.Value is not { } request) return body.Problem!;
+
+        JobSpec? spec;
+        ProblemHttpResult? problem;
+        switch (request.Type)
+        {
+            case "generation":
+                if (request.Image is not null) return Field("image", "image is only accepted by caption jobs");
+                (var p, problem) = await JobSpecs.ValidateGenerationAsync(s, request.AsGeneration());
+                spec = p is null ? null : JobSpecs.Generation(s.Tenant.Id, p);
+                break;
+            case "caption":
+                if (GenerationOnlyFields(request).FirstOrDefault() is { } field) return Field(field, $"{field} is only accepted by generation jobs");
+                var (input, invalid) = CaptionInputs.From(request.Image, RequestValidation.Sampling(request.Steps, request.GuidanceScale));
+                if (input is null) return invalid!;
+                (spec, problem) = await JobSpecs.CaptionAsync(s, input);
+                break;
+            default:
+                return Field("type", "type must be \"generation\" or \"caption\"");
+        }
+        if (spec is null) return problem!;
+
+        var submission = await s.Jobs.SubmitAsync(s.Http, spec, s.Tenant, s.IdempotencyKey);
+        if (submission.Job is not { } job) return submission.Problem!;
+        if (!submission.Repeated) return TypedResults.Accepted(Links.Job(job.JobId), s.ToJson(job));
+        s.Http.Response.Headers.Location = Links.Job(job.JobId);
+        return TypedResults.Ok(s.ToJson(job));
+    }
+
+    public static async Task<Results<Ok<JobJson>, ProblemHttpResult>> GetJob(string id, [AsParameters] GatewayServices s) =>
+        await FindOwnJobAsync(s, id) is { } job ? TypedResults.Ok(s.ToJson(job)) : Problems.JobNotFound(id);
+
+    public static async Task<Results<Ok<JobJson>, ProblemHttpResult>> CancelJob(string id, [AsParameters] GatewayServices s)
+    {
+        if (await FindOwnJobAsync(s, id) is null) return Problems.JobNotFound(id);
+        return await s.Jobs.Job(id).CancelAsync() is { } job ? TypedResults.Ok(s.ToJson(job)) : Problems.JobNotFound(id);
+    }
+
+    public static async Task<Results<PushStreamHttpResult, ProblemHttpResult>> FollowJob(string id, [AsParameters] GatewayServices s)
+    {
+        if (await FindOwnJobAsync(s, id) is not { } job) return Problems.JobNotFound(id);
+        s.Http.Response.Headers.CacheControl = "no-cache";
+        s.Http.Response.Headers["X-Accel-Buffering"] = "no";
+        s.Http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+        string baseUrl = s.BaseUrl;
+        var keepAlive = s.Options.Value.EventsKeepAlive;
+        var aborted = s.Aborted;
+        return TypedResults.Stream(
+            body => JobEvents.StreamAsync(body, s.Jobs.Job(id), job, j => JobJson.From(j, baseUrl), keepAlive, aborted),
+            JobEvents.ContentType);
+    }
+
+    /// <summary>The caller's job, or null when it does not exist, the id is malformed, or it belongs to another tenant.</summary>
+    private static async Task<JobSnapshot?> FindOwnJobAsync(GatewayServices s, string id)
+    {
+        if (!JobIds.IsWellFormed(id)) return null;
+        var job = await s.Jobs.Job(id).GetAsync();
+        return job is not null && job.TenantId == s.Tenant.Id ? job : null;
+    }
+
+    private static IEnumerable<string> GenerationOnlyFields(JobRequest r)
+    {
+        if (r.Prompt is not null) yield return "prompt";
+        if (r.N is not null) yield return "n";
+        if (r.Size is not null) yield return "size";
+        if (r.Seed is not null) yield return "seed";
+    }
+
+    private static ProblemHttpResult Field(string field, string message) =>
+        Problems.Validation(new Dictionary<string, string[]> { [field] = [message] });
+}

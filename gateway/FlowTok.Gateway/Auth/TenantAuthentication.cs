@@ -1,0 +1,43 @@
+using FlowTok.Infrastructure.Tenants;
+using Microsoft.AspNetCore.Http;
+
+namespace FlowTok.Gateway.Auth;
+
+/// <summary>
+/// Authenticates every /v1 request by its <c>Authorization: Bearer &lt;key&gt;</c> against the tenant directory; 401 with
+/// <c>WWW-Authenticate: Bearer</c> otherwise. Runs before the rate limiter, which partitions by the tenant found here.
+/// </summary>
+public sealed class TenantAuthentication(RequestDelegate next)
+{
+    public static readonly PathString ProtectedPrefix = "/v1";
+
+    public async Task InvokeAsync(HttpContext http, ITenantDirectory tenants)
+    {
+        if (!http.Request.Path.StartsWithSegments(ProtectedPrefix))
+        {
+            await next(http);
+            return;
+        }
+        string? key = BearerKey(http.Request.Headers.Authorization.ToString());
+        TenantInfo? tenant = key is null ? null : await tenants.AuthenticateAsync(key);
+        if (tenant is null)
+        {
+            http.Response.Headers.WWWAuthenticate = key is null ? "Bearer" : "Bearer error=\"invalid_token\"";
+            string detail = key is null ? "send your API key as 'Authorization: Bearer <key>'" : "the API key is not valid";
+            await Problems.Unauthorized(detail).ExecuteAsync(http);
+            return;
+        }
+        http.SetTenant(tenant);
+        await next(http);
+    }
+
+    /// <summary>The key of a "Bearer &lt;key&gt;" header value (scheme case-insensitive), or null.</summary>
+    public static string? BearerKey(string? authorization)
+    {
+        if (string.IsNullOrWhiteSpace(authorization)) return null;
+        const string scheme = "Bearer ";
+        if (!authorization.StartsWith(scheme, StringComparison.OrdinalIgnoreCase)) return null;
+        string key = authorization[scheme.Length..].Trim();
+        return key.Length == 0 ? null : key;
+    }
+}

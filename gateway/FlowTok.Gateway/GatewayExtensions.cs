@@ -1,0 +1,60 @@
+using FlowTok.Gateway.Apis;
+using FlowTok.Gateway.Auth;
+using FlowTok.Gateway.Health;
+using FlowTok.Gateway.Jobs;
+using FlowTok.Infrastructure.Redis;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Prometheus;
+using Scalar.AspNetCore;
+
+namespace FlowTok.Gateway;
+
+/// <summary>
+/// The gateway as two calls for a host: <see cref="AddGateway"/> and <see cref="MapGateway"/>. The host provides Orleans
+/// (<see cref="IGrainFactory"/>) and the infrastructure stores (file store, output cache, idempotency, model registry, tenants).
+/// </summary>
+public static class GatewayExtensions
+{
+    public static IServiceCollection AddGateway(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<GatewayOptions>().Bind(configuration.GetSection(GatewayOptions.Section));
+        services.ConfigureHttpJsonOptions(o => GatewayJson.Configure(o.SerializerOptions));
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.Complete);
+        services.AddRateLimiter(TenantRateLimit.Configure);
+        services.AddOpenApi(o => o.AddDocumentTransformer(OpenApiDescription.Describe));
+        services.AddHealthChecks().AddCheck<ReadinessCheck>("models-and-redis", tags: [ReadinessCheck.Tag]);
+        services.AddPlatformMetrics();
+        services.AddSingleton<ServedModels>();
+        services.AddSingleton<JobSubmitter>();
+        return services;
+    }
+
+    /// <summary>Adds the gateway's middleware (errors as problem details, HTTP metrics, tenant authentication, rate limits) and maps its routes.</summary>
+    public static WebApplication MapGateway(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseHttpMetrics();
+        app.UseMiddleware<RequestDurations>();
+        app.UseMiddleware<TenantAuthentication>();
+        app.UseRateLimiter();
+
+        app.MapOpenApi();
+        app.MapScalarApiReference("/docs", o => o.WithTitle("FlowTok API"));
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains(ReadinessCheck.Tag) });
+        app.MapMetrics();
+        // prometheus-net starts exporting System.Diagnostics.Metrics meters at its first collection; collect once now so
+        // measurements made before the first scrape are not lost.
+        Metrics.DefaultRegistry.CollectAndExportAsTextAsync(Stream.Null).GetAwaiter().GetResult();
+
+        app.MapImagesApi();
+        app.MapJobsApi();
+        app.MapFilesApi();
+        return app;
+    }
+}

@@ -1,0 +1,51 @@
+using FlowTok.Contracts.Jobs;
+
+namespace FlowTok.Gateway.Jobs;
+
+/// <summary>A job on the wire (<c>GET /v1/jobs/{id}</c>, event data). Times are Unix seconds.</summary>
+public sealed record JobJson(
+    string Id,
+    string Object,
+    string Type,
+    string Status,
+    long CreatedAt,
+    long? FinishedAt,
+    JobProgressJson Progress,
+    int N,
+    IReadOnlyList<JobResultJson> Results,
+    string? Error)
+{
+    public static JobJson From(JobSnapshot job, string baseUrl) => new(
+        job.JobId,
+        "job",
+        job.Spec.Kind == JobKind.Caption ? "caption" : "generation",
+        job.Status.ToWire(),
+        job.CreatedAt.ToUnixTimeSeconds(),
+        job.FinishedAt?.ToUnixTimeSeconds(),
+        JobProgressJson.From(job),
+        job.Spec.Kind == JobKind.Caption ? 1 : job.Spec.Count,
+        [.. job.Outputs.OrderBy(o => o.Index).Select(o => JobResultJson.From(o, baseUrl))],
+        job.Error);
+}
+
+public sealed record JobProgressJson(int StepsDone, int TotalSteps, double Fraction)
+{
+    public static JobProgressJson From(JobSnapshot job)
+    {
+        double fraction = job.Status == JobStatus.Succeeded ? 1
+            : job.TotalSteps > 0 ? Math.Round(Math.Clamp((double)job.StepsDone / job.TotalSteps, 0, 1), 4)
+            : 0;
+        return new(job.StepsDone, job.TotalSteps, fraction);
+    }
+}
+
+/// <summary>One finished item: an image (file id and its download URL) or a caption.</summary>
+public sealed record JobResultJson(int Index, string? FileId, string? Url, long Seed, string? Caption)
+{
+    public static JobResultJson From(JobOutput output, string baseUrl) => new(
+        output.Index,
+        output.FileId,
+        output.FileId is null ? null : Links.File(baseUrl, output.FileId),
+        output.Seed,
+        output.Caption);
+}

@@ -1,0 +1,49 @@
+using FlowTok.Contracts.Jobs;
+using FlowTok.Gateway.Apis;
+using FlowTok.Gateway.Requests;
+using FlowTok.Gateway.Uploads;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace FlowTok.Gateway.Jobs;
+
+/// <summary>From a request to the <see cref="JobSpec"/> a grain runs (shared by the synchronous image routes and async jobs).</summary>
+public static class JobSpecs
+{
+    /// <summary>Validates a generation against the served model: 503 without one, 400 with field errors.</summary>
+    public static async Task<(GenerationParameters? Parameters, ProblemHttpResult? Problem)> ValidateGenerationAsync(GatewayServices s, GenerationRequest request)
+    {
+        if (await s.Models.ForGenerationAsync() is not { } model) return (null, Problems.NoModel("text-to-image"));
+        var validated = RequestValidation.Generation(request, model);
+        return validated.IsValid ? (validated.Value, null) : (null, Problems.Validation(validated.Errors));
+    }
+
+    public static JobSpec Generation(string tenantId, GenerationParameters p) => new()
+    {
+        TenantId = tenantId,
+        Kind = JobKind.Generation,
+        Prompt = p.Prompt,
+        Count = p.Count,
+        Seed = p.Seed,
+        Steps = p.Steps,
+        GuidanceScale = p.GuidanceScale,
+        RequestHash = p.RequestHash,
+    };
+
+    /// <summary>Stores the validated upload (tenant-scoped, with the file TTL) and names it in a caption spec; 503 without a captioning model.</summary>
+    public static async Task<(JobSpec? Spec, ProblemHttpResult? Problem)> CaptionAsync(GatewayServices s, CaptionInput input)
+    {
+        if (await s.Models.ForCaptionAsync() is not { } model) return (null, Problems.NoModel("image-to-text (captions)"));
+        string tenantId = s.Tenant.Id;
+        string fileId = await s.Files.PutAsync(tenantId, input.Image, input.ContentType);
+        return (new JobSpec
+        {
+            TenantId = tenantId,
+            Kind = JobKind.Caption,
+            Count = 1,
+            InputFileId = fileId,
+            Steps = input.Sampling.Steps,
+            GuidanceScale = input.Sampling.GuidanceScale,
+            RequestHash = CanonicalRequest.Hash(CanonicalRequest.Caption(input.Image, input.Sampling.Steps, input.Sampling.GuidanceScale, model.Version)),
+        }, null);
+    }
+}

@@ -1,0 +1,93 @@
+using FlowTok.Contracts.Jobs;
+using FlowTok.Infrastructure.Storage;
+using FlowTok.Infrastructure.Tenants;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace FlowTok.Gateway.Jobs;
+
+/// <summary>A submitted job (<see cref="Repeated"/> when an Idempotency-Key named an earlier one), or the problem to answer.</summary>
+public sealed record Submission(JobSnapshot? Job, bool Repeated, ProblemHttpResult? Problem);
+
+/// <summary>Idempotency, admission and waiting: everything between a validated request and a job's outcome.</summary>
+public sealed class JobSubmitter(IGrainFactory grains, IIdempotencyStore idempotency)
+{
+    /// <summary>Longest single long-poll on a job (well under Orleans' 30 s response timeout).</summary>
+    public static readonly TimeSpan WatchSlice = TimeSpan.FromSeconds(10);
+
+    public const int MaxIdempotencyKeyLength = 255;
+
+    public IRequestGrain Job(string jobId) => grains.GetGrain<IRequestGrain>(jobId);
+
+    /// <summary>
+    /// Submits <paramref name="spec"/> as a new job, or, with an Idempotency-Key already used for the same request, returns
+    /// that job (submitting it again if its first submission was refused). The same key with a different request is 409.
+    /// </summary>
+    public async Task<Submission> SubmitAsync(HttpContext http, JobSpec spec, TenantInfo tenant, string? idempotencyKey)
+    {
+        string jobId = JobIds.New();
+        bool repeated = false;
+        if (!string.IsNullOrEmpty(idempotencyKey))
+        {
+            if (idempotencyKey.Length > MaxIdempotencyKeyLength)
+                return new(null, false, Problems.BadRequest($"Idempotency-Key must be at most {MaxIdempotencyKeyLength} characters"));
+            var claim = await idempotency.ClaimAsync(tenant.Id, idempotencyKey, spec.RequestHash, jobId);
+            if (!claim.IsNew)
+            {
+                if (!claim.SameRequest)
+                    return new(null, false, Problems.Create(409,
+                        "this Idempotency-Key was already used with a different request", "Idempotency-Key reused",
+                        new Dictionary<string, object?> { ["job_id"] = claim.JobId }));
+                jobId = claim.JobId;
+                repeated = true;
+                if (await Job(jobId).GetAsync() is { } existing && existing.TenantId == tenant.Id)
+                    return new(existing, true, null);
+            }
+        }
+
+        var result = await Job(jobId).SubmitAsync(spec, new TenantLimits { MaxConcurrentJobs = tenant.MaxConcurrentJobs, ItemQuota = tenant.ItemQuota });
+        if (result.Job is { } job) return new(job, repeated, null);
+        var rejection = result.Rejection ?? new Admission { Accepted = false, Reason = "the job was not admitted", RetryAfter = TimeSpan.FromSeconds(1) };
+        return new(null, false, Problems.TooManyRequests(http, rejection.RetryAfter, rejection.Reason ?? "the job was not admitted", rejection.Code));
+    }
+
+    /// <summary>Long-polls the job until it is finished or <paramref name="timeout"/> passes; returns the last snapshot seen.</summary>
+    public Task<JobSnapshot> WaitAsync(JobSnapshot job, TimeSpan timeout, CancellationToken cancellationToken) =>
+        WaitAsync(Job(job.JobId), job, timeout, TimeProvider.System, cancellationToken);
+
+    public static async Task<JobSnapshot> WaitAsync(IRequestGrain grain, JobSnapshot job, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
+    {
+        long start = time.GetTimestamp();
+        while (!job.Status.IsTerminal())
+        {
+            var remaining = timeout - time.GetElapsedTime(start);
+            if (remaining <= TimeSpan.Zero) break;
+            var next = await grain.WatchAsync(job.Version, remaining < WatchSlice ? remaining : WatchSlice).WaitAsync(cancellationToken);
+            if (next is null) break;
+            job = next;
+        }
+        return job;
+    }
+
+    /// <summary>
+    /// The problem for a job that did not succeed: failed 500, cancelled 409, still running after the wait 504 (with a
+    /// Location to poll). Null when it succeeded.
+    /// </summary>
+    public static ProblemHttpResult? ProblemFor(HttpContext http, JobSnapshot job)
+    {
+        var jobId = new Dictionary<string, object?> { ["job_id"] = job.JobId };
+        switch (job.Status)
+        {
+            case JobStatus.Succeeded:
+                return null;
+            case JobStatus.Failed:
+                return Problems.Create(500, $"the job failed: {job.Error ?? "unknown error"}", "Job failed", jobId);
+            case JobStatus.Cancelled:
+                return Problems.Create(409, "the job was cancelled", "Job cancelled", jobId);
+            default:
+                http.Response.Headers.Location = Links.Job(job.JobId);
+                http.Response.Headers[GatewayHeaders.JobId] = job.JobId;
+                return Problems.Create(504, $"the job did not finish in time; poll GET {Links.Job(job.JobId)} for its result", "Job still running", jobId);
+        }
+    }
+}

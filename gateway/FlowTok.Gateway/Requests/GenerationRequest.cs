@@ -1,0 +1,76 @@
+using System.ComponentModel;
+using System.Text.Json.Serialization;
+
+namespace FlowTok.Gateway.Requests;
+
+/// <summary>Body of <c>POST /v1/images/generations</c> (OpenAI-compatible). Unknown fields are rejected.</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record GenerationRequest
+{
+    [Description("What to draw (1..1000 characters).")]
+    public string? Prompt { get; init; }
+
+    [Description("Number of images, 1..8 (default 1).")]
+    public int? N { get; init; }
+
+    [Description("\"WxH\"; default and only accepted: the served model's native size.")]
+    public string? Size { get; init; }
+
+    [Description("\"b64_json\" (default) or \"url\".")]
+    public string? ResponseFormat { get; init; }
+
+    [Description("Seed of the first image (image i uses seed + i); default derived from the request, so identical requests give identical images.")]
+    public long? Seed { get; init; }
+
+    [Description("Sampler steps, 1..100 (default 20).")]
+    public int? Steps { get; init; }
+
+    [Description("Classifier-free guidance scale, 0..20 (default 2.0).")]
+    public double? GuidanceScale { get; init; }
+
+    // OpenAI fields accepted for compatibility and ignored.
+    public string? Model { get; init; }
+    public string? User { get; init; }
+    public string? Quality { get; init; }
+    public string? Style { get; init; }
+}
+
+/// <summary>JSON body of <c>POST /v1/images/captions</c>; the multipart form has the same fields with the image as a file.</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record CaptionRequest
+{
+    [Description("The image, base64 (a data: URL prefix is accepted).")]
+    public string? Image { get; init; }
+
+    public int? Steps { get; init; }
+
+    public double? GuidanceScale { get; init; }
+}
+
+/// <summary>Body of <c>POST /v1/jobs</c>: a generation (fields as for /v1/images/generations, no response_format) or a caption.</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record JobRequest
+{
+    [Description("\"generation\" or \"caption\".")]
+    public string? Type { get; init; }
+
+    public string? Prompt { get; init; }
+    public int? N { get; init; }
+    public string? Size { get; init; }
+    public long? Seed { get; init; }
+    public int? Steps { get; init; }
+    public double? GuidanceScale { get; init; }
+    public string? Model { get; init; }
+    public string? User { get; init; }
+    public string? Quality { get; init; }
+    public string? Style { get; init; }
+
+    [Description("Caption jobs: the image, base64.")]
+    public string? Image { get; init; }
+
+    public GenerationRequest AsGeneration() => new()
+    {
+        Prompt = Prompt, N = N, Size = Size, Seed = Seed, Steps = Steps, GuidanceScale = GuidanceScale,
+        Model = Model, User = User, Quality = Quality, Style = Style,
+    };
+}

@@ -1,0 +1,137 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using FlowTok.Contracts;
+
+namespace FlowTok.Gateway.Requests;
+
+public enum ResponseFormat
+{
+    B64Json,
+    Url,
+}
+
+/// <summary>A request's parameters or its field errors (field name on the wire -> messages).</summary>
+public sealed record Validated<T>(T? Value, IReadOnlyDictionary<string, string[]> Errors) where T : class
+{
+    public bool IsValid => Value is not null && Errors.Count == 0;
+}
+
+/// <summary>What the gateway knows of the served model when it validates: its version (namespaces caches) and sizes.</summary>
+public sealed record ServedModel(string Version, int NativeSize, IReadOnlyList<int> SupportedSizes);
+
+/// <summary>Sampler settings shared by generations and captions.</summary>
+public sealed record SamplingParameters(int Steps, double GuidanceScale);
+
+/// <summary>A valid generation: every default resolved, the seed fixed, the canonical hash computed.</summary>
+public sealed record GenerationParameters(
+    string Prompt, int Count, int Size, long Seed, int Steps, double GuidanceScale, ResponseFormat ResponseFormat,
+    string ModelVersion, string RequestHash);
+
+/// <summary>Checks requests against <see cref="Limits"/> and resolves their defaults. Pure: no I/O.</summary>
+public static partial class RequestValidation
+{
+    public static Validated<GenerationParameters> Generation(GenerationRequest request, ServedModel model)
+    {
+        var errors = new FieldErrors();
+        string prompt = (request.Prompt ?? "").Trim();
+        if (request.Prompt is null) errors.Add("prompt", "prompt is required");
+        else if (prompt.Length == 0) errors.Add("prompt", "prompt must not be empty");
+        else if (prompt.Length > Limits.MaxPromptCharacters)
+            errors.Add("prompt", $"prompt has {prompt.Length} characters; at most {Limits.MaxPromptCharacters} are accepted");
+
+        int count = request.N ?? 1;
+        if (count is < Limits.MinImages or > Limits.MaxImages)
+            errors.Add("n", $"n must be between {Limits.MinImages} and {Limits.MaxImages}");
+
+        int size = model.NativeSize;
+        if (request.Size is not null)
+        {
+            string supported = string.Join(", ", model.SupportedSizes.Select(s => $"{s}x{s}"));
+            if (ParseSize(request.Size) is not { } wh) errors.Add("size", $"size must be \"WxH\" (e.g. \"{model.NativeSize}x{model.NativeSize}\"); supported: {supported}");
+            else if (wh.Width != wh.Height || !model.SupportedSizes.Contains(wh.Width))
+                errors.Add("size", $"size {request.Size} is not supported; supported: {supported}");
+            else size = wh.Width;
+        }
+
+        var format = ResponseFormat.B64Json;
+        switch (request.ResponseFormat)
+        {
+            case null or "b64_json": break;
+            case "url": format = ResponseFormat.Url; break;
+            default: errors.Add("response_format", "response_format must be \"b64_json\" or \"url\""); break;
+        }
+
+        var sampling = CheckSampling(request.Steps, request.GuidanceScale, errors);
+        if (errors.Count > 0) return new(null, errors.ToDictionary());
+
+        long seed = request.Seed ?? CanonicalRequest.DefaultSeed(prompt, count, size, sampling.Steps, sampling.GuidanceScale, model.Version);
+        string hash = CanonicalRequest.Hash(
+            CanonicalRequest.Generation(prompt, count, size, seed, sampling.Steps, sampling.GuidanceScale, model.Version));
+        return new(new GenerationParameters(prompt, count, size, seed, sampling.Steps, sampling.GuidanceScale, format, model.Version, hash),
+            errors.ToDictionary());
+    }
+
+    public static Validated<SamplingParameters> Sampling(int? steps, double? guidanceScale)
+    {
+        var errors = new FieldErrors();
+        var sampling = CheckSampling(steps, guidanceScale, errors);
+        return new(errors.Count == 0 ? sampling : null, errors.ToDictionary());
+    }
+
+    /// <summary>Steps and guidance from multipart form fields (strings); unparsable values are field errors.</summary>
+    public static Validated<SamplingParameters> Sampling(string? steps, string? guidanceScale)
+    {
+        var errors = new FieldErrors();
+        int? s = null;
+        double? g = null;
+        if (!string.IsNullOrEmpty(steps))
+        {
+            if (int.TryParse(steps, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v)) s = v;
+            else errors.Add("steps", "steps must be an integer");
+        }
+        if (!string.IsNullOrEmpty(guidanceScale))
+        {
+            if (double.TryParse(guidanceScale, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && double.IsFinite(v)) g = v;
+            else errors.Add("guidance_scale", "guidance_scale must be a number");
+        }
+        if (errors.Count > 0) return new(null, errors.ToDictionary());
+        return Sampling(s, g);
+    }
+
+    /// <summary>"WxH" -> (W, H); null when the text is not of that form.</summary>
+    public static (int Width, int Height)? ParseSize(string text)
+    {
+        var m = SizePattern().Match(text);
+        return m.Success ? (int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture)) : null;
+    }
+
+    private static SamplingParameters CheckSampling(int? steps, double? guidanceScale, FieldErrors errors)
+    {
+        int s = steps ?? Limits.DefaultSteps;
+        if (s is < Limits.MinSteps or > Limits.MaxSteps)
+            errors.Add("steps", $"steps must be between {Limits.MinSteps} and {Limits.MaxSteps}");
+        double g = guidanceScale ?? Limits.DefaultGuidance;
+        if (!double.IsFinite(g) || g < Limits.MinGuidance || g > Limits.MaxGuidance)
+            errors.Add("guidance_scale", $"guidance_scale must be between {Limits.MinGuidance} and {Limits.MaxGuidance}");
+        return new SamplingParameters(s, g);
+    }
+
+    [GeneratedRegex("^([1-9][0-9]{0,4})x([1-9][0-9]{0,4})$")]
+    private static partial Regex SizePattern();
+}
+
+/// <summary>Field errors collected during validation, in the shape of a validation problem's <c>errors</c> map.</summary>
+public sealed class FieldErrors
+{
+    private readonly Dictionary<string, List<string>> _errors = [];
+
+    public int Count => _errors.Count;
+
+    public void Add(string field, string message)
+    {
+        if (!_errors.TryGetValue(field, out var list)) _errors[field] = list = [];
+        list.Add(message);
+    }
+
+    public IReadOnlyDictionary<string, string[]> ToDictionary() => _errors.ToDictionary(e => e.Key, e => e.Value.ToArray());
+}

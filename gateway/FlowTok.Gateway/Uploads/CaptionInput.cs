@@ -1,0 +1,74 @@
+using FlowTok.Contracts;
+using FlowTok.Gateway.Requests;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace FlowTok.Gateway.Uploads;
+
+/// <summary>A validated image to caption (the bytes to store and their content type) and the sampler settings.</summary>
+public sealed record CaptionInput(byte[] Image, string ContentType, SamplingParameters Sampling);
+
+/// <summary>Reads a caption request: multipart/form-data (file field <c>image</c>) or JSON with the image in base64.</summary>
+public static class CaptionInputs
+{
+    /// <summary>Largest JSON body carrying a base64 image of <see cref="Limits.MaxUploadBytes"/>.</summary>
+    public const long MaxJsonBodyBytes = (Limits.MaxUploadBytes + 2L) / 3 * 4 + 64 * 1024;
+
+    private static readonly HashSet<string> FormFields = ["image", "steps", "guidance_scale"];
+
+    public static async Task<(CaptionInput? Input, ProblemHttpResult? Problem)> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (request.HasFormContentType) return await ReadFormAsync(request, cancellationToken);
+        if (!request.HasJsonContentType())
+            return (null, Problems.Create(415, "send multipart/form-data with an 'image' file, or JSON with a base64 'image'"));
+        var body = await JsonBody.ReadAsync<CaptionRequest>(request, MaxJsonBodyBytes, cancellationToken);
+        return body.Value is { } value ? From(value.Image, RequestValidation.Sampling(value.Steps, value.GuidanceScale)) : (null, body.Problem);
+    }
+
+    /// <summary>Settings first (cheap), then the image (size, base64, header, decode).</summary>
+    public static (CaptionInput? Input, ProblemHttpResult? Problem) From(string? base64, Validated<SamplingParameters> sampling) =>
+        !sampling.IsValid ? (null, Problems.Validation(sampling.Errors)) : From(UploadValidator.CheckBase64(base64), sampling.Value!);
+
+    public static (CaptionInput? Input, ProblemHttpResult? Problem) From(UploadCheck upload, SamplingParameters sampling) =>
+        upload.IsValid
+            ? (new CaptionInput(upload.Bytes!, upload.ContentType!, sampling), null)
+            : (null, Problems.Create(upload.Status, upload.Error!, upload.Status == 413 ? "Image too large" : "Invalid image"));
+
+    private static async Task<(CaptionInput?, ProblemHttpResult?)> ReadFormAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        const long slack = 64 * 1024;
+        if (request.ContentLength > Limits.MaxUploadBytes + slack) return (null, TooLarge());
+        IFormCollection form;
+        try
+        {
+            form = await request.ReadFormAsync(new FormOptions { MultipartBodyLengthLimit = Limits.MaxUploadBytes + slack }, cancellationToken);
+        }
+        catch (InvalidDataException e) when (e.Message.Contains("limit", StringComparison.OrdinalIgnoreCase))
+        {
+            return (null, TooLarge());
+        }
+        catch (InvalidDataException e)
+        {
+            return (null, Problems.BadRequest($"the multipart form could not be read ({e.Message})"));
+        }
+
+        var errors = new FieldErrors();
+        foreach (string name in form.Keys.Concat(form.Files.Select(f => f.Name)).Where(n => !FormFields.Contains(n)).Distinct())
+            errors.Add(name, $"unknown field '{name}'");
+        if (errors.Count > 0) return (null, Problems.Validation(errors.ToDictionary()));
+
+        var sampling = RequestValidation.Sampling(form["steps"].FirstOrDefault(), form["guidance_scale"].FirstOrDefault());
+        if (!sampling.IsValid) return (null, Problems.Validation(sampling.Errors));
+        if (form.Files.GetFile("image") is not { } file)
+            return (null, Problems.Validation(new Dictionary<string, string[]> { ["image"] = ["image is required (a file field named 'image')"] }));
+        if (file.Length > Limits.MaxUploadBytes) return (null, TooLarge());
+
+        using var bytes = new MemoryStream((int)file.Length);
+        await file.CopyToAsync(bytes, cancellationToken);
+        return From(UploadValidator.Check(bytes.ToArray()), sampling.Value!);
+    }
+
+    private static ProblemHttpResult TooLarge() =>
+        Problems.Create(413, $"image is larger than {Limits.MaxUploadBytes:N0} bytes", "Image too large");
+}

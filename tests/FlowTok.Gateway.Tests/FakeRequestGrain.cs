@@ -1,0 +1,43 @@
+using FlowTok.Contracts.Jobs;
+
+namespace FlowTok.Gateway.Tests;
+
+/// <summary>A request grain whose WatchAsync plays back a script of snapshots (then repeats the last one, like a quiet job).</summary>
+internal sealed class FakeRequestGrain(params JobSnapshot[] script) : IRequestGrain
+{
+    private readonly Queue<JobSnapshot> _script = new(script);
+    private JobSnapshot? _last = script.LastOrDefault();
+
+    public List<(int AfterVersion, TimeSpan MaxWait)> Watches { get; } = [];
+
+    public TimeSpan QuietDelay { get; init; } = TimeSpan.Zero;
+
+    public async Task<JobSnapshot?> WatchAsync(int afterVersion, TimeSpan maxWait)
+    {
+        Watches.Add((afterVersion, maxWait));
+        if (_script.TryDequeue(out var next)) return _last = next;
+        if (QuietDelay > TimeSpan.Zero) await Task.Delay(QuietDelay < maxWait ? QuietDelay : maxWait);
+        return _last;
+    }
+
+    public Task<JobSnapshot?> GetAsync() => Task.FromResult(_last);
+    public Task<SubmitResult> SubmitAsync(JobSpec spec, TenantLimits limits) => throw new NotSupportedException();
+    public Task<JobSnapshot?> CancelAsync() => throw new NotSupportedException();
+    public Task ReportProgressAsync(int index, int step, int steps) => throw new NotSupportedException();
+    public Task CompleteItemAsync(JobOutput output) => throw new NotSupportedException();
+    public Task FailItemAsync(int index, string reason) => throw new NotSupportedException();
+
+    public static JobSnapshot Job(JobStatus status, int version, int stepsDone = 0, JobKind kind = JobKind.Generation, params JobOutput[] outputs) => new()
+    {
+        JobId = "job-01JD0000000000000000000000",
+        Spec = new JobSpec { TenantId = "tenant-a", Kind = kind, Prompt = kind == JobKind.Generation ? "a red circle" : null, Count = 2, Seed = 7, InputFileId = kind == JobKind.Caption ? "upload-1" : null },
+        Status = status,
+        Outputs = outputs,
+        StepsDone = stepsDone,
+        TotalSteps = 40,
+        CreatedAt = DateTimeOffset.FromUnixTimeSeconds(1_700_000_000),
+        FinishedAt = status.IsTerminal() ? DateTimeOffset.FromUnixTimeSeconds(1_700_000_030) : null,
+        Error = status == JobStatus.Failed ? "out of memory" : null,
+        Version = version,
+    };
+}

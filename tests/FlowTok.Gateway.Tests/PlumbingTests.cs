@@ -1,0 +1,66 @@
+using FlowTok.Contracts.Models;
+using FlowTok.Gateway.Auth;
+using FlowTok.Gateway.Jobs;
+using FlowTok.Infrastructure.Storage;
+using Microsoft.AspNetCore.Http;
+
+namespace FlowTok.Gateway.Tests;
+
+public class PlumbingTests
+{
+    [Theory]
+    [InlineData("Bearer sk-123", "sk-123")]
+    [InlineData("bearer   sk-123  ", "sk-123")]
+    [InlineData("Bearer ", null)]
+    [InlineData("Basic dXNlcjpwYXNz", null)]
+    [InlineData("", null)]
+    [InlineData(null, null)]
+    public void BearerKeyIsReadFromTheAuthorizationHeader(string? header, string? key) => Assert.Equal(key, TenantAuthentication.BearerKey(header));
+
+    [Theory]
+    [InlineData(600, 10, 1)]
+    [InlineData(60, 1, 1)]
+    [InlineData(30, 1, 2)]
+    [InlineData(0, 1, 60)]
+    public void TenantBucketHoldsAMinuteOfRequests(int rpm, int tokensPerPeriod, double periodSeconds)
+    {
+        var bucket = TenantRateLimit.Bucket(rpm);
+        Assert.Equal(Math.Max(1, rpm), bucket.TokenLimit);
+        Assert.Equal(tokensPerPeriod, bucket.TokensPerPeriod);
+        Assert.Equal(TimeSpan.FromSeconds(periodSeconds), bucket.ReplenishmentPeriod);
+        Assert.Equal(0, bucket.QueueLimit);
+    }
+
+    [Fact]
+    public void TooManyRequestsSetsRetryAfterInWholeSeconds()
+    {
+        var http = new DefaultHttpContext();
+        var problem = Problems.TooManyRequests(http, TimeSpan.FromMilliseconds(1200), "slow down", "concurrency");
+        Problem.HasStatus(429, problem);
+        Assert.Equal("2", http.Response.Headers.RetryAfter.ToString());
+        Assert.Equal(2, problem.ProblemDetails.Extensions["retry_after"]);
+        Assert.Equal("concurrency", problem.ProblemDetails.Extensions["code"]);
+
+        Problems.TooManyRequests(http, TimeSpan.Zero, "now");
+        Assert.Equal("1", http.Response.Headers.RetryAfter.ToString());
+    }
+
+    private static RegisteredModel Replica(string key, string version, int size, bool t2i = true, bool i2t = true) =>
+        new(key, new ModelDescriptor { Version = version, ImageSize = size, TextToImage = t2i, ImageToText = i2t }, DateTimeOffset.UtcNow);
+
+    [Fact]
+    public void ServedModelIsTheVersionMostReplicasAnnounce()
+    {
+        var served = ServedModels.Choose([Replica("a/cpu:0", "v1", 256), Replica("b/cpu:0", "v2", 512), Replica("c/cpu:0", "v2", 512)], m => m.TextToImage);
+        Assert.Equal(new[] { 512 }, served!.SupportedSizes);
+        Assert.Equal("v2", served.Version);
+        Assert.Equal(512, served.NativeSize);
+    }
+
+    [Fact]
+    public void NoCapableModelMeansNoServedModel()
+    {
+        Assert.Null(ServedModels.Choose([], m => m.TextToImage));
+        Assert.Null(ServedModels.Choose([Replica("a/cpu:0", "v1", 256, i2t: false)], m => m.ImageToText));
+    }
+}
