@@ -31,7 +31,7 @@ public sealed class CaptionImageConsumerDefinition : ConsumerDefinition<CaptionI
 
 internal static class WorkConsumerPolicy
 {
-    public static int Concurrency(ModelHostingOptions options) => Math.Max(1, options.Devices.Count) * options.MaxBatchSize * 2;
+    public static int Concurrency(ModelHostingOptions options) => Math.Max(1, options.EffectiveDevices.Count) * options.MaxBatchSize * 2;
 
     public static void Configure(IReceiveEndpointConfigurator endpoint) =>
         endpoint.UseMessageRetry(retry =>

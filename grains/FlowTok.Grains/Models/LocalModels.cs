@@ -10,14 +10,14 @@ public sealed class LocalModels(ILocalSiloDetails silo, IOptions<ModelHostingOpt
     private int next = -1;
 
     public IReadOnlyList<string> Keys { get; } =
-        options.Value.Devices.Select(device => ModelGrainKey.For(silo.Name, device)).ToArray();
+        options.Value.EffectiveDevices.Select(device => ModelGrainKey.For(silo.Name, device)).ToArray();
 
     public bool Any => Keys.Count > 0;
 
     /// <summary>The next local replica (round robin: each has its own batcher and queue).</summary>
     public IModelGrain Next()
     {
-        if (Keys.Count == 0) throw new InvalidOperationException("this silo hosts no model (Model:Devices is empty)");
+        if (Keys.Count == 0) throw new InvalidOperationException("this silo hosts no model (Model:Enabled is false)");
         int i = (int)((uint)Interlocked.Increment(ref next) % (uint)Keys.Count);
         return grains.GetGrain<IModelGrain>(Keys[i]);
     }

@@ -16,8 +16,15 @@ public sealed class ModelHostingOptions
     /// <summary>fp32 or bf16 (bf16 only pays off on CPUs with AVX512-BF16/AMX or on GPUs).</summary>
     public string Dtype { get; set; } = "fp32";
 
-    /// <summary>Devices this silo owns, one model grain each: "cpu:0", "cuda:0", "cuda:1"... Empty = no model on this silo.</summary>
-    public List<string> Devices { get; set; } = ["cpu:0"];
+    /// <summary>False: this silo hosts no model (a gateway- or job-only node).</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Devices this silo owns, one model grain each: "cpu:0", "cuda:0", "cuda:1"... Unset = ["cpu:0"].
+    /// (Nullable on purpose: the configuration binder appends to a non-empty default list instead of replacing it.)</summary>
+    public List<string>? Devices { get; set; }
+
+    /// <summary>The devices this silo serves: none when disabled, the configured ones, else "cpu:0".</summary>
+    public IReadOnlyList<string> EffectiveDevices => !Enabled ? [] : Devices is { Count: > 0 } ? Devices.Distinct().ToList() : ["cpu:0"];
 
     /// <summary>Largest batch a replica runs at once (cond + null guidance passes make it 2x on the device).</summary>
     public int MaxBatchSize { get; set; } = 8;

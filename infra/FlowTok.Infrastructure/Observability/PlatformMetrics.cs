@@ -29,16 +29,16 @@ public sealed class PlatformMetrics : IDisposable
     {
         ownsMeter = meterFactory is null;
         meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
-        outputCacheHits = meter.CreateCounter<long>("flowtok_output_cache_hits_total", description: "Requests answered from the output cache.");
-        outputCacheMisses = meter.CreateCounter<long>("flowtok_output_cache_misses_total", description: "Output cache lookups that found nothing.");
-        promptCacheHits = meter.CreateCounter<long>("flowtok_prompt_cache_hits_total", description: "Prompts whose encoding came from the cache (CLIP and text VAE skipped).");
-        promptCacheMisses = meter.CreateCounter<long>("flowtok_prompt_cache_misses_total", description: "Prompts that had to be encoded.");
-        batchSize = meter.CreateHistogram<int>("flowtok_batch_size", unit: "{item}", description: "Items per model forward batch.",
+        outputCacheHits = meter.CreateCounter<long>("output_cache_hits_total", description: "Requests answered from the output cache.");
+        outputCacheMisses = meter.CreateCounter<long>("output_cache_misses_total", description: "Output cache lookups that found nothing.");
+        promptCacheHits = meter.CreateCounter<long>("prompt_cache_hits_total", description: "Prompts whose encoding came from the cache (CLIP and text VAE skipped).");
+        promptCacheMisses = meter.CreateCounter<long>("prompt_cache_misses_total", description: "Prompts that had to be encoded.");
+        batchSize = meter.CreateHistogram<int>("batch_size", unit: "{item}", description: "Items per model forward batch.",
             advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64] });
-        requestDuration = meter.CreateHistogram<double>("flowtok_request_duration_seconds", unit: "s", description: "Gateway request duration by endpoint.");
-        itemLatency = meter.CreateHistogram<double>("flowtok_item_latency_seconds", unit: "s", description: "Time from admission to a finished item (image or caption).");
-        items = meter.CreateCounter<long>("flowtok_items_total", unit: "{item}", description: "Finished items by kind and outcome.");
-        meter.CreateObservableGauge("flowtok_queue_depth", ObserveQueueDepths, unit: "{item}", description: "Items waiting, per queue.");
+        requestDuration = meter.CreateHistogram<double>("request_duration_seconds", unit: "s", description: "Gateway request duration by endpoint.");
+        itemLatency = meter.CreateHistogram<double>("item_latency_seconds", unit: "s", description: "Time from admission to a finished item (image or caption).");
+        items = meter.CreateCounter<long>("items_total", unit: "{item}", description: "Finished items by kind and outcome.");
+        meter.CreateObservableGauge("queue_depth", ObserveQueueDepths, unit: "{item}", description: "Items waiting, per queue.");
     }
 
     /// <summary>The meter the instruments live on (for exporters and listeners that filter by instance).</summary>

@@ -25,9 +25,9 @@ public sealed class PlatformMetricsTests
         Assert.Equal(PlatformMetrics.MeterName, metrics.Meter.Name);
         Assert.Equal(
             [
-                "flowtok_batch_size", "flowtok_item_latency_seconds", "flowtok_items_total", "flowtok_output_cache_hits_total",
-                "flowtok_output_cache_misses_total", "flowtok_prompt_cache_hits_total", "flowtok_prompt_cache_misses_total",
-                "flowtok_queue_depth", "flowtok_request_duration_seconds",
+                "batch_size", "item_latency_seconds", "items_total", "output_cache_hits_total",
+                "output_cache_misses_total", "prompt_cache_hits_total", "prompt_cache_misses_total",
+                "queue_depth", "request_duration_seconds",
             ],
             names.Order());
     }
@@ -48,12 +48,12 @@ public sealed class PlatformMetricsTests
 
         Assert.Equal(
             [
-                ("flowtok_items_total", 1, "kind=image,outcome=completed"),
-                ("flowtok_request_duration_seconds", 1.5, "endpoint=/v1/images/generations"),
-                ("flowtok_batch_size", 8, ""),
-                ("flowtok_item_latency_seconds", 2, ""),
-                ("flowtok_prompt_cache_hits_total", 1, ""),
-                ("flowtok_output_cache_misses_total", 1, ""),
+                ("items_total", 1, "kind=image,outcome=completed"),
+                ("request_duration_seconds", 1.5, "endpoint=/v1/images/generations"),
+                ("batch_size", 8, ""),
+                ("item_latency_seconds", 2, ""),
+                ("prompt_cache_hits_total", 1, ""),
+                ("output_cache_misses_total", 1, ""),
             ],
             seen);
     }
@@ -75,8 +75,8 @@ public sealed class PlatformMetricsTests
         b.Dispose();
         listener.RecordObservableInstruments();
 
-        Assert.Equal([("flowtok_queue_depth", 4, "queue=node-a/cpu:0"), ("flowtok_queue_depth", 7, "queue=node-a/cuda:0")], first);
-        Assert.Equal([("flowtok_queue_depth", 4, "queue=node-a/cpu:0")], seen);
+        Assert.Equal([("queue_depth", 4, "queue=node-a/cpu:0"), ("queue_depth", 7, "queue=node-a/cuda:0")], first);
+        Assert.Equal([("queue_depth", 4, "queue=node-a/cpu:0")], seen);
     }
 
     static MeterListener Listen(Meter meter, List<(string Name, double Value, string Tags)> seen)

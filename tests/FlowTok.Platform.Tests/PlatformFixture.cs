@@ -1,0 +1,93 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using FlowTok.Silo.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FlowTok.Platform.Tests;
+
+/// <summary>
+/// The one-machine platform started in process exactly as <c>flowtok-platform</c> starts it (embedded Redis, in-memory
+/// bus, Orleans silo, the bundled model on CPU), listening on a loopback port; two tenants plus a rate-limited one.
+/// </summary>
+public sealed class PlatformFixture : IAsyncLifetime
+{
+    public const string KeyA = "ftk-test-tenant-a-0123456789abcdef";
+    public const string KeyB = "ftk-test-tenant-b-0123456789abcdef";
+    public const string KeySlow = "ftk-test-tenant-slow-0123456789ab";
+    public const int SlowRequestsPerMinute = 3;
+
+    private WebApplication? app;
+
+    public Uri BaseAddress { get; private set; } = null!;
+    public IServiceProvider Services => app!.Services;
+
+    public async Task InitializeAsync()
+    {
+        string[] args =
+        [
+            "--urls=http://127.0.0.1:0",
+            $"--Cluster:SiloPort={FreePort()}",
+            $"--Cluster:GatewayPort={FreePort()}",
+            "--Cluster:SiloName=test-node",
+            "--Platform:DevelopmentTenant=false",
+            "--Model:MaxBatchSize=8",
+            "--Model:MaxQueueDelay=00:00:00.020",
+            "--Tenants:0:Id=tenant-a", $"--Tenants:0:Key={KeyA}", "--Tenants:0:RequestsPerMinute=100000", "--Tenants:0:MaxConcurrentJobs=64",
+            "--Tenants:1:Id=tenant-b", $"--Tenants:1:Key={KeyB}", "--Tenants:1:RequestsPerMinute=100000",
+            "--Tenants:2:Id=tenant-slow", $"--Tenants:2:Key={KeySlow}", $"--Tenants:2:RequestsPerMinute={SlowRequestsPerMinute}",
+            "--Logging:LogLevel:Default=Warning",
+        ];
+        app = PlatformHost.CreateBuilder(args).Build();
+        app.MapPlatform();
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        BaseAddress = new Uri(address);
+        await WaitUntilReady();
+    }
+
+    public HttpClient Client(string? key)
+    {
+        var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromMinutes(3) };
+        if (key is not null) client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        return client;
+    }
+
+    private async Task WaitUntilReady()
+    {
+        using var client = Client(null);
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (DateTime.UtcNow < deadline)
+        {
+            var response = await client.GetAsync("/health/ready");
+            if (response.StatusCode == HttpStatusCode.OK) return;
+            await Task.Delay(200);
+        }
+        throw new TimeoutException("the platform did not become ready within 2 minutes (model not loaded?)");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (app is not null)
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class PlatformCollection : ICollectionFixture<PlatformFixture>
+{
+    public const string Name = "platform";
+}
