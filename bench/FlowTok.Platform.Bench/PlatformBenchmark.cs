@@ -15,7 +15,7 @@ using Orleans;
 
 namespace FlowTok.Platform.Bench;
 
-internal sealed record BenchSettings(int Clients, TimeSpan Duration, int Steps, int MaxBatch, string? Model, int CacheRequests);
+internal sealed record BenchSettings(int Clients, TimeSpan Duration, int Steps, int MaxBatch, string? Model, int CacheRequests, int IntraOpThreads);
 
 /// <summary>
 /// 1. The model replica alone in process (ModelRunner, same batching settings), driven by N concurrent callers.
@@ -38,7 +38,10 @@ internal sealed class PlatformBenchmark(BenchSettings settings)
     public async Task RunAsync(CancellationToken cancel)
     {
         var model = settings.Model ?? new ModelHostingOptions().ResolvePath();
-        Console.WriteLine($"model {model}, {settings.Clients} clients, {settings.Duration.TotalSeconds:F0} s per phase, {settings.Steps} steps, max batch {settings.MaxBatch}, {Environment.ProcessorCount} cores");
+        // Both phases run with the platform's libtorch threading settings (applied before libtorch loads).
+        var spin = OpenMpSettings.ApplyServingDefault();
+        Console.WriteLine($"GOMP_SPINCOUNT {spin ?? "libgomp default"}, OMP_WAIT_POLICY {Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") ?? "unset"}");
+        Console.WriteLine($"model {model}, {settings.Clients} clients, {settings.Duration.TotalSeconds:F0} s per phase, {settings.Steps} steps, max batch {settings.MaxBatch}, intra-op threads {(settings.IntraOpThreads == 0 ? "default" : settings.IntraOpThreads)}, {Environment.ProcessorCount} cores");
 
         var alone = await InProcess(model, cancel);
         Console.WriteLine($"model alone: {alone.ImagesPerSecond:F2} images/s, latency ms p50/p95/p99 {alone.Latency.Row()}, mean batch {alone.MeanBatch:F2}");
@@ -50,16 +53,16 @@ internal sealed class PlatformBenchmark(BenchSettings settings)
         Console.WriteLine($"cache hits: latency ms p50/p95/p99 {hits.Row()}");
 
         Console.WriteLine();
-        Console.WriteLine("| run | images/s | p50 ms | p95 ms | p99 ms | mean batch |");
-        Console.WriteLine("| --- | --- | --- | --- | --- | --- |");
-        Console.WriteLine($"| model alone, in process ({settings.Clients} callers) | {alone.ImagesPerSecond:F2} | {alone.Latency.Row()} | {alone.MeanBatch:F2} |");
-        Console.WriteLine($"| platform over HTTP ({settings.Clients} clients, cache misses) | {http.ImagesPerSecond:F2} | {http.Latency.Row()} | {http.MeanBatch:F2} |");
-        Console.WriteLine($"| platform, cache hits (1 client, {hits.Count} requests) | - | {hits.Row()} | - |");
+        Console.WriteLine("| run | images/s | p50 ms | p95 ms | p99 ms | mean batch | CPU ms / image |");
+        Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- |");
+        Console.WriteLine($"| model alone, in process ({settings.Clients} callers) | {alone.ImagesPerSecond:F2} | {alone.Latency.Row()} | {alone.MeanBatch:F2} | {alone.CpuMsPerImage:F0} |");
+        Console.WriteLine($"| platform over HTTP ({settings.Clients} clients, cache misses) | {http.ImagesPerSecond:F2} | {http.Latency.Row()} | {http.MeanBatch:F2} | {http.CpuMsPerImage:F0} |");
+        Console.WriteLine($"| platform, cache hits (1 client, {hits.Count} requests) | - | {hits.Row()} | - | - |");
         Console.WriteLine();
         Console.WriteLine($"platform / model alone throughput: {100 * http.ImagesPerSecond / alone.ImagesPerSecond:F1}%");
     }
 
-    private sealed record Phase(double ImagesPerSecond, Latencies Latency, double MeanBatch);
+    private sealed record Phase(double ImagesPerSecond, Latencies Latency, double MeanBatch, double CpuMsPerImage);
 
     private async Task<Phase> InProcess(string model, CancellationToken cancel)
     {
@@ -86,6 +89,7 @@ internal sealed class PlatformBenchmark(BenchSettings settings)
         MaxBatchSize = settings.MaxBatch,
         MaxQueueDelay = TimeSpan.FromMilliseconds(10),
         MaxQueueLength = 4096,
+        IntraOpThreads = settings.IntraOpThreads,
     };
 
     private async Task<RunningPlatform> StartPlatform(string model)
@@ -94,7 +98,7 @@ internal sealed class PlatformBenchmark(BenchSettings settings)
         [
             "--urls=http://127.0.0.1:0",
             $"--Cluster:SiloPort={FreePort()}", $"--Cluster:GatewayPort={FreePort()}",
-            $"--Model:Path={model}", $"--Model:MaxBatchSize={settings.MaxBatch}", "--Model:MaxQueueDelay=00:00:00.010",
+            $"--Model:Path={model}", $"--Model:MaxBatchSize={settings.MaxBatch}", $"--Model:IntraOpThreads={settings.IntraOpThreads}", "--Model:MaxQueueDelay=00:00:00.010",
             $"--Platform:DevelopmentKey={DevKey}", "--Platform:DevelopmentRequestsPerMinute=10000000",
             "--Logging:LogLevel:Default=Warning",
         ];
@@ -157,6 +161,7 @@ internal sealed class PlatformBenchmark(BenchSettings settings)
     {
         var latencies = new Latencies();
         long images = 0;
+        var cpuBefore = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
         var stopAt = Stopwatch.GetTimestamp() + (long)(settings.Duration.TotalSeconds * Stopwatch.Frequency);
         var started = Stopwatch.GetTimestamp();
         await Task.WhenAll(Enumerable.Range(0, settings.Clients).Select(async _ =>
@@ -169,7 +174,8 @@ internal sealed class PlatformBenchmark(BenchSettings settings)
             }
         }));
         var elapsed = Stopwatch.GetElapsedTime(started);
-        return new Phase(images / elapsed.TotalSeconds, latencies, 0);
+        var cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+        return new Phase(images / elapsed.TotalSeconds, latencies, 0, cpu.TotalMilliseconds / Math.Max(1, images));
     }
 
     private static async Task<ModelStats> ModelStats(RunningPlatform platform)

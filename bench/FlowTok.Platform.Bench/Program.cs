@@ -7,14 +7,15 @@ var steps = new Option<int>("--steps") { Description = "sampler steps per image"
 var batch = new Option<int>("--max-batch") { Description = "Model:MaxBatchSize for both runs", DefaultValueFactory = _ => 8 };
 var model = new Option<string?>("--model") { Description = "model directory (default: the bundled model)" };
 var cacheRequests = new Option<int>("--cache-requests") { Description = "cache-hit requests to time", DefaultValueFactory = _ => 2000 };
+var threads = new Option<int>("--intra-op-threads") { Description = "Model:IntraOpThreads for both runs (0 = libtorch default)", DefaultValueFactory = _ => 0 };
 var root = new RootCommand("Load benchmark: FlowTok platform over HTTP versus the model replica alone in process.")
 {
-    clients, duration, steps, batch, model, cacheRequests,
+    clients, duration, steps, batch, model, cacheRequests, threads,
 };
 root.SetAction(async (parse, cancel) =>
 {
     var settings = new BenchSettings(parse.GetValue(clients), TimeSpan.FromSeconds(parse.GetValue(duration)), parse.GetValue(steps),
-        parse.GetValue(batch), parse.GetValue(model), parse.GetValue(cacheRequests));
+        parse.GetValue(batch), parse.GetValue(model), parse.GetValue(cacheRequests), parse.GetValue(threads));
     await new PlatformBenchmark(settings).RunAsync(cancel);
     return 0;
 });

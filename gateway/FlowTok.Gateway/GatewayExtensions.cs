@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using FlowTok.Gateway.Apis;
 using FlowTok.Gateway.Auth;
 using FlowTok.Gateway.Health;
@@ -28,6 +29,7 @@ public static class GatewayExtensions
         services.AddOpenApi(o => o.AddDocumentTransformer(OpenApiDescription.Describe));
         services.AddHealthChecks().AddCheck<ReadinessCheck>("models-and-redis", tags: [ReadinessCheck.Tag]);
         services.AddPlatformMetrics();
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ServedModels>();
         services.AddSingleton<JobSubmitter>();
         return services;

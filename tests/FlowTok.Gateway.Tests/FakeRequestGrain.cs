@@ -20,6 +20,19 @@ internal sealed class FakeRequestGrain(params JobSnapshot[] script) : IRequestGr
         return _last;
     }
 
+    /// <summary>Plays the script forward to the first finished snapshot (or its end), as one long poll.</summary>
+    public async Task<JobSnapshot?> WaitForEndAsync(TimeSpan maxWait)
+    {
+        Watches.Add((-1, maxWait));
+        while (_script.TryDequeue(out var next))
+        {
+            _last = next;
+            if (next.Status.IsTerminal()) return next;
+        }
+        if (QuietDelay > TimeSpan.Zero) await Task.Delay(QuietDelay < maxWait ? QuietDelay : maxWait);
+        return _last;
+    }
+
     public Task<JobSnapshot?> GetAsync() => Task.FromResult(_last);
     public Task<SubmitResult> SubmitAsync(JobSpec spec, TenantLimits limits) => throw new NotSupportedException();
     public Task<JobSnapshot?> CancelAsync() => throw new NotSupportedException();

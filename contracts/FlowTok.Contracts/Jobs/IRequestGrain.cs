@@ -21,6 +21,11 @@ public interface IRequestGrain : IGrainWithStringKey
     [AlwaysInterleave, ReadOnly]
     Task<JobSnapshot?> WatchAsync(int afterVersion, TimeSpan maxWait);
 
+    /// <summary>Returns once the job has ended (succeeded, failed or cancelled), or after <paramref name="maxWait"/>;
+    /// unlike <see cref="WatchAsync"/> it does not wake on progress.</summary>
+    [AlwaysInterleave, ReadOnly]
+    Task<JobSnapshot?> WaitForEndAsync(TimeSpan maxWait);
+
     /// <summary>Queued items are dropped; running items stop at their next sampler step. No effect on a finished job.</summary>
     Task<JobSnapshot?> CancelAsync();
 

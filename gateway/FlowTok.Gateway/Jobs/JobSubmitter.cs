@@ -51,7 +51,7 @@ public sealed class JobSubmitter(IGrainFactory grains, IIdempotencyStore idempot
         return new(null, false, Problems.TooManyRequests(http, rejection.RetryAfter, rejection.Reason ?? "the job was not admitted", rejection.Code));
     }
 
-    /// <summary>Long-polls the job until it is finished or <paramref name="timeout"/> passes; returns the last snapshot seen.</summary>
+    /// <summary>Long-polls the job (waking only when it ends) until it is finished or <paramref name="timeout"/> passes; returns the last snapshot seen.</summary>
     public Task<JobSnapshot> WaitAsync(JobSnapshot job, TimeSpan timeout, CancellationToken cancellationToken) =>
         WaitAsync(Job(job.JobId), job, timeout, TimeProvider.System, cancellationToken);
 
@@ -62,7 +62,8 @@ public sealed class JobSubmitter(IGrainFactory grains, IIdempotencyStore idempot
         {
             var remaining = timeout - time.GetElapsedTime(start);
             if (remaining <= TimeSpan.Zero) break;
-            var next = await grain.WatchAsync(job.Version, remaining < WatchSlice ? remaining : WatchSlice).WaitAsync(cancellationToken);
+            // Waits for the end only: progress does not wake a synchronous request.
+            var next = await grain.WaitForEndAsync(remaining < WatchSlice ? remaining : WatchSlice).WaitAsync(cancellationToken);
             if (next is null) break;
             job = next;
         }

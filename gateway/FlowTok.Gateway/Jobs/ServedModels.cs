@@ -8,11 +8,26 @@ namespace FlowTok.Gateway.Jobs;
 /// Which model version the gateway serves, from the model silos' announcements: among the replicas that can do the task,
 /// the version most replicas announce (ties: the ordinally greatest), with the sizes that version serves.
 /// </summary>
-public sealed class ServedModels(IModelRegistry registry)
+public sealed class ServedModels(IModelRegistry registry, TimeProvider clock)
 {
-    public async Task<ServedModel?> ForGenerationAsync() => Choose(await registry.ListAsync(), m => m.TextToImage);
+    /// <summary>How long one read of the registry is reused: every request needs it, and it changes rarely.</summary>
+    public static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(1);
 
-    public async Task<ServedModel?> ForCaptionAsync() => Choose(await registry.ListAsync(), m => m.ImageToText);
+    private (IReadOnlyList<RegisteredModel> Models, DateTimeOffset ReadAt)? cached;
+
+    public async Task<ServedModel?> ForGenerationAsync() => Choose(await AnnouncedAsync(), m => m.TextToImage);
+
+    public async Task<ServedModel?> ForCaptionAsync() => Choose(await AnnouncedAsync(), m => m.ImageToText);
+
+    private async Task<IReadOnlyList<RegisteredModel>> AnnouncedAsync()
+    {
+        var now = clock.GetUtcNow();
+        // An empty list is never reused: the gateway must notice the first replica at once.
+        if (cached is { } c && c.Models.Count > 0 && now - c.ReadAt < CacheFor) return c.Models;
+        var models = await registry.ListAsync();
+        cached = (models, now);
+        return models;
+    }
 
     public static ServedModel? Choose(IEnumerable<RegisteredModel> announced, Func<ModelDescriptor, bool> can)
     {

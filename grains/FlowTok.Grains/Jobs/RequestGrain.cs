@@ -22,6 +22,7 @@ public sealed class RequestGrain(
 {
     private readonly Dictionary<int, int> progress = [];
     private TaskCompletionSource changed = NewSignal();
+    private readonly TaskCompletionSource ended = NewSignal();
     private int version;
 
     private JobState Job => state.State;
@@ -105,6 +106,13 @@ public sealed class RequestGrain(
         return Snapshot();
     }
 
+    public async Task<JobSnapshot?> WaitForEndAsync(TimeSpan maxWait)
+    {
+        if (Job.Spec is null) return null;
+        if (!Job.Status.IsTerminal()) await Task.WhenAny(ended.Task, Task.Delay(maxWait));
+        return Snapshot();
+    }
+
     public async Task<JobSnapshot?> CancelAsync()
     {
         if (Job.Spec is null) return null;
@@ -161,6 +169,7 @@ public sealed class RequestGrain(
         Job.Error = error;
         Job.FinishedAt = DateTimeOffset.UtcNow;
         await Save();
+        ended.TrySetResult();
         await admission.ReleaseAsync(Job.Spec!.Count);
         await GrainFactory.GetGrain<ITenantGrain>(Job.Spec.TenantId).FinishJobAsync(JobId, Job.Outputs.Count);
     }

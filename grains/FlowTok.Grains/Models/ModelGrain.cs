@@ -31,6 +31,7 @@ public sealed class ModelGrain(
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(200);
 
     private ModelRunner? runner;
+    private PromptMemo? memo;
     private ModelDescriptor? model;
     private long promptHits, promptMisses;
     private IDisposable? queueGauge;
@@ -39,6 +40,7 @@ public sealed class ModelGrain(
     {
         var (_, device) = ModelGrainKey.Parse(this.GetPrimaryKeyString());
         runner = new ModelRunner(options.Value, device, cancellations.IsCancelledLocally, logger);
+        memo = new PromptMemo(options.Value.PromptMemoryEntries);
         runner.BatchCompleted += (size, _) => metrics.RecordBatchSize(size);
         cancellations.Cancelled += runner.CancelJob;
         model = await runner.Loaded;
@@ -63,14 +65,23 @@ public sealed class ModelGrain(
     {
         if (!model!.TextToImage) throw new NotSupportedException($"model {model.Version} cannot generate images");
         long started = Stopwatch.GetTimestamp();
-        var cached = await prompts.GetAsync(model.Version, work.Prompt);
+        var cached = memo!.Get(work.Prompt);
+        if (cached is null && await prompts.GetAsync(model.Version, work.Prompt) is { } shared)
+        {
+            cached = shared;
+            memo.Set(work.Prompt, shared);
+        }
         if (cached is null) Interlocked.Increment(ref promptMisses);
         else Interlocked.Increment(ref promptHits);
         metrics.RecordPromptCacheLookup(cached is not null);
         var result = await runner!.GenerateAsync(work.JobId, work.Index, work.Prompt, work.Seed, work.Steps, work.GuidanceScale,
             cached, ProgressReporter(work.JobId, work.Index));
         var fileId = await files.PutAsync(work.TenantId, result.Png, "image/png");
-        if (result.NewPromptEncoding is { } fresh) await prompts.SetAsync(model.Version, work.Prompt, fresh);
+        if (result.NewPromptEncoding is { } fresh)
+        {
+            memo.Set(work.Prompt, fresh);
+            await prompts.SetAsync(model.Version, work.Prompt, fresh);
+        }
         metrics.RecordItem("generation", "succeeded");
         metrics.RecordItemLatency(Stopwatch.GetElapsedTime(started));
         return fileId;

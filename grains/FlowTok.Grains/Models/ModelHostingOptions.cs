@@ -38,6 +38,13 @@ public sealed class ModelHostingOptions
     /// <summary>libtorch intra-op threads for the inference thread; 0 keeps libtorch's default (one per core).</summary>
     public int IntraOpThreads { get; set; }
 
+    /// <summary>GOMP_SPINCOUNT applied at start when the operator set neither it nor OMP_WAIT_POLICY (see
+    /// <see cref="OpenMpSettings"/>); 0 leaves libgomp's default.</summary>
+    public long OpenMpSpinCount { get; set; } = OpenMpSettings.DefaultServingSpinCount;
+
+    /// <summary>Prompt encodings each replica keeps in memory in front of the Redis prompt cache (0 = none).</summary>
+    public int PromptMemoryEntries { get; set; } = 1024;
+
     /// <summary>Run the conditional and null guidance passes as one 2B batch (faster at small and medium batches).</summary>
     public bool BatchedGuidance { get; set; } = true;
 

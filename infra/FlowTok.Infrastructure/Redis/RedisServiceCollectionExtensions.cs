@@ -28,8 +28,7 @@ public static class RedisServiceCollectionExtensions
         services.TryAddSingleton(provider => RedisEndpoint.Resolve(
             provider.GetRequiredService<IOptions<RedisOptions>>().Value,
             provider.GetService<ILoggerFactory>()));
-        services.TryAddSingleton<IConnectionMultiplexer>(provider =>
-            ConnectionMultiplexer.Connect(provider.GetRequiredService<RedisEndpoint>().ConnectionString));
+        services.TryAddSingleton<IConnectionMultiplexer>(provider => Connect(provider.GetRequiredService<RedisEndpoint>().ConnectionString));
 
         services.AddPlatformMetrics();
         services.TryAddSingleton<IFileStore, RedisFileStore>();
@@ -50,5 +49,17 @@ public static class RedisServiceCollectionExtensions
         services.AddMetrics();
         services.TryAddSingleton<PlatformMetrics>();
         return services;
+    }
+
+    /// <summary>
+    /// Connects with completions on the .NET thread pool instead of StackExchange.Redis' dedicated I/O threads: on a
+    /// CPU model node every extra thread hand-off (futex wake, context switch) is taken from libtorch's cores
+    /// (profiled: the dedicated scheduler was a third of the platform's CPU samples under load).
+    /// </summary>
+    public static ConnectionMultiplexer Connect(string connectionString)
+    {
+        var options = ConfigurationOptions.Parse(connectionString);
+        options.SocketManager = SocketManager.ThreadPool;
+        return ConnectionMultiplexer.Connect(options);
     }
 }

@@ -20,6 +20,8 @@ public static class PlatformHost
     public static WebApplicationBuilder CreateBuilder(string[] args)
     {
         var builder = WebApplication.CreateBuilder(args);
+        var model = builder.Configuration.GetSection(ModelHostingOptions.Section).Get<ModelHostingOptions>() ?? new();
+        if (model.Enabled && model.OpenMpSpinCount > 0) OpenMpSettings.ApplyServingDefault(model.OpenMpSpinCount);
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
             builder.WebHost.UseUrls("http://127.0.0.1:5080");
         builder.Services.AddPlatformServices(builder.Configuration);
@@ -75,10 +77,12 @@ public static class PlatformHost
         foreach (var name in new[] { StorageNames.Jobs, StorageNames.Tenants })
             // Orleans' Redis providers reuse the process's one multiplexer (embedded server or external Redis).
             silo.AddRedisGrainStorage(name, (OptionsBuilder<Orleans.Persistence.RedisStorageOptions> o) =>
-                o.Configure<RedisEndpoint, IConnectionMultiplexer>((s, endpoint, redis) =>
+                o.Configure<RedisEndpoint, IConnectionMultiplexer, Orleans.Serialization.Serializer>((s, endpoint, redis, serializer) =>
                 {
                     s.ConfigurationOptions = ConfigurationOptions.Parse(endpoint.ConnectionString);
                     s.CreateMultiplexer = _ => Task.FromResult((redis, true));
+                    // Orleans' binary format instead of the default Newtonsoft JSON (a hot path: two writes per job).
+                    s.GrainStorageSerializer = new Orleans.Storage.OrleansGrainStorageSerializer(serializer);
                 }));
         silo.Services.AddPlacementDirector<DevicePlacement, DevicePlacementDirector>();
     }
