@@ -50,6 +50,12 @@ public static class GatewayExtensions
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains(ReadinessCheck.Tag) });
         app.MapMetrics();
+        // Histogram buckets: the batch-size histogram counts items, not seconds.
+        Metrics.ConfigureMeterAdapter(o =>
+        {
+            var seconds = o.ResolveHistogramBuckets;
+            o.ResolveHistogramBuckets = instrument => instrument.Name == "batch_size" ? [1, 2, 4, 8, 16, 32, 64] : seconds(instrument);
+        });
         // prometheus-net starts exporting System.Diagnostics.Metrics meters at its first collection; collect once now so
         // measurements made before the first scrape are not lost.
         Metrics.DefaultRegistry.CollectAndExportAsTextAsync(Stream.Null).GetAwaiter().GetResult();

@@ -88,6 +88,24 @@ public sealed class JobTests(PlatformFixture platform)
     }
 
     [Fact]
+    public async Task ATenantOverItsQuotaGets429AndIsChargedOnlyForWhatWasMade()
+    {
+        using var client = platform.Client(PlatformFixture.KeyQuota);
+        var first = await (await client.PostJson("/v1/images/generations", new { prompt = "a small red circle at the top left on a blue background", n = PlatformFixture.Quota - 1, steps = 2 }))
+            .ExpectJson(HttpStatusCode.OK);
+        Assert.Equal(PlatformFixture.Quota - 1, first.GetProperty("data").GetArrayLength());
+
+        var over = await client.PostJson("/v1/images/generations", new { prompt = "a small red circle at the top left on a blue background", n = 2, steps = 2, seed = 9 });
+        var problem = await over.ExpectJson(HttpStatusCode.TooManyRequests);
+        Assert.Equal("quota", problem.GetProperty("code").GetString());
+        Assert.NotNull(over.Headers.RetryAfter);
+
+        // What is left of the quota can still be used.
+        var last = await client.PostJson("/v1/images/generations", new { prompt = "a small red circle at the top left on a blue background", n = 1, steps = 2, seed = 10 });
+        await last.ExpectJson(HttpStatusCode.OK);
+    }
+
+    [Fact]
     public async Task AnUnknownJobIsNotFound()
     {
         using var client = platform.Client(PlatformFixture.KeyA);

@@ -26,6 +26,7 @@ public sealed class OperationsTests(PlatformFixture platform)
         var text = await client.GetStringAsync("/metrics");
         foreach (var name in new[] { "flowtok_platform_queue_depth", "flowtok_platform_batch_size", "flowtok_platform_output_cache_hits", "flowtok_platform_request_duration_seconds" })
             Assert.Contains(name, text);
+        Assert.Contains("flowtok_platform_batch_size_bucket{le=\"8\"}", text); // item buckets, not seconds
     }
 
     [Fact]

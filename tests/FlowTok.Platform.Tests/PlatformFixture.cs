@@ -19,6 +19,8 @@ public sealed class PlatformFixture : IAsyncLifetime
     public const string KeyB = "ftk-test-tenant-b-0123456789abcdef";
     public const string KeySlow = "ftk-test-tenant-slow-0123456789ab";
     public const int SlowRequestsPerMinute = 3;
+    public const string KeyQuota = "ftk-test-tenant-quota-0123456789a";
+    public const int Quota = 3;
 
     private WebApplication? app;
 
@@ -39,6 +41,7 @@ public sealed class PlatformFixture : IAsyncLifetime
             "--Tenants:0:Id=tenant-a", $"--Tenants:0:Key={KeyA}", "--Tenants:0:RequestsPerMinute=100000", "--Tenants:0:MaxConcurrentJobs=64",
             "--Tenants:1:Id=tenant-b", $"--Tenants:1:Key={KeyB}", "--Tenants:1:RequestsPerMinute=100000",
             "--Tenants:2:Id=tenant-slow", $"--Tenants:2:Key={KeySlow}", $"--Tenants:2:RequestsPerMinute={SlowRequestsPerMinute}",
+            "--Tenants:3:Id=tenant-quota", $"--Tenants:3:Key={KeyQuota}", "--Tenants:3:RequestsPerMinute=100000", $"--Tenants:3:ItemQuota={Quota}",
             "--Logging:LogLevel:Default=Warning",
         ];
         app = PlatformHost.CreateBuilder(args).Build();
