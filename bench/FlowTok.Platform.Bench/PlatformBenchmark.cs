@@ -7,8 +7,6 @@ using FlowTok.Contracts.Models;
 using FlowTok.Grains.Models;
 using FlowTok.Silo.Hosting;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Orleans;
@@ -102,11 +100,8 @@ internal sealed class PlatformBenchmark(BenchSettings settings)
             $"--Platform:DevelopmentKey={DevKey}", "--Platform:DevelopmentRequestsPerMinute=10000000",
             "--Logging:LogLevel:Default=Warning",
         ];
-        var app = PlatformHost.CreateBuilder(args).Build();
-        app.MapPlatform();
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1024 }) { BaseAddress = new Uri(address), Timeout = TimeSpan.FromMinutes(5) };
+        var (app, address) = await PlatformHost.StartAsync(args);
+        var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1024 }) { BaseAddress = address, Timeout = TimeSpan.FromMinutes(5) };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", DevKey);
         for (var deadline = DateTime.UtcNow.AddMinutes(2); (await client.GetAsync("/health/ready")).StatusCode != HttpStatusCode.OK;)
         {

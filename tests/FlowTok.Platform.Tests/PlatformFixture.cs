@@ -3,9 +3,6 @@ using System.Net.Http.Headers;
 using System.Net.Sockets;
 using FlowTok.Silo.Hosting;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace FlowTok.Platform.Tests;
 
@@ -44,11 +41,7 @@ public sealed class PlatformFixture : IAsyncLifetime
             "--Tenants:3:Id=tenant-quota", $"--Tenants:3:Key={KeyQuota}", "--Tenants:3:RequestsPerMinute=100000", $"--Tenants:3:ItemQuota={Quota}",
             "--Logging:LogLevel:Default=Warning",
         ];
-        app = PlatformHost.CreateBuilder(args).Build();
-        app.MapPlatform();
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        BaseAddress = new Uri(address);
+        (app, BaseAddress) = await PlatformHost.StartAsync(args);
         await WaitUntilReady();
     }
 

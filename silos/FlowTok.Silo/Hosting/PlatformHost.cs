@@ -33,6 +33,17 @@ public static class PlatformHost
         return builder;
     }
 
+    /// <summary>Builds, maps and starts the platform in this process (tests, benchmarks); returns it and where it listens.</summary>
+    public static async Task<(WebApplication App, Uri Address)> StartAsync(string[] args)
+    {
+        var app = CreateBuilder(args).Build();
+        app.MapPlatform();
+        await app.StartAsync();
+        var addresses = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+            .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()?.Addresses ?? [];
+        return (app, new Uri(addresses.First()));
+    }
+
     public static WebApplication MapPlatform(this WebApplication app)
     {
         app.MapGateway();
