@@ -10,9 +10,17 @@ namespace FlowTok.Infrastructure.Redis;
 
 /// <summary>
 /// A Redis-protocol server (Microsoft Garnet) running inside this process on 127.0.0.1, so one machine runs the platform
-/// with nothing installed. The constructor starts it (clients can connect as soon as it returns); it keeps everything in
-/// memory and writes nothing to disk; <see cref="Dispose"/> stops it.
+/// with nothing installed. The constructor starts it (clients can connect as soon as it returns); <see cref="Dispose"/>
+/// stops it. Records live in memory; those that no longer fit are moved to files in a private temporary directory
+/// (<see cref="StorageDirectory"/>) and read back from there, so no record is ever dropped for lack of memory. Nothing
+/// survives the server: no checkpoints, no append-only file, and <see cref="Dispose"/> deletes the directory.
 /// </summary>
+/// <remarks>
+/// The files only grow while the server runs: a record that left memory stays on disk even once deleted, expired or
+/// rewritten (the new version is written again), because Garnet's log compaction, which would reclaim them, crashed or
+/// hung the process in tests (2.2.8, --compaction-type Lookup). Disk use is thus about the bytes written in the server's
+/// lifetime.
+/// </remarks>
 public sealed class EmbeddedRedisServer : IDisposable
 {
     // Garnet's defaults size a dedicated cache node (16 GB log, 128 MB hash index). An embedded store of short-lived
@@ -22,6 +30,7 @@ public sealed class EmbeddedRedisServer : IDisposable
     public const string IndexMemorySize = "4m";
 
     const int PortAttempts = 5;
+    const string DirectoryPrefix = "flowtok-garnet-";
 
     readonly GarnetServer server;
     readonly ILoggerFactory garnetLogging;
@@ -29,8 +38,8 @@ public sealed class EmbeddedRedisServer : IDisposable
     /// <param name="port">Port to listen on; 0 picks a free one.</param>
     /// <param name="loggerFactory">Receives Garnet's warnings and errors; null = Garnet logs nothing.</param>
     /// <param name="memorySize">
-    /// Memory for keys and values ("256m", "2g"). Nothing goes to disk: once this much has been written (expired values
-    /// still count until dropped), Garnet drops the oldest records, whatever they hold (seen with 2.2.8).
+    /// Memory for keys and values ("256m", "2g"). Once this much has been written (expired values still count), the
+    /// oldest records move to disk: still readable and writable, only slower (a read from disk, not a memory access).
     /// </param>
     public EmbeddedRedisServer(int port = 0, ILoggerFactory? loggerFactory = null, string memorySize = DefaultMemorySize)
     {
@@ -40,25 +49,31 @@ public sealed class EmbeddedRedisServer : IDisposable
         for (var attempt = 1; ; attempt++)
         {
             var candidate = port == 0 ? FreeLoopbackPort() : port;
+            string? directory = null;
             GarnetServer? started = null;
             try
             {
-                // cleanupDir must stay false: with no log directory configured, Garnet's clean-up deletes the current
-                // working directory (seen with 2.2.8).
-                started = new GarnetServer(Arguments(candidate, memorySize), garnetLogging, cleanupDir: false);
+                // A fresh directory for each attempt: a failed start may have left files in the previous one.
+                directory = Directory.CreateTempSubdirectory(DirectoryPrefix).FullName;
+                // cleanupDir must stay false: Garnet's own clean-up deleted the current working directory when no log
+                // directory was configured (seen with 2.2.8). We delete our directory ourselves, and nothing else.
+                started = new GarnetServer(Arguments(candidate, memorySize, directory), garnetLogging, cleanupDir: false);
                 started.Start();
                 server = started;
                 Port = candidate;
+                StorageDirectory = directory;
                 return;
             }
             catch (GarnetException) when (port == 0 && attempt < PortAttempts)
             {
                 // Another process took the free port between probing and binding: try another.
                 started?.Dispose();
+                DeleteDirectory(directory);
             }
             catch
             {
                 started?.Dispose();
+                DeleteDirectory(directory);
                 garnetLogging.Dispose();
                 throw;
             }
@@ -70,19 +85,42 @@ public sealed class EmbeddedRedisServer : IDisposable
     /// <summary>StackExchange.Redis configuration string for this server.</summary>
     public string ConnectionString => $"127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}";
 
+    /// <summary>
+    /// The directory of this server's records that left memory: created for it under the system temporary directory
+    /// ("flowtok-garnet-*", readable by the current user only on Unix) and deleted by <see cref="Dispose"/>. A process
+    /// that ends without disposing the server leaves it behind.
+    /// </summary>
+    public string StorageDirectory { get; }
+
     public void Dispose()
     {
-        server.Dispose();
-        garnetLogging.Dispose();
+        try
+        {
+            server.Dispose();
+        }
+        finally
+        {
+            garnetLogging.Dispose();
+            DeleteDirectory(StorageDirectory);
+        }
     }
 
-    static string[] Arguments(int port, string memorySize) =>
+    static string[] Arguments(int port, string memorySize, string directory) =>
     [
         "--bind", "127.0.0.1",
         "--port", port.ToString(CultureInfo.InvariantCulture),
         "--memory", memorySize,
         "--page", PageSize,
         "--index", IndexMemorySize,
+        // Records that leave memory are written to files in our directory instead of being dropped (without
+        // --storage-tier Garnet discards them). Nothing is persisted beyond that: no checkpoints (they would also go to
+        // our directory), no append-only file, no recovery; a new server starts empty.
+        "--storage-tier",
+        "--logdir", directory,
+        "--checkpointdir", directory,
+        // Garnet's default device on Linux is its native one, which needs libaio and, when that is missing, ends the
+        // whole process at the first spill (seen with 2.2.8). .NET's own file I/O needs nothing installed.
+        "--device-type", "RandomAccess",
         // Orleans' Redis grain storage and the admission counter run Lua scripts; transaction mode makes a script
         // atomic (keys locked for its duration), as in Redis. Without it Garnet interleaves scripts with other commands.
         "--lua",
@@ -90,6 +128,25 @@ public sealed class EmbeddedRedisServer : IDisposable
         // No banner on stdout (logging goes to the factory below, never to Garnet's own console logger).
         "-q",
     ];
+
+    /// <summary>Best effort: a directory that cannot be deleted stays behind; one already gone is fine.</summary>
+    static void DeleteDirectory(string? directory)
+    {
+        if (directory is null)
+        {
+            return;
+        }
+        try
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
 
     static int FreeLoopbackPort()
     {

@@ -15,8 +15,8 @@ public sealed class RedisOptions
     public int EmbeddedPort { get; set; }
 
     /// <summary>
-    /// Memory of the embedded server for keys and values ("256m", "2g"). It keeps nothing on disk: once this much has been
-    /// written (expired values included, until they are dropped), the OLDEST records are dropped, whatever they hold.
+    /// Memory of the embedded server for keys and values ("256m", "2g"). Once this much has been written (expired values
+    /// included), the oldest records move to files in a temporary directory, still readable, only slower; none is dropped.
     /// </summary>
     public string EmbeddedMemorySize { get; set; } = EmbeddedRedisServer.DefaultMemorySize;
 

@@ -93,6 +93,67 @@ public sealed class EmbeddedRedisServerTests(GarnetBackend garnet)
         await Assert.ThrowsAsync<RedisConnectionException>(() => ConnectionMultiplexer.ConnectAsync(connectionString + ",connectTimeout=500,connectRetry=0"));
     }
 
+    [Fact]
+    public async Task RecordsThatLeaveMemoryAreKeptOnDisk()
+    {
+        // 48 MB of other values through 16m of memory: without the storage tier, Garnet drops the first records.
+        using var server = new EmbeddedRedisServer(memorySize: "16m");
+        using var client = await ConnectionMultiplexer.ConnectAsync(server.ConnectionString);
+        var db = client.GetDatabase();
+        var first = RandomBytes(1000);
+        Assert.True(await db.StringSetAsync("first", first));
+        await db.HashSetAsync("first-hash", [new HashEntry("tenant", "t-1"), new HashEntry("bytes", first)]);
+
+        var filler = RandomBytes(64 * 1024);
+        for (var batch = 0; batch < 12; batch++)
+        {
+            await Task.WhenAll(Enumerable.Range(0, 64).Select(i => db.StringSetAsync($"filler:{batch}:{i}", filler)));
+        }
+
+        Assert.Equal(first, (byte[]?)await db.StringGetAsync("first"));
+        Assert.Equal("t-1", (string?)await db.HashGetAsync("first-hash", "tenant"));
+        Assert.Equal(first, (byte[]?)await db.HashGetAsync("first-hash", "bytes"));
+        Assert.Equal(filler, (byte[]?)await db.StringGetAsync("filler:0:0"));
+        Assert.Equal(filler, (byte[]?)await db.StringGetAsync("filler:11:63"));
+        Assert.True(DirectorySize(server.StorageDirectory) > 16 << 20);
+
+        // A record on disk can still be changed.
+        Assert.False(await db.HashSetAsync("first-hash", "tenant", "t-2"));
+        Assert.Equal("t-2", (string?)await db.HashGetAsync("first-hash", "tenant"));
+        Assert.Equal(first, (byte[]?)await db.HashGetAsync("first-hash", "bytes"));
+        Assert.Equal(1001, await db.StringAppendAsync("first", "!"));
+        byte[] appended = [.. first, (byte)'!'];
+        Assert.Equal(appended, (byte[]?)await db.StringGetAsync("first"));
+    }
+
+    [Fact]
+    public void StorageDirectoryIsPrivateAndDeletedOnDispose()
+    {
+        var server = new EmbeddedRedisServer();
+        var directory = server.StorageDirectory;
+        Assert.True(Directory.Exists(directory));
+        Assert.StartsWith(Path.GetTempPath(), directory, StringComparison.Ordinal);
+        Assert.NotEqual(garnet.Server.StorageDirectory, directory);
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(directory));
+        }
+
+        server.Dispose();
+
+        Assert.False(Directory.Exists(directory));
+    }
+
+    static long DirectorySize(string directory) =>
+        new DirectoryInfo(directory).EnumerateFiles("*", SearchOption.AllDirectories).Sum(file => file.Length);
+
+    static byte[] RandomBytes(int length)
+    {
+        var bytes = new byte[length];
+        Random.Shared.NextBytes(bytes);
+        return bytes;
+    }
+
     static int FreeLoopbackPort()
     {
         using var probe = new TcpListener(IPAddress.Loopback, 0);
