@@ -157,6 +157,8 @@ internal sealed class PlatformBenchmark(BenchSettings settings)
         var latencies = new Latencies();
         long images = 0;
         var cpuBefore = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
+        var pauseBefore = GC.GetTotalPauseDuration();
+        int gen2Before = GC.CollectionCount(2);
         var stopAt = Stopwatch.GetTimestamp() + (long)(settings.Duration.TotalSeconds * Stopwatch.Frequency);
         var started = Stopwatch.GetTimestamp();
         await Task.WhenAll(Enumerable.Range(0, settings.Clients).Select(async _ =>
@@ -170,6 +172,7 @@ internal sealed class PlatformBenchmark(BenchSettings settings)
         }));
         var elapsed = Stopwatch.GetElapsedTime(started);
         var cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+        Console.WriteLine($"  GC: {(GC.GetTotalPauseDuration() - pauseBefore).TotalMilliseconds:F0} ms paused, {GC.CollectionCount(2) - gen2Before} gen-2 collections");
         return new Phase(images / elapsed.TotalSeconds, latencies, 0, cpu.TotalMilliseconds / Math.Max(1, images));
     }
 

@@ -17,13 +17,18 @@ public static class NativeCallGuard
     public static T Run<T>(Func<T> work)
     {
         bool entered = false;
-        try
+        // Inside a region already (a nested guard, or another thread's): that region protects this work too. Asking
+        // again would END it (the runtime throws and leaves the region), and every start costs a full collection.
+        if (GCSettings.LatencyMode != GCLatencyMode.NoGCRegion)
         {
-            entered = GC.TryStartNoGCRegion(Budget);
-        }
-        catch (InvalidOperationException)
-        {
-            // Already inside a region (nested call): the outer one protects this work too.
+            try
+            {
+                entered = GC.TryStartNoGCRegion(Budget);
+            }
+            catch (InvalidOperationException)
+            {
+                // Another thread started one between the check and the call.
+            }
         }
         try
         {
