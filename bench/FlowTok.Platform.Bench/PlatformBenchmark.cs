@@ -13,7 +13,8 @@ using Orleans;
 
 namespace FlowTok.Platform.Bench;
 
-internal sealed record BenchSettings(int Clients, TimeSpan Duration, int Steps, int MaxBatch, string? Model, int CacheRequests, int IntraOpThreads);
+internal sealed record BenchSettings(int Clients, TimeSpan Duration, int Steps, int MaxBatch, string? Model, int CacheRequests, int IntraOpThreads, bool Simulated,
+    TimeSpan SimulatedBatch, TimeSpan SimulatedItem);
 
 /// <summary>
 /// 1. The model replica alone in process (ModelRunner, same batching settings), driven by N concurrent callers.
@@ -39,6 +40,7 @@ internal sealed class PlatformBenchmark(BenchSettings settings)
         // Both phases run with the platform's libtorch threading settings (applied before libtorch loads).
         var spin = OpenMpSettings.ApplyServingDefault();
         Console.WriteLine($"GOMP_SPINCOUNT {spin ?? "libgomp default"}, OMP_WAIT_POLICY {Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") ?? "unset"}");
+        Console.WriteLine($"device {Device}{(settings.Simulated ? $" ({settings.SimulatedBatch.TotalMilliseconds:0} ms + {settings.SimulatedItem.TotalMilliseconds:0} ms per item per batch)" : "")}");
         Console.WriteLine($"model {model}, {settings.Clients} clients, {settings.Duration.TotalSeconds:F0} s per phase, {settings.Steps} steps, max batch {settings.MaxBatch}, intra-op threads {(settings.IntraOpThreads == 0 ? "default" : settings.IntraOpThreads)}, {Environment.ProcessorCount} cores");
 
         var alone = await InProcess(model, cancel);
@@ -65,7 +67,7 @@ internal sealed class PlatformBenchmark(BenchSettings settings)
     private async Task<Phase> InProcess(string model, CancellationToken cancel)
     {
         var options = Options(model);
-        using var runner = new ModelRunner(options, "cpu:0", _ => false, NullLogger.Instance);
+        using var runner = new ModelRunner(options, Device, _ => false, NullLogger.Instance);
         await runner.Loaded;
         // Warm-up: one full batch.
         await Task.WhenAll(Enumerable.Range(0, settings.MaxBatch).Select(i => runner.GenerateAsync("warm", i, Prompts[i % Prompts.Length], i, settings.Steps, 2, null)));
@@ -88,7 +90,11 @@ internal sealed class PlatformBenchmark(BenchSettings settings)
         MaxQueueDelay = TimeSpan.FromMilliseconds(10),
         MaxQueueLength = 4096,
         IntraOpThreads = settings.IntraOpThreads,
+        Devices = [Device],
+        Simulated = new SimulatedDeviceOptions { BatchLatency = settings.SimulatedBatch, ItemLatency = settings.SimulatedItem },
     };
+
+    private string Device => settings.Simulated ? "sim:0" : "cpu:0";
 
     private async Task<RunningPlatform> StartPlatform(string model)
     {
@@ -96,7 +102,8 @@ internal sealed class PlatformBenchmark(BenchSettings settings)
         [
             "--urls=http://127.0.0.1:0",
             $"--Cluster:SiloPort={FreePort()}", $"--Cluster:GatewayPort={FreePort()}",
-            $"--Model:Path={model}", $"--Model:MaxBatchSize={settings.MaxBatch}", $"--Model:IntraOpThreads={settings.IntraOpThreads}", "--Model:MaxQueueDelay=00:00:00.010",
+            $"--Model:Path={model}", $"--Model:MaxBatchSize={settings.MaxBatch}", $"--Model:IntraOpThreads={settings.IntraOpThreads}", $"--Model:Devices:0={Device}",
+            $"--Model:Simulated:BatchLatency={settings.SimulatedBatch}", $"--Model:Simulated:ItemLatency={settings.SimulatedItem}", "--Model:MaxQueueDelay=00:00:00.010",
             $"--Platform:DevelopmentKey={DevKey}", "--Platform:DevelopmentRequestsPerMinute=10000000",
             "--Logging:LogLevel:Default=Warning",
         ];

@@ -8,14 +8,18 @@ var batch = new Option<int>("--max-batch") { Description = "Model:MaxBatchSize f
 var model = new Option<string?>("--model") { Description = "model directory (default: the bundled model)" };
 var cacheRequests = new Option<int>("--cache-requests") { Description = "cache-hit requests to time", DefaultValueFactory = _ => 2000 };
 var threads = new Option<int>("--intra-op-threads") { Description = "Model:IntraOpThreads for both runs (0 = libtorch default)", DefaultValueFactory = _ => 0 };
+var simulated = new Option<bool>("--simulated") { Description = "use a simulated device (sim:0: Model:Simulated timing, no CPU) instead of the model, to measure the serving stack alone" };
+var simBatch = new Option<int>("--sim-batch-ms") { Description = "simulated device: milliseconds per batch", DefaultValueFactory = _ => 200 };
+var simItem = new Option<int>("--sim-item-ms") { Description = "simulated device: milliseconds per item in a batch", DefaultValueFactory = _ => 25 };
 var root = new RootCommand("Load benchmark: FlowTok platform over HTTP versus the model replica alone in process.")
 {
-    clients, duration, steps, batch, model, cacheRequests, threads,
+    clients, duration, steps, batch, model, cacheRequests, threads, simulated, simBatch, simItem,
 };
 root.SetAction(async (parse, cancel) =>
 {
     var settings = new BenchSettings(parse.GetValue(clients), TimeSpan.FromSeconds(parse.GetValue(duration)), parse.GetValue(steps),
-        parse.GetValue(batch), parse.GetValue(model), parse.GetValue(cacheRequests), parse.GetValue(threads));
+        parse.GetValue(batch), parse.GetValue(model), parse.GetValue(cacheRequests), parse.GetValue(threads), parse.GetValue(simulated),
+        TimeSpan.FromMilliseconds(parse.GetValue(simBatch)), TimeSpan.FromMilliseconds(parse.GetValue(simItem)));
     await new PlatformBenchmark(settings).RunAsync(cancel);
     return 0;
 });

@@ -19,7 +19,7 @@ public sealed class ModelHostingOptions
     /// <summary>False: this silo hosts no model (a gateway- or job-only node).</summary>
     public bool Enabled { get; set; } = true;
 
-    /// <summary>Devices this silo owns, one model grain each: "cpu:0", "cuda:0", "cuda:1"... Unset = ["cpu:0"].
+    /// <summary>Devices this silo owns, one model grain each: "cpu:0", "cuda:0", "cuda:1", or simulated "sim:0"... Unset = ["cpu:0"].
     /// (Nullable on purpose: the configuration binder appends to a non-empty default list instead of replacing it.)</summary>
     public List<string>? Devices { get; set; }
 
@@ -41,6 +41,9 @@ public sealed class ModelHostingOptions
     /// <summary>GOMP_SPINCOUNT applied at start when the operator set neither it nor OMP_WAIT_POLICY (see
     /// <see cref="OpenMpSettings"/>); 0 leaves libgomp's default.</summary>
     public long OpenMpSpinCount { get; set; } = OpenMpSettings.DefaultServingSpinCount;
+
+    /// <summary>Timing of simulated devices ("sim:N" in <see cref="Devices"/>).</summary>
+    public SimulatedDeviceOptions Simulated { get; set; } = new();
 
     /// <summary>Prompt encodings each replica keeps in memory in front of the Redis prompt cache (0 = none).</summary>
     public int PromptMemoryEntries { get; set; } = 1024;

@@ -31,6 +31,7 @@ public sealed class ModelRunner : IDisposable
     private readonly TaskCompletionSource<ModelDescriptor> loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TextToImagePipeline? textToImage;
     private ImageToTextPipeline? imageToText;
+    private SimulatedDevice? simulated;
     private bool stopping;
     private long batches, items, busyTicks;
     private int maxBatchSeen;
@@ -130,12 +131,14 @@ public sealed class ModelRunner : IDisposable
                 // One no-GC region for the whole batch: the guards inside (per sampler step) then cost nothing. Starting a
                 // region runs a full blocking collection, and per step that was ~40 gen-2 collections a second, which
                 // in a serving process with a large heap cost more CPU than the model itself.
-                NativeCallGuard.Run(() =>
-                {
-                    if (batch[0] is GenerateItem) RunGeneration(batch.Cast<GenerateItem>().ToList(), results);
-                    else RunCaptions(batch.Cast<CaptionItem>().ToList(), results);
-                    return 0;
-                });
+                if (simulated is not null) RunSimulated(simulated, batch, results);
+                else
+                    NativeCallGuard.Run(() =>
+                    {
+                        if (batch[0] is GenerateItem) RunGeneration(batch.Cast<GenerateItem>().ToList(), results);
+                        else RunCaptions(batch.Cast<CaptionItem>().ToList(), results);
+                        return 0;
+                    });
             }
             catch (Exception e)
             {
@@ -160,6 +163,13 @@ public sealed class ModelRunner : IDisposable
 
     private void Load()
     {
+        if (SimulatedDeviceOptions.IsSimulated(Device))
+        {
+            simulated = new SimulatedDevice(options.Simulated);
+            logger.LogInformation("Simulated device {Device}: {Version}", Device, simulated.Descriptor.Version);
+            loaded.TrySetResult(simulated.Descriptor);
+            return;
+        }
         if (options.IntraOpThreads > 0) torch.set_num_threads(options.IntraOpThreads);
         var root = options.ResolvePath();
         var directory = ModelDirectory.Open(root);
@@ -275,6 +285,28 @@ public sealed class ModelRunner : IDisposable
             var (item, caption) = (decoded[alive[k]], pipeline.DecodeText(ids[k]));
             results.Add(() => item.Done.TrySetResult(caption));
         }
+    }
+
+    /// <summary>A batch on a simulated device: the configured time passes step by step (progress, cancellation by row).</summary>
+    private void RunSimulated(SimulatedDevice device, List<WorkItem> batch, List<Action> results)
+    {
+        batch = DropCancelled(batch);
+        if (batch.Count == 0) return;
+        var alive = Enumerable.Range(0, batch.Count).ToList();
+        int steps = batch[0].Steps;
+        var stepTime = device.StepTime(batch.Count, steps);
+        for (int step = 1; step <= steps && alive.Count > 0; step++)
+        {
+            Thread.Sleep(stepTime);
+            KeepRows(batch, alive, new SamplingProgress(step, steps));
+        }
+        foreach (var item in alive.Select(i => batch[i]))
+            results.Add(item switch
+            {
+                GenerateItem g => () => g.Done.TrySetResult(new GeneratedImage(device.Image(g.Seed), null)),
+                CaptionItem c => () => c.Done.TrySetResult(SimulatedDevice.Caption(c.Image)),
+                _ => throw new InvalidOperationException($"unknown work item {item.GetType().Name}"),
+            });
     }
 
     private GenerationOptions Options(WorkItem item) =>
