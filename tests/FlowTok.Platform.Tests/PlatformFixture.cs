@@ -65,7 +65,7 @@ public sealed class PlatformFixture : IAsyncLifetime
         throw new TimeoutException("the platform did not become ready within 2 minutes (model not loaded?)");
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -31,6 +31,8 @@ public sealed class RequestGrain(
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         version = Job.Version;
+        // Reactivated with a job still open (e.g. after a restart with persistent Redis): keep its deadline.
+        if (Job.Spec is not null && !Job.Status.IsTerminal()) WatchDeadline();
         return Task.CompletedTask;
     }
 
@@ -59,6 +61,7 @@ public sealed class RequestGrain(
         Job.Status = JobStatus.Queued;
         Job.CreatedAt = DateTimeOffset.UtcNow;
         await Save();
+        WatchDeadline();
         try
         {
             await Publish(Job.Spec);
@@ -69,6 +72,27 @@ public sealed class RequestGrain(
             await Finish(JobStatus.Failed, $"the job could not be queued: {e.Message}");
         }
         return new SubmitResult { Job = Snapshot() };
+    }
+
+    /// <summary>
+    /// No job waits forever: if its items have not all come back by Platform:JobTimeout (a lost event, a replica that
+    /// died with the in-memory bus), it fails with the reason. The activation stays until then.
+    /// </summary>
+    private void WatchDeadline()
+    {
+        var timeout = platform.Value.JobTimeout;
+        var remaining = Job.CreatedAt + timeout - DateTimeOffset.UtcNow;
+        if (remaining < TimeSpan.Zero) remaining = TimeSpan.Zero;
+        DelayDeactivation(remaining + TimeSpan.FromMinutes(1));
+        this.RegisterGrainTimer(async () =>
+        {
+            if (Job.Spec is null || Job.Status.IsTerminal()) return;
+            var missing = Enumerable.Range(0, Job.Spec.Count)
+                .Where(i => Job.Outputs.All(o => o.Index != i) && !Job.Failures.ContainsKey(i)).ToList();
+            logger.LogWarning("Job {JobId} timed out after {Timeout} with items {Missing} unfinished", JobId, timeout, missing);
+            await cancellations.CancelAsync(JobId);
+            await Finish(JobStatus.Failed, $"the job timed out after {timeout}: item(s) {string.Join(", ", missing)} did not finish");
+        }, new GrainTimerCreationOptions(remaining, Timeout.InfiniteTimeSpan));
     }
 
     private SubmitResult Rejected(Admission why)
