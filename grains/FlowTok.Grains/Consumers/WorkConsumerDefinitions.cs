@@ -9,23 +9,13 @@ namespace FlowTok.Grains.Consumers;
 /// batch forms while the previous one runs), and retries with back-off (a full replica queue, a transient failure).
 /// After the last retry MassTransit publishes Fault&lt;T&gt;, which fails the item (<see cref="WorkFaultConsumer"/>).
 /// </summary>
-public sealed class GenerateImageConsumerDefinition : ConsumerDefinition<GenerateImageConsumer>
+public sealed class WorkConsumerDefinition<TConsumer> : ConsumerDefinition<TConsumer> where TConsumer : class, IConsumer
 {
-    public GenerateImageConsumerDefinition(IOptions<ModelHostingOptions> options) =>
+    public WorkConsumerDefinition(IOptions<ModelHostingOptions> options) =>
         ConcurrentMessageLimit = WorkConsumerPolicy.Concurrency(options.Value);
 
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpoint,
-        IConsumerConfigurator<GenerateImageConsumer> consumer, IRegistrationContext context) =>
-        WorkConsumerPolicy.Configure(endpoint);
-}
-
-public sealed class CaptionImageConsumerDefinition : ConsumerDefinition<CaptionImageConsumer>
-{
-    public CaptionImageConsumerDefinition(IOptions<ModelHostingOptions> options) =>
-        ConcurrentMessageLimit = WorkConsumerPolicy.Concurrency(options.Value);
-
-    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpoint,
-        IConsumerConfigurator<CaptionImageConsumer> consumer, IRegistrationContext context) =>
+        IConsumerConfigurator<TConsumer> consumer, IRegistrationContext context) =>
         WorkConsumerPolicy.Configure(endpoint);
 }
 

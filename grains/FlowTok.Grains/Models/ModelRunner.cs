@@ -314,8 +314,11 @@ public sealed class ModelRunner : IDisposable
 
     private List<T> DropCancelled<T>(List<T> batch) where T : WorkItem
     {
-        foreach (var item in batch.Where(i => isCancelled(i.JobId))) item.Cancel();
-        return batch.Where(i => !isCancelled(i.JobId)).ToList();
+        var kept = new List<T>(batch.Count);
+        foreach (var item in batch)
+            if (isCancelled(item.JobId)) item.Cancel();
+            else kept.Add(item);
+        return kept;
     }
 
     /// <summary>After each step: reports progress and removes rows of cancelled jobs (null = keep every row).</summary>

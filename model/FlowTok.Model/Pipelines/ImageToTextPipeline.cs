@@ -59,9 +59,7 @@ public sealed class ImageToTextPipeline : IDisposable
         CancellationToken cancellationToken = default, Func<SamplingProgress, long[]?>? keepRows = null)
     {
         options.Validate();
-        var sampler = new EulerFlowSampler();
-        sampler.SetTimesteps(options.Steps);
-        return GuidedFlow.Sample(flow, sampler, imageTokens, options.GuidanceScale, options.BatchedGuidance, progress, cancellationToken, keepRows);
+        return GuidedFlow.Sample(flow, imageTokens, options.Steps, options.GuidanceScale, options.BatchedGuidance, progress, cancellationToken, keepRows);
     }
 
     // 4. Decode text.

@@ -101,9 +101,7 @@ public sealed class TextToImagePipeline : IDisposable
         CancellationToken cancellationToken = default, Func<SamplingProgress, long[]?>? keepRows = null)
     {
         options.Validate();
-        var sampler = new EulerFlowSampler();
-        sampler.SetTimesteps(options.Steps);
-        return GuidedFlow.Sample(flow, sampler, textTokens, options.GuidanceScale, options.BatchedGuidance, progress, cancellationToken, keepRows);
+        return GuidedFlow.Sample(flow, textTokens, options.Steps, options.GuidanceScale, options.BatchedGuidance, progress, cancellationToken, keepRows);
     }
 
     // 5. Decode.

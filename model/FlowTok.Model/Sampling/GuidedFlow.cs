@@ -19,11 +19,11 @@ public static class GuidedFlow
 {
     /// <summary>Sets up the reference Euler grid for <paramref name="steps"/> steps and integrates.</summary>
     public static Tensor Sample(FlowTransformer flow, Tensor x0, int steps, double guidance, bool batchedGuidance,
-        IProgress<SamplingProgress>? progress, CancellationToken cancellationToken)
+        IProgress<SamplingProgress>? progress, CancellationToken cancellationToken, Func<SamplingProgress, long[]?>? keepRows = null)
     {
         var sampler = new EulerFlowSampler();
         sampler.SetTimesteps(steps);
-        return Sample(flow, sampler, x0, guidance, batchedGuidance, progress, cancellationToken);
+        return Sample(flow, sampler, x0, guidance, batchedGuidance, progress, cancellationToken, keepRows);
     }
 
     public static Tensor Sample(

@@ -24,7 +24,7 @@ public static class PlatformHost
         if (model.Enabled && model.OpenMpSpinCount > 0) OpenMpSettings.ApplyServingDefault(model.OpenMpSpinCount);
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
             builder.WebHost.UseUrls("http://127.0.0.1:5080");
-        builder.Services.AddPlatformServices(builder.Configuration);
+        builder.Services.AddPlatformServices(builder.Configuration, model);
         builder.UseOrleans(silo => silo.ConfigureSilo(builder.Configuration));
         builder.Services.AddGateway(builder.Configuration);
         // After the silo: these talk to grains.
@@ -50,7 +50,7 @@ public static class PlatformHost
         return app;
     }
 
-    private static IServiceCollection AddPlatformServices(this IServiceCollection services, IConfiguration configuration)
+    private static IServiceCollection AddPlatformServices(this IServiceCollection services, IConfiguration configuration, ModelHostingOptions model)
     {
         services.AddFlowTokRedis(configuration);
         services.Configure<ModelHostingOptions>(configuration.GetSection(ModelHostingOptions.Section));
@@ -59,7 +59,7 @@ public static class PlatformHost
         services.Configure<BusOptions>(configuration.GetSection(BusOptions.Section));
         services.Configure<TenantSeedOptions>(configuration);
         services.AddSingleton<LocalModels>();
-        services.AddBus(configuration);
+        services.AddBus(configuration, model);
         return services;
     }
 
@@ -98,16 +98,15 @@ public static class PlatformHost
         silo.Services.AddPlacementDirector<DevicePlacement, DevicePlacementDirector>();
     }
 
-    private static void AddBus(this IServiceCollection services, IConfiguration configuration)
+    private static void AddBus(this IServiceCollection services, IConfiguration configuration, ModelHostingOptions model)
     {
         var bus = configuration.GetSection(BusOptions.Section).Get<BusOptions>() ?? new();
-        var model = configuration.GetSection(ModelHostingOptions.Section).Get<ModelHostingOptions>() ?? new();
         services.AddMassTransit(x =>
         {
             if (model.EffectiveDevices.Count > 0)
             {
-                x.AddConsumer<GenerateImageConsumer, GenerateImageConsumerDefinition>();
-                x.AddConsumer<CaptionImageConsumer, CaptionImageConsumerDefinition>();
+                x.AddConsumer<GenerateImageConsumer, WorkConsumerDefinition<GenerateImageConsumer>>();
+                x.AddConsumer<CaptionImageConsumer, WorkConsumerDefinition<CaptionImageConsumer>>();
             }
             x.AddConsumer<ImageGeneratedConsumer>();
             x.AddConsumer<ImageCaptionedConsumer>();

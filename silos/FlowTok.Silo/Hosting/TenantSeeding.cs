@@ -45,9 +45,6 @@ public sealed class TenantSeeding(
 {
     public const string DevelopmentTenantId = "dev";
 
-    /// <summary>The development key of this run (null until seeded or when disabled).</summary>
-    public static string? DevelopmentKey { get; private set; }
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         foreach (var seed in options.Value.Tenants)
@@ -57,27 +54,28 @@ public sealed class TenantSeeding(
             await tenants.AddKeyAsync(ToInfo(seed), seed.Key);
         }
         var platform = options.Value.Platform;
+        string? developmentKey = null;
         if (platform.DevelopmentTenant)
         {
             var dev = new TenantInfo { Id = DevelopmentTenantId, Name = "development", RequestsPerMinute = platform.DevelopmentRequestsPerMinute, MaxConcurrentJobs = 64 };
-            if (string.IsNullOrWhiteSpace(platform.DevelopmentKey)) DevelopmentKey = await tenants.CreateKeyAsync(dev);
+            if (string.IsNullOrWhiteSpace(platform.DevelopmentKey)) developmentKey = await tenants.CreateKeyAsync(dev);
             else
             {
                 await tenants.AddKeyAsync(dev, platform.DevelopmentKey);
-                DevelopmentKey = platform.DevelopmentKey;
+                developmentKey = platform.DevelopmentKey;
             }
         }
         await WhenStarted(stoppingToken);
         var urls = server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
         foreach (var url in urls)
             logger.LogInformation("FlowTok platform listening on {Url} (API page {Url}/docs)", url, url);
-        if (DevelopmentKey is not null)
+        if (developmentKey is not null)
         {
             var url = urls.FirstOrDefault() ?? "http://127.0.0.1:5080";
             Console.WriteLine();
             Console.WriteLine($"  FlowTok platform: {url}   (API page: {url}/docs)");
-            Console.WriteLine($"  Development key:  {DevelopmentKey}");
-            Console.WriteLine($"  Try: curl -s {url}/v1/images/generations -H \"Authorization: Bearer {DevelopmentKey}\" \\");
+            Console.WriteLine($"  Development key:  {developmentKey}");
+            Console.WriteLine($"  Try: curl -s {url}/v1/images/generations -H \"Authorization: Bearer {developmentKey}\" \\");
             Console.WriteLine("         -H 'Content-Type: application/json' -d '{\"prompt\":\"a large red circle in the center on a blue background\"}'");
             Console.WriteLine();
         }
