@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using FlowTok.Gateway.Apis;
 using FlowTok.Gateway.Auth;
+using FlowTok.Gateway.Cluster;
 using FlowTok.Gateway.Health;
 using FlowTok.Gateway.Jobs;
 using FlowTok.Infrastructure.Redis;
@@ -25,10 +26,10 @@ public static class GatewayExtensions
         services.AddOptions<GatewayOptions>().Bind(configuration.GetSection(GatewayOptions.Section));
         services.ConfigureHttpJsonOptions(o => GatewayJson.Configure(o.SerializerOptions));
         services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.Complete);
+        services.AddExceptionHandler<TransientFailureHandler>();
         services.AddRateLimiter(TenantRateLimit.Configure);
         services.AddOpenApi(o => o.AddDocumentTransformer(OpenApiDescription.Describe));
-        services.AddHealthChecks().AddCheck<ReadinessCheck>("models-and-redis", tags: [ReadinessCheck.Tag]);
-        services.AddPlatformMetrics();
+        services.AddOperations().AddCheck<ReadinessCheck>("models-and-redis", tags: [ReadinessCheck.Tag]);
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ServedModels>();
         services.AddSingleton<JobSubmitter>();
@@ -47,6 +48,23 @@ public static class GatewayExtensions
 
         app.MapOpenApi();
         app.MapScalarApiReference("/docs", o => o.WithTitle("FlowTok API"));
+        app.MapOperations();
+        app.MapImagesApi();
+        app.MapJobsApi();
+        app.MapFilesApi();
+        return app;
+    }
+
+    /// <summary>Health checks and platform metrics, for every role (add readiness checks tagged <see cref="ReadinessCheck.Tag"/>).</summary>
+    public static IHealthChecksBuilder AddOperations(this IServiceCollection services)
+    {
+        services.AddPlatformMetrics();
+        return services.AddHealthChecks();
+    }
+
+    /// <summary>/health/live, /health/ready (the checks tagged <see cref="ReadinessCheck.Tag"/>) and /metrics (Prometheus).</summary>
+    public static WebApplication MapOperations(this WebApplication app)
+    {
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains(ReadinessCheck.Tag) });
         app.MapMetrics();
@@ -59,10 +77,6 @@ public static class GatewayExtensions
         // prometheus-net starts exporting System.Diagnostics.Metrics meters at its first collection; collect once now so
         // measurements made before the first scrape are not lost.
         Metrics.DefaultRegistry.CollectAndExportAsTextAsync(Stream.Null).GetAwaiter().GetResult();
-
-        app.MapImagesApi();
-        app.MapJobsApi();
-        app.MapFilesApi();
         return app;
     }
 }

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using FlowTok.Contracts.Jobs;
+using FlowTok.Gateway.Cluster;
 
 namespace FlowTok.Gateway.Jobs;
 
@@ -26,7 +27,18 @@ public static class JobEvents
             await WriteAsync(body, Event(job, toJson), cancellationToken);
             while (!job.Status.IsTerminal())
             {
-                var next = await grain.WatchAsync(job.Version, keepAlive).WaitAsync(cancellationToken);
+                JobSnapshot? next;
+                try
+                {
+                    next = await grain.WatchAsync(job.Version, keepAlive).WaitAsync(cancellationToken);
+                }
+                catch (Exception e) when (TransientFailures.IsTransient(e))
+                {
+                    // The job's silo died or is stopping; the stream goes on once the job is back on another silo.
+                    await WriteAsync(body, ": keep-alive\n\n", cancellationToken);
+                    await Task.Delay(TransientFailures.RetryDelay, cancellationToken);
+                    continue;
+                }
                 if (next is null) return;
                 if (next.Version == job.Version)
                 {

@@ -1,4 +1,5 @@
 using FlowTok.Contracts.Jobs;
+using FlowTok.Gateway.Cluster;
 using FlowTok.Infrastructure.Storage;
 using FlowTok.Infrastructure.Tenants;
 using Microsoft.AspNetCore.Http;
@@ -62,8 +63,18 @@ public sealed class JobSubmitter(IGrainFactory grains, IIdempotencyStore idempot
         {
             var remaining = timeout - time.GetElapsedTime(start);
             if (remaining <= TimeSpan.Zero) break;
-            // Waits for the end only: progress does not wake a synchronous request.
-            var next = await grain.WaitForEndAsync(remaining < WatchSlice ? remaining : WatchSlice).WaitAsync(cancellationToken);
+            JobSnapshot? next;
+            try
+            {
+                // Waits for the end only: progress does not wake a synchronous request.
+                next = await grain.WaitForEndAsync(remaining < WatchSlice ? remaining : WatchSlice).WaitAsync(cancellationToken);
+            }
+            catch (Exception e) when (TransientFailures.IsTransient(e) && time.GetElapsedTime(start) + TransientFailures.RetryDelay < timeout)
+            {
+                // The job's silo died or is stopping: the job (stored) reactivates on another silo at the next call.
+                await Task.Delay(TransientFailures.RetryDelay, time, cancellationToken);
+                continue;
+            }
             if (next is null) break;
             job = next;
         }

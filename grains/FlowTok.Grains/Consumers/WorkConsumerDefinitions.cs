@@ -5,29 +5,46 @@ using Microsoft.Extensions.Options;
 namespace FlowTok.Grains.Consumers;
 
 /// <summary>
-/// Policy for the work consumers: enough messages in flight to fill every local replica's batches twice over (so a
-/// batch forms while the previous one runs), and retries with back-off (a full replica queue, a transient failure).
+/// Policy for the work consumers: enough messages in flight (and prefetched from the broker) to fill every local
+/// replica's batches twice over, so a batch forms while the previous one runs, and <see cref="ConsumerRetry"/>.
 /// After the last retry MassTransit publishes Fault&lt;T&gt;, which fails the item (<see cref="WorkFaultConsumer"/>).
 /// </summary>
 public sealed class WorkConsumerDefinition<TConsumer> : ConsumerDefinition<TConsumer> where TConsumer : class, IConsumer
 {
+    private readonly int concurrency;
+
     public WorkConsumerDefinition(IOptions<ModelHostingOptions> options) =>
-        ConcurrentMessageLimit = WorkConsumerPolicy.Concurrency(options.Value);
+        ConcurrentMessageLimit = concurrency = Math.Max(1, options.Value.EffectiveDevices.Count) * options.Value.MaxBatchSize * 2;
 
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpoint,
-        IConsumerConfigurator<TConsumer> consumer, IRegistrationContext context) =>
-        WorkConsumerPolicy.Configure(endpoint);
+        IConsumerConfigurator<TConsumer> consumer, IRegistrationContext context)
+    {
+        endpoint.PrefetchCount = concurrency;
+        ConsumerRetry.Configure(endpoint);
+    }
 }
 
-internal static class WorkConsumerPolicy
+/// <summary>The job-event consumers (results back to the job grains) retry like the work consumers: a job grain whose silo
+/// just died, or Redis restarting, is a transient failure, and the event must not end up in an error queue.</summary>
+public sealed class JobEventConsumerDefinition<TConsumer> : ConsumerDefinition<TConsumer> where TConsumer : class, IConsumer
 {
-    public static int Concurrency(ModelHostingOptions options) => Math.Max(1, options.EffectiveDevices.Count) * options.MaxBatchSize * 2;
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpoint,
+        IConsumerConfigurator<TConsumer> consumer, IRegistrationContext context) =>
+        ConsumerRetry.Configure(endpoint);
+}
 
+/// <summary>
+/// Retries with exponential back-off for about two minutes in all (a full replica queue, a failing Redis or
+/// silo, a grain moving after its silo died), holding the message unacknowledged meanwhile. A model that cannot do
+/// the work (not supported, upload gone) is not retried.
+/// </summary>
+internal static class ConsumerRetry
+{
     public static void Configure(IReceiveEndpointConfigurator endpoint) =>
         endpoint.UseMessageRetry(retry =>
         {
             retry.Ignore<NotSupportedException>();
             retry.Ignore<FileNotFoundException>();
-            retry.Intervals(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5));
+            retry.Exponential(12, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(500));
         });
 }

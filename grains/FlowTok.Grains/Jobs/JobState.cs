@@ -14,4 +14,7 @@ public sealed class JobState
     [Id(5)] public DateTimeOffset? FinishedAt { get; set; }
     [Id(6)] public int Version { get; set; }
     [Id(7)] public string? Error { get; set; }
+
+    /// <summary>The items were handed to the queue (stored with the job's next write after that).</summary>
+    [Id(8)] public bool Queued { get; set; }
 }

@@ -24,6 +24,10 @@ public sealed class RequestGrain(
     private TaskCompletionSource changed = NewSignal();
     private readonly TaskCompletionSource ended = NewSignal();
     private int version;
+    private int publishAttempts;
+
+    /// <summary>How long one attempt to queue a job's items may take (publisher confirms included).</summary>
+    private static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(10);
 
     private JobState Job => state.State;
     private string JobId => this.GetPrimaryKeyString();
@@ -31,8 +35,13 @@ public sealed class RequestGrain(
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         version = Job.Version;
-        // Reactivated with a job still open (e.g. after a restart with persistent Redis): keep its deadline.
-        if (Job.Spec is not null && !Job.Status.IsTerminal()) WatchDeadline();
+        // Reactivated with a job still open (its silo died or stopped, or a restart with persistent Redis): keep its
+        // deadline, and queue its items again unless they are known to be queued (a duplicate result is ignored).
+        if (Job.Spec is not null && !Job.Status.IsTerminal())
+        {
+            WatchDeadline();
+            if (!Job.Queued) SchedulePublish(TimeSpan.Zero);
+        }
         return Task.CompletedTask;
     }
 
@@ -62,17 +71,35 @@ public sealed class RequestGrain(
         Job.CreatedAt = DateTimeOffset.UtcNow;
         await Save();
         WatchDeadline();
+        await PublishItems();
+        return new SubmitResult { Job = Snapshot() };
+    }
+
+    /// <summary>
+    /// Queues one command per item. The job is accepted (stored) first: if the queue does not take the items (the broker
+    /// restarting), they are queued again with back-off until it does or the job's deadline fails it. That they were
+    /// queued is stored with the job's next write; a job reactivated before that queues them again.
+    /// </summary>
+    private async Task PublishItems()
+    {
+        if (Job.Spec is null || Job.Status.IsTerminal() || Job.Queued) return;
         try
         {
-            await Publish(Job.Spec);
+            using var timeout = new CancellationTokenSource(PublishTimeout);
+            await Publish(Job.Spec, timeout.Token);
+            Job.Queued = true;
         }
         catch (Exception e)
         {
-            logger.LogError(e, "Queueing job {JobId} failed", JobId);
-            await Finish(JobStatus.Failed, $"the job could not be queued: {e.Message}");
+            publishAttempts++;
+            var delay = TimeSpan.FromSeconds(Math.Min(30, Math.Pow(2, publishAttempts - 1)));
+            logger.LogWarning(e, "Queueing the items of job {JobId} failed (attempt {Attempt}); trying again in {Delay}", JobId, publishAttempts, delay);
+            SchedulePublish(delay);
         }
-        return new SubmitResult { Job = Snapshot() };
     }
+
+    private void SchedulePublish(TimeSpan delay) =>
+        this.RegisterGrainTimer(PublishItems, new GrainTimerCreationOptions(delay, Timeout.InfiniteTimeSpan));
 
     /// <summary>
     /// No job waits forever: if its items have not all come back by Platform:JobTimeout (a lost event, a replica that
@@ -101,23 +128,20 @@ public sealed class RequestGrain(
         return new SubmitResult { Rejection = why };
     }
 
-    private async Task Publish(JobSpec spec)
+    private Task Publish(JobSpec spec, CancellationToken cancellationToken)
     {
-        for (int i = 0; i < spec.Count; i++)
-        {
-            if (spec.Kind == JobKind.Caption)
-                await bus.Publish(new CaptionImage
-                {
-                    JobId = JobId, Index = i, TenantId = spec.TenantId, InputFileId = spec.InputFileId!,
-                    Steps = spec.Steps, GuidanceScale = spec.GuidanceScale,
-                });
-            else
-                await bus.Publish(new GenerateImage
-                {
-                    JobId = JobId, Index = i, TenantId = spec.TenantId, Prompt = spec.Prompt!, Seed = spec.Seed + i,
-                    Steps = spec.Steps, GuidanceScale = spec.GuidanceScale,
-                });
-        }
+        var items = Enumerable.Range(0, spec.Count);
+        return spec.Kind == JobKind.Caption
+            ? bus.PublishBatch(items.Select(i => new CaptionImage
+            {
+                JobId = JobId, Index = i, TenantId = spec.TenantId, InputFileId = spec.InputFileId!,
+                Steps = spec.Steps, GuidanceScale = spec.GuidanceScale,
+            }), cancellationToken)
+            : bus.PublishBatch(items.Select(i => new GenerateImage
+            {
+                JobId = JobId, Index = i, TenantId = spec.TenantId, Prompt = spec.Prompt!, Seed = spec.Seed + i,
+                Steps = spec.Steps, GuidanceScale = spec.GuidanceScale,
+            }), cancellationToken);
     }
 
     public Task<JobSnapshot?> GetAsync() => Task.FromResult(Job.Spec is null ? null : Snapshot());

@@ -1,3 +1,4 @@
+using System.Net;
 using FlowTok.Gateway;
 using FlowTok.Grains;
 using FlowTok.Grains.Consumers;
@@ -12,24 +13,51 @@ using StackExchange.Redis;
 namespace FlowTok.Silo.Hosting;
 
 /// <summary>
-/// Builds the platform process: Redis (external or embedded), the Orleans silo (grains, placement, Redis grain storage),
-/// MassTransit (in-memory or RabbitMQ) with the work consumers on silos that own devices, and the gateway.
+/// Builds a platform process for its <see cref="PlatformRole"/>: Redis (external or embedded); an Orleans silo (grains,
+/// placement, Redis grain storage, MassTransit with the work consumers when it owns devices) or, for a gateway, an
+/// Orleans client; and the HTTP API (All, Gateway) or only health and metrics (Silo).
 /// </summary>
 public static class PlatformHost
 {
     public static WebApplicationBuilder CreateBuilder(string[] args)
     {
         var builder = WebApplication.CreateBuilder(args);
-        var model = builder.Configuration.GetSection(ModelHostingOptions.Section).Get<ModelHostingOptions>() ?? new();
+        var configuration = builder.Configuration;
+        var cluster = configuration.GetSection(OrleansHostOptions.Section).Get<OrleansHostOptions>() ?? new();
+        cluster.Validate(configuration[$"{RedisOptions.Section}:{nameof(RedisOptions.ConnectionString)}"]);
+        var model = configuration.GetSection(ModelHostingOptions.Section).Get<ModelHostingOptions>() ?? new();
+        if (cluster.Role == PlatformRole.Gateway) model.Enabled = false;
         if (model.Enabled && model.OpenMpSpinCount > 0) OpenMpSettings.ApplyServingDefault(model.OpenMpSpinCount);
-        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
+        if (string.IsNullOrEmpty(configuration["urls"]) && string.IsNullOrEmpty(configuration["ASPNETCORE_URLS"]))
             builder.WebHost.UseUrls("http://127.0.0.1:5080");
-        builder.Services.AddPlatformServices(builder.Configuration, model);
-        builder.UseOrleans(silo => silo.ConfigureSilo(builder.Configuration));
-        builder.Services.AddGateway(builder.Configuration);
-        // After the silo: these talk to grains.
-        builder.Services.AddHostedService<ModelWarmup>();
-        builder.Services.AddHostedService<TenantSeeding>();
+
+        var services = builder.Services;
+        services.AddFlowTokRedis(configuration);
+        services.Configure<ModelHostingOptions>(configuration.GetSection(ModelHostingOptions.Section));
+        if (cluster.Role == PlatformRole.Gateway) services.Configure<ModelHostingOptions>(o => o.Enabled = false);
+        services.Configure<PlatformOptions>(configuration.GetSection(PlatformOptions.Section));
+        services.Configure<OrleansHostOptions>(configuration.GetSection(OrleansHostOptions.Section));
+        services.Configure<BusOptions>(configuration.GetSection(BusOptions.Section));
+        services.Configure<TenantSeedOptions>(configuration);
+        // A stopping silo drains: the bus (registered after Orleans, so stopped before it) finishes the work it holds.
+        services.Configure<HostOptions>(o => o.ShutdownTimeout = cluster.DrainTimeout);
+
+        if (cluster.Role == PlatformRole.Gateway)
+            builder.UseOrleansClient(client => client.ConfigureClient(cluster));
+        else
+        {
+            builder.UseOrleans(silo => silo.ConfigureSilo(cluster));
+            services.AddSingleton<LocalModels>();
+            services.AddBus(configuration, model);
+            ModelWarmup.Register(services);
+        }
+        if (cluster.Role == PlatformRole.Silo)
+            services.AddOperations();
+        else
+        {
+            services.AddGateway(configuration);
+            services.AddHostedService<TenantSeeding>();
+        }
         return builder;
     }
 
@@ -46,45 +74,27 @@ public static class PlatformHost
 
     public static WebApplication MapPlatform(this WebApplication app)
     {
-        app.MapGateway();
+        var role = app.Services.GetRequiredService<IOptions<OrleansHostOptions>>().Value.Role;
+        if (role == PlatformRole.Silo) app.MapOperations();
+        else app.MapGateway();
         return app;
     }
 
-    private static IServiceCollection AddPlatformServices(this IServiceCollection services, IConfiguration configuration, ModelHostingOptions model)
+    private static void ConfigureSilo(this ISiloBuilder silo, OrleansHostOptions options)
     {
-        services.AddFlowTokRedis(configuration);
-        services.Configure<ModelHostingOptions>(configuration.GetSection(ModelHostingOptions.Section));
-        services.Configure<PlatformOptions>(configuration.GetSection(PlatformOptions.Section));
-        services.Configure<OrleansHostOptions>(configuration.GetSection(OrleansHostOptions.Section));
-        services.Configure<BusOptions>(configuration.GetSection(BusOptions.Section));
-        services.Configure<TenantSeedOptions>(configuration);
-        services.AddSingleton<LocalModels>();
-        services.AddBus(configuration, model);
-        return services;
-    }
-
-    private static void ConfigureSilo(this ISiloBuilder silo, IConfiguration configuration)
-    {
-        var options = configuration.GetSection(OrleansHostOptions.Section).Get<OrleansHostOptions>() ?? new();
         silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (options.ClusterId, options.ServiceId));
         silo.Configure<SiloOptions>(o => o.SiloName = options.EffectiveSiloName);
         silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = options.ResponseTimeout);
         silo.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = options.ResponseTimeout);
-        if (options.Clustering.Equals("Redis", StringComparison.OrdinalIgnoreCase))
+        silo.Configure<ClusterMembershipOptions>(o => (o.ProbeTimeout, o.NumMissedProbesLimit) = (options.ProbeTimeout, options.MissedProbesLimit));
+        if (options.UsesRedisClustering)
         {
-            silo.ConfigureEndpoints(options.SiloPort, options.GatewayPort);
+            silo.ConfigureEndpoints(AdvertisedAddress(options), options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: true);
             silo.UseRedisClustering(_ => { });
-            silo.Services.AddOptions<Orleans.Clustering.Redis.RedisClusteringOptions>()
-                .Configure<RedisEndpoint, IConnectionMultiplexer>((o, endpoint, redis) =>
-                {
-                    o.ConfigurationOptions = ConfigurationOptions.Parse(endpoint.ConnectionString);
-                    o.CreateMultiplexer = _ => Task.FromResult((redis, true));
-                });
+            silo.Services.AddOptions<Orleans.Clustering.Redis.RedisClusteringOptions>().Configure<RedisEndpoint, IConnectionMultiplexer>(UseShared);
         }
-        else if (options.Clustering.Equals("Localhost", StringComparison.OrdinalIgnoreCase))
-            silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort);
         else
-            throw new InvalidOperationException($"Cluster:Clustering '{options.Clustering}' is not Localhost or Redis");
+            silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort);
         foreach (var name in new[] { StorageNames.Jobs, StorageNames.Tenants })
             // Orleans' Redis providers reuse the process's one multiplexer (embedded server or external Redis).
             silo.AddRedisGrainStorage(name, (OptionsBuilder<Orleans.Persistence.RedisStorageOptions> o) =>
@@ -98,6 +108,38 @@ public static class PlatformHost
         silo.Services.AddPlacementDirector<DevicePlacement, DevicePlacementDirector>();
     }
 
+    /// <summary>A gateway: a stateless Orleans client that finds the silos in the Redis membership table (or on this machine).</summary>
+    private static void ConfigureClient(this IClientBuilder client, OrleansHostOptions options)
+    {
+        client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (options.ClusterId, options.ServiceId));
+        client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = options.ResponseTimeout);
+        // New silos become gateways for this client quickly (the default refresh is a minute).
+        client.Configure<Orleans.Configuration.GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
+        if (options.UsesRedisClustering)
+        {
+            client.UseRedisClustering(_ => { });
+            client.Services.AddOptions<Orleans.Clustering.Redis.RedisClusteringOptions>().Configure<RedisEndpoint, IConnectionMultiplexer>(UseShared);
+        }
+        else
+            client.UseLocalhostClustering(options.GatewayPort);
+    }
+
+    private static void UseShared(Orleans.Clustering.Redis.RedisClusteringOptions o, RedisEndpoint endpoint, IConnectionMultiplexer redis)
+    {
+        o.ConfigurationOptions = ConfigurationOptions.Parse(endpoint.ConnectionString);
+        o.CreateMultiplexer = _ => Task.FromResult((redis, true));
+    }
+
+    private static IPAddress AdvertisedAddress(OrleansHostOptions options)
+    {
+        if (string.IsNullOrWhiteSpace(options.AdvertisedAddress))
+            return Dns.GetHostAddresses(Dns.GetHostName()).FirstOrDefault(a => !IPAddress.IsLoopback(a) && a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)
+                ?? IPAddress.Loopback;
+        return IPAddress.TryParse(options.AdvertisedAddress, out var address) ? address
+            : Dns.GetHostAddresses(options.AdvertisedAddress).FirstOrDefault()
+              ?? throw new InvalidOperationException($"Cluster:AdvertisedAddress '{options.AdvertisedAddress}' is not an IP address or resolvable name");
+    }
+
     private static void AddBus(this IServiceCollection services, IConfiguration configuration, ModelHostingOptions model)
     {
         var bus = configuration.GetSection(BusOptions.Section).Get<BusOptions>() ?? new();
@@ -108,14 +150,18 @@ public static class PlatformHost
                 x.AddConsumer<GenerateImageConsumer, WorkConsumerDefinition<GenerateImageConsumer>>();
                 x.AddConsumer<CaptionImageConsumer, WorkConsumerDefinition<CaptionImageConsumer>>();
             }
-            x.AddConsumer<ImageGeneratedConsumer>();
-            x.AddConsumer<ImageCaptionedConsumer>();
-            x.AddConsumer<GenerationFailedConsumer>();
-            x.AddConsumer<WorkFaultConsumer>();
+            x.AddConsumer<ImageGeneratedConsumer, JobEventConsumerDefinition<ImageGeneratedConsumer>>();
+            x.AddConsumer<ImageCaptionedConsumer, JobEventConsumerDefinition<ImageCaptionedConsumer>>();
+            x.AddConsumer<GenerationFailedConsumer, JobEventConsumerDefinition<GenerationFailedConsumer>>();
+            x.AddConsumer<WorkFaultConsumer, JobEventConsumerDefinition<WorkFaultConsumer>>();
             if (bus.Transport.Equals("RabbitMQ", StringComparison.OrdinalIgnoreCase))
                 x.UsingRabbitMq((context, cfg) =>
                 {
-                    cfg.Host(new Uri(bus.RabbitMq));
+                    // Durable queues and persistent messages are MassTransit's defaults; a publish completes only when
+                    // the broker confirms it, and a message is acknowledged only after its consumer (which stores the
+                    // result first) returns.
+                    cfg.Host(new Uri(bus.RabbitMq), host => host.PublisherConfirmation = true);
+                    cfg.Durable = true;
                     cfg.ConfigureEndpoints(context);
                 });
             else if (bus.Transport.Equals("InMemory", StringComparison.OrdinalIgnoreCase))
