@@ -17,7 +17,11 @@ public static class TransientFailures
     public static bool IsTransient(Exception e) => e switch
     {
         SiloUnavailableException or OrleansMessageRejectionException or TimeoutException => true,
-        RedisConnectionException or RedisTimeoutException => true,
+        // Connection loss, timeouts, and a restarted server still loading its data ("LOADING ...").
+        RedisException => true,
+        // An exception type the grain's silo could not send as itself.
+        Orleans.Serialization.UnavailableExceptionFallbackException fallback => fallback.ExceptionType.Contains("Redis", StringComparison.Ordinal)
+            || fallback.ExceptionType.Contains("SiloUnavailable", StringComparison.Ordinal),
         OrleansException { InnerException: { } inner } => IsTransient(inner),
         AggregateException { InnerExceptions.Count: 1 } aggregate => IsTransient(aggregate.InnerExceptions[0]),
         _ => false,

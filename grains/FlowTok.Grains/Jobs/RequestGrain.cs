@@ -18,6 +18,7 @@ public sealed class RequestGrain(
     IAdmissionCounter admission,
     ICancellationSignals cancellations,
     IOptions<PlatformOptions> platform,
+    SiloShutdown shutdown,
     ILogger<RequestGrain> logger) : Grain, IRequestGrain
 {
     private readonly Dictionary<int, int> progress = [];
@@ -25,6 +26,7 @@ public sealed class RequestGrain(
     private readonly TaskCompletionSource ended = NewSignal();
     private int version;
     private int publishAttempts;
+    private bool admissionReleased;
 
     /// <summary>How long one attempt to queue a job's items may take (publisher confirms included).</summary>
     private static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(10);
@@ -149,16 +151,23 @@ public sealed class RequestGrain(
     public async Task<JobSnapshot?> WatchAsync(int afterVersion, TimeSpan maxWait)
     {
         if (Job.Spec is null) return null;
-        if (version <= afterVersion && !Job.Status.IsTerminal())
-            await Task.WhenAny(changed.Task, Task.Delay(maxWait));
+        if (version <= afterVersion && !Job.Status.IsTerminal()) await Wait(changed.Task, maxWait);
         return Snapshot();
     }
 
     public async Task<JobSnapshot?> WaitForEndAsync(TimeSpan maxWait)
     {
         if (Job.Spec is null) return null;
-        if (!Job.Status.IsTerminal()) await Task.WhenAny(ended.Task, Task.Delay(maxWait));
+        if (!Job.Status.IsTerminal()) await Wait(ended.Task, maxWait);
         return Snapshot();
+    }
+
+    /// <summary>A long poll: until <paramref name="signal"/>, <paramref name="maxWait"/>, or this silo leaving (then the
+    /// job deactivates, and the caller's next poll reaches it on another silo).</summary>
+    private async Task Wait(Task signal, TimeSpan maxWait)
+    {
+        await Task.WhenAny(signal, Task.Delay(maxWait, shutdown.Stopping));
+        if (shutdown.Stopping.IsCancellationRequested) DeactivateOnIdle();
     }
 
     public async Task<JobSnapshot?> CancelAsync()
@@ -218,15 +227,45 @@ public sealed class RequestGrain(
         Job.FinishedAt = DateTimeOffset.UtcNow;
         await Save();
         ended.TrySetResult();
-        await admission.ReleaseAsync(Job.Spec!.Count);
-        await GrainFactory.GetGrain<ITenantGrain>(Job.Spec.TenantId).FinishJobAsync(JobId, Job.Outputs.Count);
+        await Release();
     }
 
+    /// <summary>Returns the job's admission reservations; retried in the background if Redis or the tenant's silo is
+    /// failing, so capacity is never leaked by a transient failure.</summary>
+    private async Task Release()
+    {
+        try
+        {
+            if (!admissionReleased)
+            {
+                await admission.ReleaseAsync(Job.Spec!.Count);
+                admissionReleased = true;
+            }
+            await GrainFactory.GetGrain<ITenantGrain>(Job.Spec!.TenantId).FinishJobAsync(JobId, Job.Outputs.Count);
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Releasing the reservations of job {JobId} failed; trying again", JobId);
+            DelayDeactivation(TimeSpan.FromMinutes(5));
+            this.RegisterGrainTimer(Release, new GrainTimerCreationOptions(TimeSpan.FromSeconds(2), Timeout.InfiniteTimeSpan));
+        }
+    }
+
+    /// <summary>Stores the job. A failed write (Redis restarting) leaves memory ahead of storage: the activation goes,
+    /// and the caller's retry (a consumer's back-off) finds the stored state and applies its change again.</summary>
     private async Task Save()
     {
         Changed();
         Job.Version = version;
-        await state.WriteStateAsync();
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            DeactivateOnIdle();
+            throw;
+        }
     }
 
     private void Changed()

@@ -42,7 +42,7 @@ public sealed class TenantGrain([PersistentState("tenant", StorageNames.Tenants)
                 Reason = $"the tenant's quota of {limits.ItemQuota} outputs would be exceeded ({committed} used or reserved, {items} asked)",
             };
         Tenant.Active[jobId] = items;
-        await state.WriteStateAsync();
+        await Write();
         return Admission.Yes;
     }
 
@@ -50,7 +50,22 @@ public sealed class TenantGrain([PersistentState("tenant", StorageNames.Tenants)
     {
         if (!Tenant.Active.Remove(jobId)) return;
         Tenant.ItemsUsed += itemsProduced;
-        await state.WriteStateAsync();
+        await Write();
+    }
+
+    /// <summary>A failed write (Redis restarting) leaves memory ahead of storage: the activation goes, and the caller's
+    /// retry finds the stored state again.</summary>
+    private async Task Write()
+    {
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            DeactivateOnIdle();
+            throw;
+        }
     }
 
     public Task<TenantUsage> GetUsageAsync() => Task.FromResult(new TenantUsage

@@ -40,6 +40,10 @@ public sealed class OrleansHostOptions
     /// <summary>How long a grain call may take (a model call waits for its batch; large models take longer than 30 s).</summary>
     public TimeSpan ResponseTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>How long a gateway waits for a grain's answer. Its calls (submit, a poll of at most 10 s) are short; a call
+    /// whose silo died unanswered fails after this long and is retried, or answered 503.</summary>
+    public TimeSpan GatewayResponseTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>On SIGTERM a silo stops taking queued work and finishes what it holds; it is stopped hard after this long.</summary>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromMinutes(1);
 

@@ -2,6 +2,7 @@ using System.Net;
 using FlowTok.Gateway;
 using FlowTok.Grains;
 using FlowTok.Grains.Consumers;
+using FlowTok.Grains.Jobs;
 using FlowTok.Grains.Models;
 using FlowTok.Grains.Placement;
 using FlowTok.Infrastructure.Redis;
@@ -21,7 +22,8 @@ public static class PlatformHost
 {
     public static WebApplicationBuilder CreateBuilder(string[] args)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        // Content root = the application's folder, so its appsettings.json is read wherever it is started from.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         var configuration = builder.Configuration;
         var cluster = configuration.GetSection(OrleansHostOptions.Section).Get<OrleansHostOptions>() ?? new();
         cluster.Validate(configuration[$"{RedisOptions.Section}:{nameof(RedisOptions.ConnectionString)}"]);
@@ -48,6 +50,7 @@ public static class PlatformHost
         {
             builder.UseOrleans(silo => silo.ConfigureSilo(cluster));
             services.AddSingleton<LocalModels>();
+            SiloShutdown.Register(services);
             services.AddBus(configuration, model);
             ModelWarmup.Register(services);
         }
@@ -89,7 +92,9 @@ public static class PlatformHost
         silo.Configure<ClusterMembershipOptions>(o => (o.ProbeTimeout, o.NumMissedProbesLimit) = (options.ProbeTimeout, options.MissedProbesLimit));
         if (options.UsesRedisClustering)
         {
-            silo.ConfigureEndpoints(AdvertisedAddress(options), options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: true);
+            var advertised = AdvertisedAddress(options);
+            // A loopback cluster listens on loopback only; a real node on all its addresses (containers, several NICs).
+            silo.ConfigureEndpoints(advertised, options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: !IPAddress.IsLoopback(advertised));
             silo.UseRedisClustering(_ => { });
             silo.Services.AddOptions<Orleans.Clustering.Redis.RedisClusteringOptions>().Configure<RedisEndpoint, IConnectionMultiplexer>(UseShared);
         }
@@ -112,7 +117,7 @@ public static class PlatformHost
     private static void ConfigureClient(this IClientBuilder client, OrleansHostOptions options)
     {
         client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (options.ClusterId, options.ServiceId));
-        client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = options.ResponseTimeout);
+        client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = options.GatewayResponseTimeout);
         // New silos become gateways for this client quickly (the default refresh is a minute).
         client.Configure<Orleans.Configuration.GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
         if (options.UsesRedisClustering)
@@ -145,6 +150,8 @@ public static class PlatformHost
         var bus = configuration.GetSection(BusOptions.Section).Get<BusOptions>() ?? new();
         services.AddMassTransit(x =>
         {
+            x.DisableUsageTelemetry(); // it would call out to masstransit.io
+
             if (model.EffectiveDevices.Count > 0)
             {
                 x.AddConsumer<GenerateImageConsumer, WorkConsumerDefinition<GenerateImageConsumer>>();

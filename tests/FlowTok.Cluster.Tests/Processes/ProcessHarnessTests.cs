@@ -23,18 +23,8 @@ public sealed class RedisProcessTests
     }
 }
 
-/// <summary>One broker for the class (its start dominates this project's run time).</summary>
-public sealed class RabbitMqFixture : IAsyncLifetime
-{
-    public RabbitMqProcess Broker { get; private set; } = null!;
-
-    public async Task InitializeAsync() => Broker = await RabbitMqProcess.StartAsync();
-
-    public async Task DisposeAsync() => await Broker.DisposeAsync();
-}
-
 [Collection(ClusterCollection.Name)]
-public sealed class RabbitMqProcessTests(RabbitMqFixture fixture) : IClassFixture<RabbitMqFixture>
+public sealed class RabbitMqProcessTests(RabbitMqFixture fixture)
 {
     RabbitMqProcess Broker => fixture.Broker;
 

@@ -1,0 +1,218 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using FlowTok.Cluster.Tests.Processes;
+
+namespace FlowTok.Cluster.Tests;
+
+/// <summary>How a test cluster is set up: simulated devices (wall time, no CPU) and the platform's bounds.</summary>
+public sealed record ClusterSettings
+{
+    public int DevicesPerSilo { get; init; } = 1;
+    public TimeSpan BatchLatency { get; init; } = TimeSpan.FromMilliseconds(300);
+    public TimeSpan ItemLatency { get; init; } = TimeSpan.FromMilliseconds(25);
+    public int MaxBatchSize { get; init; } = 8;
+    public int MaxQueuedItems { get; init; } = 512;
+}
+
+/// <summary>
+/// A cluster of separate processes on loopback, as in production: its own redis-server (AOF), a virtual host on the
+/// collection's RabbitMQ broker, N model silos (Cluster:Role Silo, simulated devices) and one gateway (Cluster:Role
+/// Gateway, an Orleans client), all with Redis clustering and the RabbitMQ transport.
+/// </summary>
+public sealed class TestCluster : IAsyncDisposable
+{
+    public const string Key = "cluster-test-key";
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(2);
+    private static int clusters;
+
+    private readonly string vhost;
+    private readonly List<PlatformProcess> silos = [];
+    private readonly Dictionary<PlatformProcess, Uri> siloAddresses = [];
+
+    private TestCluster(RedisProcess redis, RabbitMqProcess broker, string vhost, ClusterSettings settings)
+    {
+        Redis = redis;
+        Broker = broker;
+        this.vhost = vhost;
+        Settings = settings;
+    }
+
+    public RedisProcess Redis { get; }
+    public RabbitMqProcess Broker { get; }
+    public ClusterSettings Settings { get; }
+    public PlatformProcess Gateway { get; private set; } = null!;
+    public Uri GatewayAddress { get; private set; } = null!;
+    public HttpClient Http { get; private set; } = null!;
+    public IReadOnlyList<PlatformProcess> Silos => silos;
+
+    public static async Task<TestCluster> StartAsync(RabbitMqProcess broker, int silos, ClusterSettings? settings = null)
+    {
+        var vhost = $"cluster-{Interlocked.Increment(ref clusters)}-{Environment.ProcessId}";
+        await broker.AddVirtualHostAsync(vhost);
+        var cluster = new TestCluster(await RedisProcess.StartAsync(), broker, vhost, settings ?? new ClusterSettings());
+        try
+        {
+            await Task.WhenAll(Enumerable.Range(1, silos).Select(i => cluster.AddSiloAsync($"silo-{i}")));
+            await cluster.StartGatewayAsync();
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Settings every process of the cluster shares.</summary>
+    private IEnumerable<string> Common() =>
+    [
+        "--Cluster:Clustering", "Redis",
+        "--Redis:ConnectionString", Redis.ConnectionString,
+        "--Bus:Transport", "RabbitMQ",
+        "--Bus:RabbitMq", Broker.Uri(vhost).ToString(),
+        "--Cluster:AdvertisedAddress", "127.0.0.1",
+        // Fast failure detection: a killed silo is declared dead in a few seconds.
+        "--Cluster:ProbeTimeout", "00:00:01",
+        "--Cluster:MissedProbesLimit", "2",
+        "--Cluster:DrainTimeout", "00:00:30",
+        "--Platform:DevelopmentTenant", "false",
+        "--Platform:MaxQueuedItems", Settings.MaxQueuedItems.ToString(CultureInfo.InvariantCulture),
+        "--Logging:LogLevel:Default", "Warning",
+        "--Logging:Console:TimestampFormat", "HH:mm:ss.fff ",
+    ];
+
+    /// <summary>Starts a model silo named <paramref name="name"/> and returns once its replicas are loaded.</summary>
+    public async Task<PlatformProcess> AddSiloAsync(string name)
+    {
+        var http = new Uri($"http://127.0.0.1:{PlatformProcess.FreePort()}");
+        var args = Common().Concat(
+        [
+            "--Cluster:Role", "Silo",
+            "--Cluster:SiloName", name,
+            "--Cluster:SiloPort", PlatformProcess.FreePort().ToString(CultureInfo.InvariantCulture),
+            "--Cluster:GatewayPort", PlatformProcess.FreePort().ToString(CultureInfo.InvariantCulture),
+            "--urls", http.ToString(),
+            "--Model:MaxBatchSize", Settings.MaxBatchSize.ToString(CultureInfo.InvariantCulture),
+            "--Model:Simulated:BatchLatency", Settings.BatchLatency.ToString("c", CultureInfo.InvariantCulture),
+            "--Model:Simulated:ItemLatency", Settings.ItemLatency.ToString("c", CultureInfo.InvariantCulture),
+        ]).Concat(Enumerable.Range(0, Settings.DevicesPerSilo).SelectMany(d => new[] { $"--Model:Devices:{d}", $"sim:{d}" }));
+        var silo = await PlatformProcess.StartAsync(name, args, new Uri(http, "/health/ready"), StartTimeout);
+        lock (silos)
+        {
+            silos.Add(silo);
+            siloAddresses[silo] = http;
+        }
+        return silo;
+    }
+
+    private async Task StartGatewayAsync()
+    {
+        GatewayAddress = new Uri($"http://127.0.0.1:{PlatformProcess.FreePort()}");
+        var args = Common().Concat(
+        [
+            "--Cluster:Role", "Gateway",
+            "--urls", GatewayAddress.ToString(),
+            "--Tenants:0:Id", "cluster-tenant",
+            "--Tenants:0:Key", Key,
+            "--Tenants:0:RequestsPerMinute", "1000000",
+            "--Tenants:0:MaxConcurrentJobs", "100000",
+        ]);
+        Gateway = await PlatformProcess.StartAsync("gateway", args, new Uri(GatewayAddress, "/health/ready"), StartTimeout);
+        Http = new HttpClient { BaseAddress = GatewayAddress, Timeout = TimeSpan.FromMinutes(3) };
+        Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Key);
+    }
+
+    /// <summary>Images this silo's replicas produced (its own /metrics), or null when it does not answer.</summary>
+    public async Task<long?> ItemsProducedAsync(PlatformProcess silo)
+    {
+        try
+        {
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+            var text = await http.GetStringAsync(new Uri(siloAddresses[silo], "/metrics"));
+            var match = Regex.Match(text, @"^flowtok_platform_items_total\{kind=""generation"",outcome=""succeeded""\} (\d+)", RegexOptions.Multiline);
+            return match.Success ? long.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : 0;
+        }
+        catch (HttpRequestException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>One synchronous generation request: its status, images, latency and job id.</summary>
+    public async Task<Generation> GenerateAsync(string prompt, int n = 1, CancellationToken cancellationToken = default)
+    {
+        var started = Stopwatch.GetTimestamp();
+        using var response = await Http.PostAsJsonAsync("/v1/images/generations", new { prompt, n }, cancellationToken);
+        var body = await response.Content.ReadAsStringAsync(cancellationToken);
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        int images = 0;
+        if (response.StatusCode == HttpStatusCode.OK)
+            images = JsonDocument.Parse(body).RootElement.GetProperty("data").GetArrayLength();
+        var retryAfter = response.Headers.RetryAfter?.Delta;
+        var jobId = response.Headers.TryGetValues("X-Job-Id", out var ids) ? ids.First() : null;
+        return new Generation(response.StatusCode, images, elapsed, retryAfter, jobId, body);
+    }
+
+    /// <summary>Submits an asynchronous job; returns its id (null with the status when it was refused).</summary>
+    public async Task<(HttpStatusCode Status, string? JobId, string Body)> SubmitJobAsync(string prompt, int n)
+    {
+        using var response = await Http.PostAsJsonAsync("/v1/jobs", new { type = "generation", prompt, n });
+        var body = await response.Content.ReadAsStringAsync();
+        string? id = response.StatusCode == HttpStatusCode.Accepted ? JsonDocument.Parse(body).RootElement.GetProperty("id").GetString() : null;
+        return (response.StatusCode, id, body);
+    }
+
+    /// <summary>Polls a job until it ends (riding out transient 503s while the cluster recovers).</summary>
+    public async Task<JsonElement> WaitForJobAsync(string jobId, TimeSpan timeout)
+    {
+        var deadline = Stopwatch.StartNew();
+        string last = "";
+        while (deadline.Elapsed < timeout)
+        {
+            try
+            {
+                using var response = await Http.GetAsync($"/v1/jobs/{jobId}");
+                last = $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}";
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    var job = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+                    if (job.GetProperty("status").GetString() is "succeeded" or "failed" or "cancelled") return job;
+                }
+            }
+            catch (HttpRequestException e)
+            {
+                last = e.Message;
+            }
+            await Task.Delay(250);
+        }
+        throw new Xunit.Sdk.XunitException($"job {jobId} did not end in {timeout}; last answer: {last}");
+    }
+
+    public string LogTails() =>
+        string.Join("\n", silos.Append(Gateway).Where(p => p is not null).Select(p => $"--- {p.Name} ---\n{p.LogTail(30)}"));
+
+    public async ValueTask DisposeAsync()
+    {
+        Http?.Dispose();
+        if (Gateway is not null) await Gateway.DisposeAsync();
+        foreach (var silo in silos) await silo.DisposeAsync();
+        await Redis.DisposeAsync();
+    }
+}
+
+public sealed record Generation(HttpStatusCode Status, int Images, TimeSpan Elapsed, TimeSpan? RetryAfter, string? JobId, string Body);
+
+/// <summary>The collection's RabbitMQ broker (its start dominates; each cluster gets its own virtual host on it).</summary>
+public sealed class RabbitMqFixture : IAsyncLifetime
+{
+    public RabbitMqProcess Broker { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Broker = await RabbitMqProcess.StartAsync();
+
+    public async Task DisposeAsync() => await Broker.DisposeAsync();
+}
