@@ -20,8 +20,8 @@ public static class TransientFailures
         // Connection loss, timeouts, and a restarted server still loading its data ("LOADING ...").
         RedisException => true,
         // An exception type the grain's silo could not send as itself.
-        Orleans.Serialization.UnavailableExceptionFallbackException fallback => fallback.ExceptionType.Contains("Redis", StringComparison.Ordinal)
-            || fallback.ExceptionType.Contains("SiloUnavailable", StringComparison.Ordinal),
+        Orleans.Serialization.UnavailableExceptionFallbackException { ExceptionType: { } type } =>
+            type.Contains("Redis", StringComparison.Ordinal) || type.Contains("SiloUnavailable", StringComparison.Ordinal),
         OrleansException { InnerException: { } inner } => IsTransient(inner),
         AggregateException { InnerExceptions.Count: 1 } aggregate => IsTransient(aggregate.InnerExceptions[0]),
         _ => false,
