@@ -12,6 +12,9 @@ internal sealed class FakeRequestGrain(params JobSnapshot[] script) : IRequestGr
 
     public TimeSpan QuietDelay { get; init; } = TimeSpan.Zero;
 
+    /// <summary>Failures thrown by the next long polls, one each (a silo dying under the job).</summary>
+    public Queue<Exception> Failures { get; init; } = [];
+
     public async Task<JobSnapshot?> WatchAsync(int afterVersion, TimeSpan maxWait)
     {
         Watches.Add((afterVersion, maxWait));
@@ -24,6 +27,7 @@ internal sealed class FakeRequestGrain(params JobSnapshot[] script) : IRequestGr
     public async Task<JobSnapshot?> WaitForEndAsync(TimeSpan maxWait)
     {
         Watches.Add((-1, maxWait));
+        if (Failures.TryDequeue(out var failure)) throw failure;
         while (_script.TryDequeue(out var next))
         {
             _last = next;

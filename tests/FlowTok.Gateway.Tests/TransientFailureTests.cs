@@ -1,0 +1,52 @@
+using FlowTok.Contracts.Jobs;
+using FlowTok.Gateway.Cluster;
+using FlowTok.Gateway.Jobs;
+using StackExchange.Redis;
+
+namespace FlowTok.Gateway.Tests;
+
+public class TransientFailureTests
+{
+    public static TheoryData<Exception, bool> Failures => new()
+    {
+        { new SiloUnavailableException("silo S127.0.0.1:11111 is dead"), true },
+        { new TimeoutException("Response did not arrive on time in 00:00:30"), true },
+        { new RedisConnectionException(ConnectionFailureType.SocketFailure, "no connection"), true },
+        { new RedisServerException("LOADING Redis is loading the dataset in memory"), true },
+        { new OrleansException("wrapped", new SiloUnavailableException("dead")), true },
+        { new OrleansException("a grain bug"), false },
+        { new InvalidOperationException("a bug"), false },
+        { new ArgumentException("bad input"), false },
+    };
+
+    [Theory]
+    [MemberData(nameof(Failures))]
+    public void ClusterAndStoreOutagesAreTransientBugsAreNot(Exception failure, bool transient) =>
+        Assert.Equal(transient, TransientFailures.IsTransient(failure));
+
+    [Fact]
+    public async Task WaitRidesOutTheJobsSiloDyingAndReturnsTheResultFromItsNextActivation()
+    {
+        var grain = new FakeRequestGrain(FakeRequestGrain.Job(JobStatus.Succeeded, 3, 40))
+        {
+            Failures = new([new SiloUnavailableException("dead"), new TimeoutException("no answer")]),
+        };
+
+        var done = await JobSubmitter.WaitAsync(grain, FakeRequestGrain.Job(JobStatus.Queued, 1), TimeSpan.FromMinutes(1), TimeProvider.System, default);
+
+        Assert.Equal(JobStatus.Succeeded, done.Status);
+        Assert.Equal(3, grain.Watches.Count);
+    }
+
+    [Fact]
+    public async Task WaitDoesNotHideABug()
+    {
+        var grain = new FakeRequestGrain(FakeRequestGrain.Job(JobStatus.Succeeded, 3, 40))
+        {
+            Failures = new([new InvalidOperationException("a bug")]),
+        };
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            JobSubmitter.WaitAsync(grain, FakeRequestGrain.Job(JobStatus.Queued, 1), TimeSpan.FromMinutes(1), TimeProvider.System, default));
+    }
+}
