@@ -24,7 +24,8 @@ internal sealed record BenchSettings(int Clients, TimeSpan Duration, int Steps, 
 internal sealed class PlatformBenchmark(BenchSettings settings)
 {
     private const string DevKey = "ftk-bench-0123456789abcdef0123456789";
-    private static readonly string[] Prompts =
+    /// <summary>Prompts the runs cycle through (shapes the bundled model knows).</summary>
+    internal static readonly string[] Prompts =
     [
         "a large red circle in the center on a blue background",
         "a small yellow square at the top left on a black background",
@@ -158,29 +159,16 @@ internal sealed class PlatformBenchmark(BenchSettings settings)
         return response;
     }
 
-    /// <summary>N workers call <paramref name="call"/> back to back for the phase's duration.</summary>
+    /// <summary>N workers call <paramref name="call"/> back to back for the phase's duration (<see cref="ClosedLoop"/>).</summary>
     private async Task<Phase> Drive(Func<Task<int>> call, CancellationToken cancel)
     {
-        var latencies = new Latencies();
-        long images = 0;
         var cpuBefore = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
         var pauseBefore = GC.GetTotalPauseDuration();
         int gen2Before = GC.CollectionCount(2);
-        var stopAt = Stopwatch.GetTimestamp() + (long)(settings.Duration.TotalSeconds * Stopwatch.Frequency);
-        var started = Stopwatch.GetTimestamp();
-        await Task.WhenAll(Enumerable.Range(0, settings.Clients).Select(async _ =>
-        {
-            while (Stopwatch.GetTimestamp() < stopAt && !cancel.IsCancellationRequested)
-            {
-                long t = Stopwatch.GetTimestamp();
-                Interlocked.Add(ref images, await call());
-                latencies.Add(Stopwatch.GetElapsedTime(t));
-            }
-        }));
-        var elapsed = Stopwatch.GetElapsedTime(started);
+        var window = await ClosedLoop.RunAsync(settings.Clients, TimeSpan.Zero, settings.Duration, call, cancel);
         var cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
         Console.WriteLine($"  GC: {(GC.GetTotalPauseDuration() - pauseBefore).TotalMilliseconds:F0} ms paused, {GC.CollectionCount(2) - gen2Before} gen-2 collections");
-        return new Phase(images / elapsed.TotalSeconds, latencies, 0, cpu.TotalMilliseconds / Math.Max(1, images));
+        return new Phase(window.ItemsPerSecond, window.Latency, 0, cpu.TotalMilliseconds / Math.Max(1, window.AllItems));
     }
 
     private static async Task<ModelStats> ModelStats(RunningPlatform platform)

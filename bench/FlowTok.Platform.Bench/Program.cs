@@ -11,12 +11,40 @@ var threads = new Option<int>("--intra-op-threads") { Description = "Model:Intra
 var simulated = new Option<bool>("--simulated") { Description = "use a simulated device (sim:0: Model:Simulated timing, no CPU) instead of the model, to measure the serving stack alone" };
 var simBatch = new Option<int>("--sim-batch-ms") { Description = "simulated device: milliseconds per batch", DefaultValueFactory = _ => 200 };
 var simItem = new Option<int>("--sim-item-ms") { Description = "simulated device: milliseconds per item in a batch", DefaultValueFactory = _ => 25 };
-var root = new RootCommand("Load benchmark: FlowTok platform over HTTP versus the model replica alone in process.")
+var target = new Option<string?>("--target") { Description = "a running gateway (e.g. http://127.0.0.1:5080): only drive HTTP load at it, nothing in process" };
+var key = new Option<string?>("--key") { Description = "--target: the API key to send (Authorization: Bearer)" };
+var images = new Option<int>("--images") { Description = "--target: images per request (\"n\")", DefaultValueFactory = _ => 1 };
+var warmUp = new Option<int>("--warmup-seconds") { Description = "--target: seconds of load before the measured window, not measured", DefaultValueFactory = _ => 5 };
+var json = new Option<string?>("--json") { Description = "--target: also write the figures to this file as JSON" };
+var root = new RootCommand("Load benchmark: FlowTok platform over HTTP versus the model replica alone in process; or, with --target, HTTP load at a running gateway.")
 {
-    clients, duration, steps, batch, model, cacheRequests, threads, simulated, simBatch, simItem,
+    clients, duration, steps, batch, model, cacheRequests, threads, simulated, simBatch, simItem, target, key, images, warmUp, json,
 };
+target.Validators.Add(result =>
+{
+    var url = result.GetValueOrDefault<string?>();
+    if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")) result.AddError($"--target must be an http(s) URL, not '{url}'");
+});
+images.Validators.Add(result =>
+{
+    if (result.GetValueOrDefault<int>() is < 1 or > 8) result.AddError("--images must be 1..8");
+});
+warmUp.Validators.Add(result =>
+{
+    if (result.GetValueOrDefault<int>() < 0) result.AddError("--warmup-seconds must not be negative");
+});
+root.Validators.Add(result =>
+{
+    if (result.GetValue(target) is not null && string.IsNullOrWhiteSpace(result.GetValue(key))) result.AddError("--target needs --key");
+});
 root.SetAction(async (parse, cancel) =>
 {
+    if (parse.GetValue(target) is { } url)
+    {
+        var load = new GatewayLoadSettings(new Uri(url), parse.GetValue(key)!, parse.GetValue(clients), parse.GetValue(images),
+            TimeSpan.FromSeconds(parse.GetValue(warmUp)), TimeSpan.FromSeconds(parse.GetValue(duration)), parse.GetValue(json));
+        return await new GatewayLoad(load).RunAsync(cancel);
+    }
     var settings = new BenchSettings(parse.GetValue(clients), TimeSpan.FromSeconds(parse.GetValue(duration)), parse.GetValue(steps),
         parse.GetValue(batch), parse.GetValue(model), parse.GetValue(cacheRequests), parse.GetValue(threads), parse.GetValue(simulated),
         TimeSpan.FromMilliseconds(parse.GetValue(simBatch)), TimeSpan.FromMilliseconds(parse.GetValue(simItem)));
