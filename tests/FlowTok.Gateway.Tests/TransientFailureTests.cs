@@ -14,6 +14,8 @@ public class TransientFailureTests
         { new RedisConnectionException(ConnectionFailureType.SocketFailure, "no connection"), true },
         { new RedisServerException("LOADING Redis is loading the dataset in memory"), true },
         { new OrleansException("wrapped", new SiloUnavailableException("dead")), true },
+        { new OrleansException("Error from storage provider", new InvalidOperationException("failed to read grain state",
+            new RedisConnectionException(ConnectionFailureType.SocketFailure, "socket shut down"))), true },
         { new OrleansException("a grain bug"), false },
         { new InvalidOperationException("a bug"), false },
         { new ArgumentException("bad input"), false },

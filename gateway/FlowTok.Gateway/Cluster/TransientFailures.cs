@@ -14,18 +14,22 @@ public static class TransientFailures
 {
     public static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(500);
 
-    public static bool IsTransient(Exception e) => e switch
+    /// <summary>True when <paramref name="e"/> or an exception it wraps is one of these (Orleans wraps storage failures
+    /// in its own exceptions, e.g. "Error from storage provider" around Orleans.Persistence.Redis.RedisStorageException).</summary>
+    public static bool IsTransient(Exception e)
     {
-        SiloUnavailableException or OrleansMessageRejectionException or TimeoutException => true,
-        // Connection loss, timeouts, and a restarted server still loading its data ("LOADING ...").
-        RedisException => true,
-        // An exception type the grain's silo could not send as itself.
-        Orleans.Serialization.UnavailableExceptionFallbackException { ExceptionType: { } type } =>
-            type.Contains("Redis", StringComparison.Ordinal) || type.Contains("SiloUnavailable", StringComparison.Ordinal),
-        OrleansException { InnerException: { } inner } => IsTransient(inner),
-        AggregateException { InnerExceptions.Count: 1 } aggregate => IsTransient(aggregate.InnerExceptions[0]),
-        _ => false,
-    };
+        for (Exception? x = e; x is not null; x = x.InnerException)
+        {
+            if (x is SiloUnavailableException or OrleansMessageRejectionException or TimeoutException) return true;
+            // StackExchange.Redis' exceptions (connection loss, timeouts, "LOADING" after a restart) and the Orleans Redis
+            // providers' (storage, clustering), also when the silo could only send the type's name.
+            var type = x is Orleans.Serialization.UnavailableExceptionFallbackException fallback ? fallback.ExceptionType : x.GetType().FullName;
+            if (type is not null && (type.Contains("Redis", StringComparison.Ordinal) || type.Contains("SiloUnavailable", StringComparison.Ordinal)))
+                return true;
+            if (x is AggregateException { InnerExceptions.Count: 1 } aggregate) return IsTransient(aggregate.InnerExceptions[0]);
+        }
+        return false;
+    }
 }
 
 /// <summary>A transient cluster failure that reaches the top of a request is 503 with Retry-After, not 500.</summary>
