@@ -36,7 +36,6 @@ public static class PlatformHost
         var services = builder.Services;
         services.AddFlowTokRedis(configuration);
         services.Configure<ModelHostingOptions>(configuration.GetSection(ModelHostingOptions.Section));
-        if (cluster.Role == PlatformRole.Gateway) services.Configure<ModelHostingOptions>(o => o.Enabled = false);
         services.Configure<PlatformOptions>(configuration.GetSection(PlatformOptions.Section));
         services.Configure<OrleansHostOptions>(configuration.GetSection(OrleansHostOptions.Section));
         services.Configure<BusOptions>(configuration.GetSection(BusOptions.Section));
