@@ -1,6 +1,7 @@
 using System.CommandLine;
 using FlowTok.Cli.ConsoleUi;
 using FlowTok.Model.Training.Evaluation;
+using FlowTok.Model.Training.Shapes;
 using TorchSharp;
 
 namespace FlowTok.Cli.Commands;
@@ -16,10 +17,12 @@ internal static class EvalCommand
         var model = new Option<string?>("--model", "-m") { Description = "Model directory (default: models/default)" };
         var count = new Option<int>("--count", "-n") { Description = "Test prompts and images to evaluate", DefaultValueFactory = _ => 200 };
         var output = new Option<string>("--output", "-o") { Description = "Folder for report.md, report.json and samples.png", DefaultValueFactory = _ => "eval" };
+        var split = new Option<string>("--split") { Description = "test (unseen shape-colour pairs) or validation (seen pairs)", DefaultValueFactory = _ => "test" }
+            .AcceptOnlyFromAmong("test", "validation");
         var threads = new Option<int>("--threads") { Description = "Intra-op CPU threads", DefaultValueFactory = _ => Environment.ProcessorCount };
         var command = new Command("eval", "Evaluate a shapes-trained model: text-to-image attributes and CLIP score, image-to-text accuracy, reconstruction PSNR")
         {
-            model, count, output, threads,
+            model, count, output, split, threads,
         };
         command.SetAction(parse =>
         {
@@ -29,7 +32,8 @@ internal static class EvalCommand
             var outDir = Path.GetFullPath(parse.GetValue(output)!);
             Directory.CreateDirectory(outDir);
             var report = ShapesEvaluation.Run(dir, parse.GetValue(count), gridPng: Path.Combine(outDir, "samples.png"),
-                log: new ConsoleUi.SyncProgress<string>(terminal.Note));
+                log: new ConsoleUi.SyncProgress<string>(terminal.Note),
+                split: parse.GetValue(split) == "validation" ? DatasetSplit.Validation : DatasetSplit.Test);
             File.WriteAllText(Path.Combine(outDir, "report.md"), report.ToMarkdown());
             File.WriteAllText(Path.Combine(outDir, "report.json"), report.ToJson());
             terminal.Out.Write(report.ToMarkdown());

@@ -44,6 +44,11 @@ public sealed record ImageTokenizerConfig
     /// <summary>Flow latents are posterior samples times this factor; decoding divides by it.</summary>
     public double ScaleFactor { get; init; } = 1.0143;
     public double LayerNormEps { get; init; } = 1e-5;
+    /// <summary>
+    /// Feature channels per pixel of the decoder's pixel head, refined by a residual 3x3 conv before the output conv;
+    /// 0 (the published layout) writes RGB directly.
+    /// </summary>
+    public int PixelChannels { get; init; }
 
     public int Grid => ImageSize / PatchSize;
 
@@ -58,6 +63,7 @@ public sealed record ImageTokenizerConfig
             if (vit.HeadDim % 4 != 0)
                 throw new ArgumentException($"{name} head dim {vit.HeadDim} must be a multiple of 4 for 2D RoPE");
         }
+        if (PixelChannels < 0) throw new ArgumentException($"pixel channels must be 0 or positive: {PixelChannels}");
         if (TokenSize <= 0 || LatentTokens <= 0 || TextEmbedDim <= 0 || TextTokens <= 0 || ScaleFactor <= 0)
             throw new ArgumentException($"image tokenizer config has a non-positive size: {this}");
     }

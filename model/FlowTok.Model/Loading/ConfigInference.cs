@@ -91,6 +91,7 @@ public static partial class ConfigInference
             Decoder = new VitSize(decoderWidth, CountIndexed(s.Keys, DecoderBlock()), decoderWidth / (int)decoderRope[1]),
             TextEmbedDim = (int)Require(s, "decoder.text_guidance_proj.weight", info)[1],
             TextTokens = (int)Require(s, "decoder.text_guidance_positional_embedding", info)[0],
+            PixelChannels = s.TryGetValue("decoder.pixel_conv.weight", out var pixelConv) ? (int)pixelConv[0] : 0,
         };
     }
 

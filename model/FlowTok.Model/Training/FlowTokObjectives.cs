@@ -22,6 +22,19 @@ public static class FlowTokObjectives
         torch.sigmoid(torch.randn(batch, generator: generator)).to(device ?? CPU);
 
     /// <summary>
+    /// Logit-normal time, except that a share <paramref name="uniformShare"/> of the samples draws t ~ U(0, 1). Logit-normal
+    /// time almost never samples t near 0 (1.4% below 0.1), yet the sampler's first steps start there and decide the
+    /// picture's layout; a short training run needs those times seen (see <see cref="UniformTime"/>).
+    /// </summary>
+    public static Tensor LogitNormalTime(long batch, Generator generator, double uniformShare, Device? device = null)
+    {
+        using var logitNormal = torch.sigmoid(torch.randn(batch, generator: generator));
+        using var uniform = torch.rand(batch, generator: generator);
+        using var pick = torch.rand(batch, generator: generator) < uniformShare;
+        return torch.where(pick, uniform, logitNormal).to(device ?? CPU);
+    }
+
+    /// <summary>
     /// t ~ U(0, 1), one per sample. For a flow whose source is deterministic (image tokens -> text tokens) the model
     /// must see t near 0, where x_t holds nothing of the target yet: logit-normal time almost never samples there, and
     /// the model then learns to read the target out of x_t instead of computing it, which fails at t = 0 in sampling.

@@ -39,6 +39,25 @@ public sealed class ConfigInferenceTests
     }
 
     [Fact]
+    public void ThePixelRefinerOfTheProjectsTokenizerIsReadOffItsShapes()
+    {
+        using var temp = new TempDirectory();
+        var config = new ImageTokenizer.ImageTokenizerConfig
+        {
+            ImageSize = 32, PatchSize = 8, TokenSize = 4, LatentTokens = 6, TextEmbedDim = 16, TextTokens = 5,
+            Encoder = new ImageTokenizer.VitSize(32, 1, 4), Decoder = new ImageTokenizer.VitSize(32, 2, 4), PixelChannels = 6,
+        };
+        using var tokenizer = new ImageTokenizer.FlowTiTok(config);
+        var path = temp.File("tokenizer.safetensors");
+        StateDict.WriteSafetensors(path, tokenizer.state_dict());
+
+        Assert.Equal(config with { ScaleFactor = new ImageTokenizer.ImageTokenizerConfig().ScaleFactor },
+            ConfigInference.ImageTokenizer(StateDict.Inspect(path)));
+        using var images = tokenizer.Decode(TorchSharp.torch.zeros(2, 4, 1, 6), TorchSharp.torch.zeros(2, 5, 16));
+        Assert.Equal(new long[] { 2, 3, 32, 32 }, images.shape);
+    }
+
+    [Fact]
     public void WrongComponentIsNamed()
     {
         var error = Assert.Throws<InvalidDataException>(() => ConfigInference.Flow(StateDict.Inspect(ReferenceFixtures.PathOf("flowtitok.bin"))));

@@ -7,8 +7,8 @@ namespace FlowTok.Model.Tests.Training;
 /// <summary>
 /// The model bundled under models/default keeps meeting a floor on a small fixed sample of the test split
 /// (shape-colour combinations never seen in training), so a regression fails CI. The floors sit 15-20 points below
-/// what the current bundled model measures on this sample (t2i colour 84%, shape 38%, size 97%, position 100%,
-/// background 62%; i2t background 100%, size 47%; PSNR 24.8 dB). They are NOT issue 3's targets, which this model does not reach yet:
+/// what the current bundled model measures on this sample (t2i colour 81%, shape 34%, size 88%, position 100%,
+/// background 100%; i2t background 100%, size 53%; PSNR 25.6 dB). They are NOT issue 3's targets, which this model does not reach yet:
 /// raise them with the model.
 /// </summary>
 [Collection(nameof(Pipelines.SoakCollection))]
@@ -35,12 +35,12 @@ public sealed class BundledModelTests(ITestOutputHelper output)
 
         Assert.True(report.TextToImage.Color >= 0.65, $"text-to-image colour {report.TextToImage.Color:P1}");
         Assert.True(report.TextToImage.Shape >= 0.20, $"text-to-image shape {report.TextToImage.Shape:P1}");
-        Assert.True(report.TextToImage.Size >= 0.75, $"text-to-image size {report.TextToImage.Size:P1}");
-        Assert.True(report.TextToImage.Position >= 0.80, $"text-to-image position {report.TextToImage.Position:P1}");
-        Assert.True(report.TextToImage.Background >= 0.45, $"text-to-image background {report.TextToImage.Background:P1}");
-        Assert.True(report.ImageToText.Background >= 0.80, $"image-to-text background {report.ImageToText.Background:P1}");
-        Assert.True(report.ImageToText.Size >= 0.30, $"image-to-text size {report.ImageToText.Size:P1}");
-        Assert.True(report.ReconstructionPsnr >= 23, $"reconstruction PSNR {report.ReconstructionPsnr:F2} dB");
+        Assert.True(report.TextToImage.Size >= 0.70, $"text-to-image size {report.TextToImage.Size:P1}");
+        Assert.True(report.TextToImage.Position >= 0.85, $"text-to-image position {report.TextToImage.Position:P1}");
+        Assert.True(report.TextToImage.Background >= 0.85, $"text-to-image background {report.TextToImage.Background:P1}");
+        Assert.True(report.ImageToText.Background >= 0.85, $"image-to-text background {report.ImageToText.Background:P1}");
+        Assert.True(report.ImageToText.Size >= 0.35, $"image-to-text size {report.ImageToText.Size:P1}");
+        Assert.True(report.ReconstructionPsnr >= 24, $"reconstruction PSNR {report.ReconstructionPsnr:F2} dB");
     }
 
     [Fact]

@@ -8,13 +8,24 @@ namespace FlowTok.Model.Training.Stages;
 /// Stage 2: FlowTiTok learns to reconstruct images through its 1D tokens, guided by the frozen CLIP states of the
 /// caption: pixel MSE + L1 and a small KL of the posterior. Afterwards the latents' scale factor is measured so the
 /// flow sees unit-variance image tokens.
+/// <para>
+/// A share <paramref name="textDropout"/> of the samples is decoded with the empty caption's states instead of their
+/// own, so the tokens must carry the whole picture: without it the decoder reads shape and colour off the caption,
+/// the tokens leave them out, and image-to-text (which sees only the tokens) cannot recover them.
+/// </para>
 /// </summary>
-public sealed class ImageTokenizerStage(FlowTiTok tokenizer, FrozenTextEncoder text, ICaptionedImages data, int batchSize, double klWeight = 1e-4)
+public sealed class ImageTokenizerStage(
+    FlowTiTok tokenizer, FrozenTextEncoder text, ICaptionedImages data, int batchSize, double klWeight = 1e-4, double textDropout = 0)
 {
     public StepResult Step(int step, Generator generator)
     {
         var (images, captions) = data.Batch((long)step * batchSize, batchSize);
         var guidance = text.States(captions);
+        if (textDropout > 0)
+        {
+            var drop = (torch.rand(captions.Length, generator: generator) < textDropout).view(-1, 1, 1);
+            guidance = torch.where(drop, text.States([""]), guidance);
+        }
         using var posterior = new DiagonalGaussian(tokenizer.EncodePosterior(images));
         var reconstruction = tokenizer.Decode(posterior.Sample(generator), guidance);
         var mse = nn.functional.mse_loss(reconstruction, images);

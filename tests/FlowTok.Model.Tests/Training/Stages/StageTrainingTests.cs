@@ -47,12 +47,16 @@ public sealed class StageTrainingTests : IDisposable
         return (losses.Take(5).Average(), losses.TakeLast(5).Average());
     }
 
-    [Fact]
-    public void ImageTokenizerReconstructionImproves()
+    [Theory]
+    [InlineData(0, 0.0)]
+    [InlineData(16, 0.0)]
+    [InlineData(16, 0.3)]
+    public void ImageTokenizerReconstructionImproves(int pixelChannels, double textDropout)
     {
         torch.manual_seed(6);
-        using var tokenizer = new FlowTiTok(TokenizerConfig);
-        var (early, late) = Train("tokenizer", [("t", tokenizer)], new ImageTokenizerStage(tokenizer, text, new Data(dataset), Batch).Step);
+        using var tokenizer = new FlowTiTok(TokenizerConfig with { PixelChannels = pixelChannels });
+        var stage = new ImageTokenizerStage(tokenizer, text, new Data(dataset), Batch, textDropout: textDropout);
+        var (early, late) = Train($"tokenizer-{pixelChannels}-{textDropout}", [("t", tokenizer)], stage.Step);
         Assert.True(late < 0.7 * early, $"tokenizer loss {early:F4} -> {late:F4}");
     }
 
