@@ -38,7 +38,15 @@ internal sealed class FakeRequestGrain(params JobSnapshot[] script) : IRequestGr
     }
 
     public Task<JobSnapshot?> GetAsync() => Task.FromResult(_last);
-    public Task<SubmitResult> SubmitAsync(JobSpec spec, TenantLimits limits) => throw new NotSupportedException();
+    /// <summary>Submissions seen; each first throws the next of <see cref="Failures"/>, then answers with the script's first snapshot.</summary>
+    public int Submissions { get; private set; }
+
+    public Task<SubmitResult> SubmitAsync(JobSpec spec, TenantLimits limits)
+    {
+        Submissions++;
+        if (Failures.TryDequeue(out var failure)) throw failure;
+        return Task.FromResult(new SubmitResult { Job = script[0] });
+    }
     public Task<JobSnapshot?> CancelAsync() => throw new NotSupportedException();
     public Task ReportProgressAsync(int index, int step, int steps) => throw new NotSupportedException();
     public Task CompleteItemAsync(JobOutput output) => throw new NotSupportedException();

@@ -51,4 +51,35 @@ public class TransientFailureTests
         await Assert.ThrowsAsync<InvalidOperationException>(() =>
             JobSubmitter.WaitAsync(grain, FakeRequestGrain.Job(JobStatus.Queued, 1), TimeSpan.FromMinutes(1), TimeProvider.System, default));
     }
+
+    private static readonly JobSpec Spec = new() { TenantId = "t", Kind = JobKind.Generation, Prompt = "p", Count = 1 };
+
+    [Fact]
+    public async Task ASubmissionWhoseAnswerADrainingSiloDroppedIsAskedOnceMore()
+    {
+        var grain = new FakeRequestGrain(FakeRequestGrain.Job(JobStatus.Queued, 1))
+        {
+            Failures = new([new TimeoutException("Response did not arrive on time in 00:00:30")]),
+        };
+
+        var result = await JobSubmitter.SubmitOnceAsync(grain, Spec, new TenantLimits());
+
+        Assert.Equal(JobStatus.Queued, result.Job!.Status);
+        Assert.Equal(2, grain.Submissions);
+    }
+
+    [Fact]
+    public async Task ASubmissionIsNotRetriedOnABugNorMoreThanOnce()
+    {
+        var buggy = new FakeRequestGrain(FakeRequestGrain.Job(JobStatus.Queued, 1)) { Failures = new([new InvalidOperationException("a bug")]) };
+        await Assert.ThrowsAsync<InvalidOperationException>(() => JobSubmitter.SubmitOnceAsync(buggy, Spec, new TenantLimits()));
+        Assert.Equal(1, buggy.Submissions);
+
+        var down = new FakeRequestGrain(FakeRequestGrain.Job(JobStatus.Queued, 1))
+        {
+            Failures = new([new SiloUnavailableException("dead"), new SiloUnavailableException("still dead")]),
+        };
+        await Assert.ThrowsAsync<SiloUnavailableException>(() => JobSubmitter.SubmitOnceAsync(down, Spec, new TenantLimits()));
+        Assert.Equal(2, down.Submissions);
+    }
 }

@@ -46,10 +46,28 @@ public sealed class JobSubmitter(IGrainFactory grains, IIdempotencyStore idempot
             }
         }
 
-        var result = await Job(jobId).SubmitAsync(spec, new TenantLimits { MaxConcurrentJobs = tenant.MaxConcurrentJobs, ItemQuota = tenant.ItemQuota });
+        var result = await SubmitOnceAsync(Job(jobId), spec, new TenantLimits { MaxConcurrentJobs = tenant.MaxConcurrentJobs, ItemQuota = tenant.ItemQuota });
         if (result.Job is { } job) return new(job, repeated, null);
         var rejection = result.Rejection ?? new Admission { Accepted = false, Reason = "the job was not admitted", RetryAfter = TimeSpan.FromSeconds(1) };
         return new(null, false, Problems.TooManyRequests(http, rejection.RetryAfter, rejection.Reason ?? "the job was not admitted", rejection.Code));
+    }
+
+    /// <summary>
+    /// Submits to the job's grain, once more after a transient failure: a silo that is stopping drops the answers of calls
+    /// it already ran, so an accepted job's answer can be lost. Submitting is idempotent per job id (an admitted job
+    /// answers with its snapshot), so the second call either returns the stored job or admits it now.
+    /// </summary>
+    public static async Task<SubmitResult> SubmitOnceAsync(IRequestGrain grain, JobSpec spec, TenantLimits limits)
+    {
+        try
+        {
+            return await grain.SubmitAsync(spec, limits);
+        }
+        catch (Exception e) when (TransientFailures.IsTransient(e))
+        {
+            await Task.Delay(TransientFailures.RetryDelay);
+            return await grain.SubmitAsync(spec, limits);
+        }
     }
 
     /// <summary>Long-polls the job (waking only when it ends) until it is finished or <paramref name="timeout"/> passes; returns the last snapshot seen.</summary>
