@@ -62,7 +62,7 @@ public class TransientFailureTests
             Failures = new([new TimeoutException("Response did not arrive on time in 00:00:30")]),
         };
 
-        var result = await JobSubmitter.SubmitOnceAsync(grain, Spec, new TenantLimits());
+        var result = await JobSubmitter.SubmitWithRetryAsync(grain, Spec, new TenantLimits());
 
         Assert.Equal(JobStatus.Queued, result.Job!.Status);
         Assert.Equal(2, grain.Submissions);
@@ -72,14 +72,14 @@ public class TransientFailureTests
     public async Task ASubmissionIsNotRetriedOnABugNorMoreThanOnce()
     {
         var buggy = new FakeRequestGrain(FakeRequestGrain.Job(JobStatus.Queued, 1)) { Failures = new([new InvalidOperationException("a bug")]) };
-        await Assert.ThrowsAsync<InvalidOperationException>(() => JobSubmitter.SubmitOnceAsync(buggy, Spec, new TenantLimits()));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => JobSubmitter.SubmitWithRetryAsync(buggy, Spec, new TenantLimits()));
         Assert.Equal(1, buggy.Submissions);
 
         var down = new FakeRequestGrain(FakeRequestGrain.Job(JobStatus.Queued, 1))
         {
             Failures = new([new SiloUnavailableException("dead"), new SiloUnavailableException("still dead")]),
         };
-        await Assert.ThrowsAsync<SiloUnavailableException>(() => JobSubmitter.SubmitOnceAsync(down, Spec, new TenantLimits()));
+        await Assert.ThrowsAsync<SiloUnavailableException>(() => JobSubmitter.SubmitWithRetryAsync(down, Spec, new TenantLimits()));
         Assert.Equal(2, down.Submissions);
     }
 }

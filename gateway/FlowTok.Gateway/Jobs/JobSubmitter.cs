@@ -46,7 +46,7 @@ public sealed class JobSubmitter(IGrainFactory grains, IIdempotencyStore idempot
             }
         }
 
-        var result = await SubmitOnceAsync(Job(jobId), spec, new TenantLimits { MaxConcurrentJobs = tenant.MaxConcurrentJobs, ItemQuota = tenant.ItemQuota });
+        var result = await SubmitWithRetryAsync(Job(jobId), spec, new TenantLimits { MaxConcurrentJobs = tenant.MaxConcurrentJobs, ItemQuota = tenant.ItemQuota });
         if (result.Job is { } job) return new(job, repeated, null);
         var rejection = result.Rejection ?? new Admission { Accepted = false, Reason = "the job was not admitted", RetryAfter = TimeSpan.FromSeconds(1) };
         return new(null, false, Problems.TooManyRequests(http, rejection.RetryAfter, rejection.Reason ?? "the job was not admitted", rejection.Code));
@@ -57,7 +57,7 @@ public sealed class JobSubmitter(IGrainFactory grains, IIdempotencyStore idempot
     /// it already ran, so an accepted job's answer can be lost. Submitting is idempotent per job id (an admitted job
     /// answers with its snapshot), so the second call either returns the stored job or admits it now.
     /// </summary>
-    public static async Task<SubmitResult> SubmitOnceAsync(IRequestGrain grain, JobSpec spec, TenantLimits limits)
+    public static async Task<SubmitResult> SubmitWithRetryAsync(IRequestGrain grain, JobSpec spec, TenantLimits limits)
     {
         try
         {

@@ -26,6 +26,8 @@ public sealed class FlowTiTokDecoder : nn.Module<Tensor, Tensor, Tensor>
     private readonly Conv2d conv_out;
     private readonly Conv2d? pixel_conv;
     private readonly ImageTokenizerConfig config;
+    /// <summary>Channels per pixel the head writes: the refiner's features, or RGB in the published layout.</summary>
+    private readonly int pixelChannels;
 
     public FlowTiTokDecoder(ImageTokenizerConfig config) : base(nameof(FlowTiTokDecoder))
     {
@@ -41,10 +43,10 @@ public sealed class FlowTiTokDecoder : nn.Module<Tensor, Tensor, Tensor>
         ln_pre = nn.LayerNorm(size.Width, config.LayerNormEps);
         transformer = nn.ModuleList(Enumerable.Range(0, size.Layers).Select(_ => new RopeBlock(size, config.LayerNormEps)).ToArray());
         ln_post = nn.LayerNorm(size.Width, config.LayerNormEps);
-        int channels = config.PixelChannels > 0 ? config.PixelChannels : 3;
-        ffn = nn.Sequential(nn.Conv2d(size.Width, config.PatchSize * config.PatchSize * channels, 1));
-        if (config.PixelChannels > 0) pixel_conv = nn.Conv2d(channels, channels, 3, padding: 1);
-        conv_out = nn.Conv2d(channels, 3, 3, padding: 1);
+        pixelChannels = config.PixelChannels > 0 ? config.PixelChannels : 3;
+        ffn = nn.Sequential(nn.Conv2d(size.Width, config.PatchSize * config.PatchSize * pixelChannels, 1));
+        if (config.PixelChannels > 0) pixel_conv = nn.Conv2d(pixelChannels, pixelChannels, 3, padding: 1);
+        conv_out = nn.Conv2d(pixelChannels, 3, 3, padding: 1);
         RegisterComponents();
     }
 
@@ -67,8 +69,8 @@ public sealed class FlowTiTokDecoder : nn.Module<Tensor, Tensor, Tensor>
         x = ln_post.forward(x[.., ..(grid * grid)]);
         x = x.transpose(1, 2).reshape(b, width, grid, grid);
         // 'b (p1 p2 c) h w -> b c (h p1) (w p2)'
-        long c = config.PixelChannels > 0 ? config.PixelChannels : 3;
-        var pixels = ffn.forward(x).view(b, p, p, c, grid, grid).permute(0, 3, 4, 1, 5, 2).reshape(b, c, grid * p, grid * p);
+        var pixels = ffn.forward(x).view(b, p, p, pixelChannels, grid, grid).permute(0, 3, 4, 1, 5, 2)
+            .reshape(b, pixelChannels, grid * p, grid * p);
         if (pixel_conv is not null) pixels = pixels + nn.functional.gelu(pixel_conv.forward(pixels));
         return conv_out.forward(pixels).MoveToOuterDisposeScope();
     }
