@@ -31,7 +31,9 @@ public static class ShapesEvaluation
 
         var t2i = new AttributeAccuracy();
         var i2t = new AttributeAccuracy();
-        double clipGenerated = 0, clipReal = 0, psnr = 0, t2iSeconds = 0, i2tSeconds = 0;
+        var reconstruction = new AttributeAccuracy();
+        var tokensOnly = new AttributeAccuracy();
+        double clipGenerated = 0, clipReal = 0, psnr = 0, tokensOnlyPsnr = 0, t2iSeconds = 0, i2tSeconds = 0;
         var samples = new List<string>();
         var grid = new List<byte[]>();
         for (int start = 0; start < scenes.Count; start += batchSize)
@@ -59,12 +61,14 @@ public static class ShapesEvaluation
                 if (samples.Count < 12) samples.Add($"{captions[i]} -> {written[i].Trim()}");
             }
 
-            // Reconstruction through the tokenizer: encode (posterior mean) and decode with the caption's guidance.
+            // Reconstruction through the tokenizer: encode (posterior mean) and decode with the caption's guidance, then
+            // with the empty caption's, which shows what the tokens alone hold (all that image-to-text gets to see).
+            var tokens = imageToText.EncodeImage(real);
             using (var encoding = textToImage.EncodePrompt(captions))
+            using (var empty = textToImage.EncodePrompt(captions.Select(_ => "").ToArray()))
             {
-                var reconstructed = textToImage.Decode(imageToText.EncodeImage(real), encoding.ClipStates);
-                var mse = (reconstructed - real).pow(2).flatten(1).mean([1]).clamp_min(1e-10);
-                psnr += (-10 * torch.log10(mse)).sum().item<float>();
+                psnr += Reconstruct(textToImage.Decode(tokens, encoding.ClipStates), real, part, reconstruction);
+                tokensOnlyPsnr += Reconstruct(textToImage.Decode(tokens, empty.ClipStates), real, part, tokensOnly);
             }
             if (gridPng is not null && grid.Count < 64)
                 grid.AddRange(ImageIo.ToPngs(generated).Take(64 - grid.Count));
@@ -73,7 +77,17 @@ public static class ShapesEvaluation
         if (gridPng is not null) WriteGrid(grid, gridPng);
         int n = scenes.Count;
         return new EvaluationReport(directory.Index.Name, n, AttributeFigures.From(t2i), clipGenerated / n, clipReal / n,
-            n, AttributeFigures.From(i2t), psnr / n, t2iSeconds / n, i2tSeconds / n, samples);
+            n, AttributeFigures.From(i2t), psnr / n, t2iSeconds / n, i2tSeconds / n, samples,
+            AttributeFigures.From(reconstruction), AttributeFigures.From(tokensOnly), tokensOnlyPsnr / n);
+    }
+
+    /// <summary>Scores reconstructions with the analytic checker into <paramref name="accuracy"/>; returns their summed PSNR (dB).</summary>
+    private static double Reconstruct(Tensor reconstructed, Tensor real, IReadOnlyList<ShapeScene> scenes, AttributeAccuracy accuracy)
+    {
+        var readings = AnalyticChecker.ReadBatch(reconstructed);
+        for (int i = 0; i < scenes.Count; i++) accuracy.Add(AnalyticChecker.Score(scenes[i], readings[i]));
+        var mse = (reconstructed.clamp(0.0, 1.0) - real).pow(2).flatten(1).mean([1]).clamp_min(1e-10);
+        return (-10 * torch.log10(mse)).sum().item<float>();
     }
 
     /// <summary>Tiles the images 8 to a row into one PNG.</summary>
