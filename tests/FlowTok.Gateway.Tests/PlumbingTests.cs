@@ -58,6 +58,46 @@ public class PlumbingTests
     }
 
     [Fact]
+    public async Task AnEmptyRegistryReadRightAfterReplicasWereSeenKeepsThemForTheGracePeriodOnly()
+    {
+        var registry = new ScriptedRegistry();
+        var clock = new ManualClock();
+        var served = new ServedModels(registry, clock);
+        registry.Models = [Replica("a/cpu:0", "v1", 256)];
+        Assert.Equal("v1", (await served.ForGenerationAsync())!.Version);
+
+        registry.Models = [];
+        clock.Advance(ServedModels.CacheFor);
+        Assert.Equal("v1", (await served.ForGenerationAsync())!.Version);
+        clock.Advance(ServedModels.EmptyReadGrace);
+        Assert.Null(await served.ForGenerationAsync());
+
+        registry.Models = [Replica("b/cpu:0", "v2", 256)];
+        Assert.Equal("v2", (await served.ForGenerationAsync())!.Version); // a new replica is noticed at once
+        Assert.Equal(4, registry.Reads);
+    }
+
+    private sealed class ScriptedRegistry : IModelRegistry
+    {
+        public IReadOnlyList<RegisteredModel> Models { get; set; } = [];
+        public int Reads { get; private set; }
+        public Task AnnounceAsync(string grainKey, ModelDescriptor model, TimeSpan timeToLive) => throw new NotSupportedException();
+        public Task WithdrawAsync(string grainKey) => throw new NotSupportedException();
+        public Task<IReadOnlyList<RegisteredModel>> ListAsync()
+        {
+            Reads++;
+            return Task.FromResult(Models);
+        }
+    }
+
+    private sealed class ManualClock : TimeProvider
+    {
+        private DateTimeOffset now = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        public void Advance(TimeSpan by) => now += by;
+        public override DateTimeOffset GetUtcNow() => now;
+    }
+
+    [Fact]
     public void NoCapableModelMeansNoServedModel()
     {
         Assert.Null(ServedModels.Choose([], m => m.TextToImage));

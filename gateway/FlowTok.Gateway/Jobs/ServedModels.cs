@@ -13,7 +13,15 @@ public sealed class ServedModels(IModelRegistry registry, TimeProvider clock)
     /// <summary>How long one read of the registry is reused: every request needs it, and it changes rarely.</summary>
     public static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How long an empty read is answered with the last replicas seen instead: while a silo drains, the registry can
+    /// list nothing for a moment (seen in the drain cluster test), and turning requests away then would be wrong; they
+    /// are accepted and queue for whichever replica serves next.
+    /// </summary>
+    public static readonly TimeSpan EmptyReadGrace = TimeSpan.FromSeconds(2);
+
     private (IReadOnlyList<RegisteredModel> Models, DateTimeOffset ReadAt)? cached;
+    private (IReadOnlyList<RegisteredModel> Models, DateTimeOffset ReadAt)? lastSeen;
 
     public async Task<ServedModel?> ForGenerationAsync() => Choose(await AnnouncedAsync(), m => m.TextToImage);
 
@@ -26,6 +34,8 @@ public sealed class ServedModels(IModelRegistry registry, TimeProvider clock)
         if (cached is { } c && c.Models.Count > 0 && now - c.ReadAt < CacheFor) return c.Models;
         var models = await registry.ListAsync();
         cached = (models, now);
+        if (models.Count > 0) lastSeen = (models, now);
+        else if (lastSeen is { } seen && now - seen.ReadAt < EmptyReadGrace) return seen.Models;
         return models;
     }
 
