@@ -21,7 +21,6 @@ public sealed class ServedModels(IModelRegistry registry, TimeProvider clock)
     public static readonly TimeSpan EmptyReadGrace = TimeSpan.FromSeconds(2);
 
     private (IReadOnlyList<RegisteredModel> Models, DateTimeOffset ReadAt)? cached;
-    private (IReadOnlyList<RegisteredModel> Models, DateTimeOffset ReadAt)? lastSeen;
 
     public async Task<ServedModel?> ForGenerationAsync() => Choose(await AnnouncedAsync(), m => m.TextToImage);
 
@@ -33,9 +32,9 @@ public sealed class ServedModels(IModelRegistry registry, TimeProvider clock)
         // An empty list is never reused: the gateway must notice the first replica at once.
         if (cached is { } c && c.Models.Count > 0 && now - c.ReadAt < CacheFor) return c.Models;
         var models = await registry.ListAsync();
+        // Within the grace period the last non-empty read stays cached (its age keeps the registry being read).
+        if (models.Count == 0 && cached is { Models.Count: > 0 } seen && now - seen.ReadAt < EmptyReadGrace) return seen.Models;
         cached = (models, now);
-        if (models.Count > 0) lastSeen = (models, now);
-        else if (lastSeen is { } seen && now - seen.ReadAt < EmptyReadGrace) return seen.Models;
         return models;
     }
 

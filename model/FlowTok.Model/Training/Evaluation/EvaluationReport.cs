@@ -45,10 +45,12 @@ public sealed record EvaluationReport(
         md.AppendLine();
         md.AppendLine("| direction | n | shape | colour | size | position | background | all five |");
         md.AppendLine("| --- | --- | --- | --- | --- | --- | --- | --- |");
-        md.AppendLine($"| text-to-image (analytic checker) | {Prompts} | {P(TextToImage.Shape)} | {P(TextToImage.Color)} | {P(TextToImage.Size)} | {P(TextToImage.Position)} | {P(TextToImage.Background)} | {P(TextToImage.Exact)} |");
-        md.AppendLine($"| image-to-text (caption parsed) | {Images} | {P(ImageToText.Shape)} | {P(ImageToText.Color)} | {P(ImageToText.Size)} | {P(ImageToText.Position)} | {P(ImageToText.Background)} | {P(ImageToText.Exact)} |");
-        md.AppendLine($"| reconstruction, caption-guided (analytic checker) | {Images} | {P(Reconstruction.Shape)} | {P(Reconstruction.Color)} | {P(Reconstruction.Size)} | {P(Reconstruction.Position)} | {P(Reconstruction.Background)} | {P(Reconstruction.Exact)} |");
-        md.AppendLine($"| reconstruction, empty caption: the tokens alone | {Images} | {P(TokensOnly.Shape)} | {P(TokensOnly.Color)} | {P(TokensOnly.Size)} | {P(TokensOnly.Position)} | {P(TokensOnly.Background)} | {P(TokensOnly.Exact)} |");
+        void Row(string name, int n, AttributeFigures f) =>
+            md.AppendLine($"| {name} | {n} | {P(f.Shape)} | {P(f.Color)} | {P(f.Size)} | {P(f.Position)} | {P(f.Background)} | {P(f.Exact)} |");
+        Row("text-to-image (analytic checker)", Prompts, TextToImage);
+        Row("image-to-text (caption parsed)", Images, ImageToText);
+        Row("reconstruction, caption-guided (analytic checker)", Images, Reconstruction);
+        Row("reconstruction, empty caption: the tokens alone", Images, TokensOnly);
         md.AppendLine();
         md.AppendLine(FormattableString.Invariant($"- CLIP score (trained domain CLIP, x100): generated {ClipScoreGenerated:F2}, real test images {ClipScoreReal:F2}"));
         md.AppendLine(FormattableString.Invariant($"- Tokenizer reconstruction PSNR: {ReconstructionPsnr:F2} dB caption-guided, {TokensOnlyPsnr:F2} dB with the empty caption"));

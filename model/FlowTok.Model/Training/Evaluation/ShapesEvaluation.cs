@@ -3,6 +3,7 @@ using FlowTok.Model.Loading;
 using FlowTok.Model.Pipelines;
 using FlowTok.Model.Training.Contrastive;
 using FlowTok.Model.Training.Shapes;
+using FlowTok.Model.Training.Stages;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 using SixLabors.ImageSharp.Processing;
@@ -36,6 +37,7 @@ public static class ShapesEvaluation
         double clipGenerated = 0, clipReal = 0, psnr = 0, tokensOnlyPsnr = 0, t2iSeconds = 0, i2tSeconds = 0;
         var samples = new List<string>();
         var grid = new List<byte[]>();
+        using var emptyCaption = textToImage.EncodePrompt([""]);
         for (int start = 0; start < scenes.Count; start += batchSize)
         {
             using var scope = torch.NewDisposeScope();
@@ -65,11 +67,9 @@ public static class ShapesEvaluation
             // with the empty caption's, which shows what the tokens alone hold (all that image-to-text gets to see).
             var tokens = imageToText.EncodeImage(real);
             using (var encoding = textToImage.EncodePrompt(captions))
-            using (var empty = textToImage.EncodePrompt(captions.Select(_ => "").ToArray()))
-            {
-                psnr += Reconstruct(textToImage.Decode(tokens, encoding.ClipStates), real, part, reconstruction);
-                tokensOnlyPsnr += Reconstruct(textToImage.Decode(tokens, empty.ClipStates), real, part, tokensOnly);
-            }
+                psnr += ScoreReconstructions(textToImage.Decode(tokens, encoding.ClipStates), real, part, reconstruction);
+            var emptyStates = emptyCaption.ClipStates.expand(part.Count, -1, -1);
+            tokensOnlyPsnr += ScoreReconstructions(textToImage.Decode(tokens, emptyStates), real, part, tokensOnly);
             if (gridPng is not null && grid.Count < 64)
                 grid.AddRange(ImageIo.ToPngs(generated).Take(64 - grid.Count));
             log?.Report($"evaluated {Math.Min(start + batchSize, scenes.Count)}/{scenes.Count}: {t2i}");
@@ -82,12 +82,11 @@ public static class ShapesEvaluation
     }
 
     /// <summary>Scores reconstructions with the analytic checker into <paramref name="accuracy"/>; returns their summed PSNR (dB).</summary>
-    private static double Reconstruct(Tensor reconstructed, Tensor real, IReadOnlyList<ShapeScene> scenes, AttributeAccuracy accuracy)
+    private static double ScoreReconstructions(Tensor reconstructed, Tensor real, IReadOnlyList<ShapeScene> scenes, AttributeAccuracy accuracy)
     {
         var readings = AnalyticChecker.ReadBatch(reconstructed);
         for (int i = 0; i < scenes.Count; i++) accuracy.Add(AnalyticChecker.Score(scenes[i], readings[i]));
-        var mse = (reconstructed.clamp(0.0, 1.0) - real).pow(2).flatten(1).mean([1]).clamp_min(1e-10);
-        return (-10 * torch.log10(mse)).sum().item<float>();
+        return ImageTokenizerStage.SummedPsnr(reconstructed, real);
     }
 
     /// <summary>Tiles the images 8 to a row into one PNG.</summary>

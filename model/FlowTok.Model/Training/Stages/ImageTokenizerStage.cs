@@ -59,11 +59,17 @@ public sealed class ImageTokenizerStage(
             int n = Math.Min(batchSize, count - start);
             var (images, captions) = data.Batch(firstIndex + start, n);
             using var posterior = new DiagonalGaussian(tokenizer.EncodePosterior(images));
-            var reconstruction = tokenizer.Decode(posterior.Mode(), text.States(captions)).clamp(0.0, 1.0);
-            var mse = (reconstruction - images).pow(2).flatten(1).mean([1]);
-            total += (-10 * torch.log10(mse.clamp_min(1e-10))).sum().item<float>();
+            total += SummedPsnr(tokenizer.Decode(posterior.Mode(), text.States(captions)), images);
             seen += n;
         }
         return total / seen;
+    }
+
+    /// <summary>The PSNR (dB) of each reconstruction (clamped to [0, 1], like output images) against its image, summed over the batch.</summary>
+    public static double SummedPsnr(Tensor reconstructions, Tensor images)
+    {
+        using var scope = torch.NewDisposeScope();
+        var mse = (reconstructions.clamp(0.0, 1.0) - images).pow(2).flatten(1).mean([1]).clamp_min(1e-10);
+        return (-10 * torch.log10(mse)).sum().item<float>();
     }
 }
