@@ -190,11 +190,11 @@ public sealed class TestCluster : IAsyncDisposable
             }
             await Task.Delay(250);
         }
-        throw new Xunit.Sdk.XunitException($"job {jobId} did not end in {timeout}; last answer: {last}");
+        throw new Xunit.Sdk.XunitException($"job {jobId} did not end in {timeout}; last answer: {last}\n{LogTails()}");
     }
 
     public string LogTails() =>
-        string.Join("\n", silos.Append(Gateway).Where(p => p is not null).Select(p => $"--- {p.Name} ---\n{p.LogTail(30)}"));
+        string.Join("\n", silos.Append(Gateway).Where(p => p is not null).Select(p => p.LogTail(30)));
 
     public async ValueTask DisposeAsync()
     {

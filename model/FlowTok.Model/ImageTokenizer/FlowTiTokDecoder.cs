@@ -10,6 +10,7 @@ namespace FlowTok.Model.ImageTokenizer;
 /// pixel head writes each patch's pixels directly, followed by a 3x3 conv. With <see cref="ImageTokenizerConfig.PixelChannels"/>
 /// set (not in the published checkpoints), the head writes that many feature channels per pixel and a residual 3x3 conv
 /// mixes them across patch borders before the output conv: cheap, and it draws sharp edges much sooner in training.
+/// With <see cref="ImageTokenizerConfig.GridAlignedLatents"/>, each mask token also starts from its grid cell's latent.
 /// </summary>
 public sealed class FlowTiTokDecoder : nn.Module<Tensor, Tensor, Tensor>
 {
@@ -63,6 +64,13 @@ public sealed class FlowTiTokDecoder : nn.Module<Tensor, Tensor, Tensor>
         var latents = decoder_embed.forward(tokens.reshape(b, config.TokenSize, config.LatentTokens).transpose(1, 2))
                       + latent_token_positional_embedding;
         var masks = mask_token.expand(b, (long)grid * grid, width).to(latents.dtype);
+        if (config.GridAlignedLatents)
+        {
+            // Each mask token starts from the latent of the grid cell its patch lies in.
+            var cells = latents.transpose(1, 2).reshape(b, width, config.LatentRows, config.LatentColumns);
+            var up = nn.functional.interpolate(cells, size: [grid, grid], mode: InterpolationMode.Nearest);
+            masks = masks + up.flatten(2).transpose(1, 2);
+        }
         var text = text_guidance_proj.forward(textGuidance) + text_guidance_positional_embedding;
         var x = ln_pre.forward(torch.cat([masks, latents, text], 1));
         foreach (var block in transformer) x = block.forward(x, positional_embedding);

@@ -7,6 +7,7 @@ namespace FlowTok.Model.ImageTokenizer;
 /// <summary>
 /// Image [B, 3, S, S] in [0, 1] -> posterior parameters [B, 2*tokenSize, 1, latentTokens] (mean | logvar).
 /// Sequence: [patch tokens (grid^2), latent tokens]; RoPE on the patches, learned positions on the latents.
+/// With <see cref="ImageTokenizerConfig.GridAlignedLatents"/>, each latent also starts from its grid cell's mean patch.
 /// </summary>
 public sealed class FlowTiTokEncoder : nn.Module<Tensor, Tensor, Tensor>
 {
@@ -41,6 +42,13 @@ public sealed class FlowTiTokEncoder : nn.Module<Tensor, Tensor, Tensor>
             throw new ArgumentException($"image tokenizer expects images [B, 3, {config.ImageSize}, {config.ImageSize}], got [{string.Join(", ", pixels.shape)}]");
         var patches = patch_embed.forward(pixels).flatten(2).transpose(1, 2); // [B, grid^2, W], row-major
         var latents = (latentTokens + latent_token_positional_embedding).unsqueeze(0).expand(b, -1, -1).to(patches.dtype);
+        if (config.GridAlignedLatents)
+        {
+            // Each latent token starts from the mean patch embedding of its cell of the latent grid.
+            var grid = patches.transpose(1, 2).reshape(b, -1, config.Grid, config.Grid);
+            var cells = nn.functional.adaptive_avg_pool2d(grid, [config.LatentRows, config.LatentColumns]);
+            latents = latents + cells.flatten(2).transpose(1, 2);
+        }
         var x = ln_pre.forward(torch.cat([patches, latents], 1));
         foreach (var block in transformer) x = block.forward(x, positional_embedding);
         x = ln_post.forward(x[.., (int)patches.shape[1]..]);          // [B, latentTokens, W]

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace FlowTok.Model.ImageTokenizer;
 
 /// <summary>Width, depth and heads of one ViT (FlowTiTok's encoder or decoder).</summary>
@@ -49,8 +51,24 @@ public sealed record ImageTokenizerConfig
     /// 0 (the published layout) writes RGB directly.
     /// </summary>
     public int PixelChannels { get; init; }
+    /// <summary>
+    /// Grid-aligned latents (not in the published checkpoints, adds no weights): the latent tokens are laid on a
+    /// <see cref="LatentRows"/> x <see cref="LatentColumns"/> grid over the image. The encoder adds to each latent token
+    /// the mean of the patch embeddings in its cell, and the decoder adds to each mask token its cell's latent
+    /// embedding. A direct spatial path from the first step: without it, attention must learn position-specific
+    /// routing from identical queries before any foreground reaches the tokens, which a small CPU budget never does.
+    /// </summary>
+    public bool GridAlignedLatents { get; init; }
 
     public int Grid => ImageSize / PatchSize;
+
+    /// <summary>Rows of the latent grid: the largest divisor of <see cref="Grid"/> with rows x columns = latent tokens.</summary>
+    [JsonIgnore]
+    public int LatentRows => Enumerable.Range(1, Grid).Where(r => Grid % r == 0 && LatentTokens % r == 0 && Grid % (LatentTokens / r) == 0)
+        .Where(r => r <= LatentTokens / r).DefaultIfEmpty(0).Max();
+
+    [JsonIgnore]
+    public int LatentColumns => LatentRows == 0 ? 0 : LatentTokens / LatentRows;
 
     public void Validate()
     {
@@ -63,6 +81,8 @@ public sealed record ImageTokenizerConfig
             if (vit.HeadDim % 4 != 0)
                 throw new ArgumentException($"{name} head dim {vit.HeadDim} must be a multiple of 4 for 2D RoPE");
         }
+        if (GridAlignedLatents && LatentRows == 0)
+            throw new ArgumentException($"grid-aligned latents need the {LatentTokens} latent tokens to tile the {Grid}x{Grid} patch grid as rows x columns that both divide {Grid}");
         if (PixelChannels < 0) throw new ArgumentException($"pixel channels must be 0 or positive: {PixelChannels}");
         if (TokenSize <= 0 || LatentTokens <= 0 || TextEmbedDim <= 0 || TextTokens <= 0 || ScaleFactor <= 0)
             throw new ArgumentException($"image tokenizer config has a non-positive size: {this}");

@@ -35,7 +35,7 @@ public sealed record ShapesRecipe
     {
         ImageSize = ImageSize, PatchSize = 8, TokenSize = Channels, LatentTokens = Tokens,
         Encoder = new VitSize(128, 3, 4), Decoder = new VitSize(128, 3, 4),
-        TextEmbedDim = TextWidth, TextTokens = Tokens, PixelChannels = 16,
+        TextEmbedDim = TextWidth, TextTokens = Tokens, PixelChannels = 16, GridAlignedLatents = true,
     };
 
     public FlowTransformerConfig Flow => new() { Hidden = 192, Depth = 4, Heads = 4, Channels = Channels, Tokens = Tokens };
@@ -48,7 +48,7 @@ public sealed record ShapesRecipe
     };
 
     public TrainingOptions ClipTraining { get; init; } = new() { Steps = 500, BatchSize = 128, LearningRate = 1e-3, WarmupSteps = 50 };
-    public TrainingOptions TokenizerTraining { get; init; } = new() { Steps = 1200, BatchSize = 32, LearningRate = 2e-3, WarmupSteps = 50 };
+    public TrainingOptions TokenizerTraining { get; init; } = new() { Steps = 1500, BatchSize = 32, LearningRate = 2e-3, WarmupSteps = 50 };
     public TrainingOptions TextToImageTraining { get; init; } = new() { Steps = 1500, BatchSize = 64, LearningRate = 1e-3, WarmupSteps = 100 };
     public TrainingOptions ImageToTextTraining { get; init; } = new() { Steps = 1000, BatchSize = 64, LearningRate = 1e-3, WarmupSteps = 100 };
 

@@ -65,8 +65,14 @@ public sealed class PlatformProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>The last <paramref name="lines"/> lines the process wrote (stdout and stderr), for assertion messages.</summary>
-    public string LogTail(int lines = 40) => $"--- {Name} (pid {Pid}), {log.Path} ---\n{log.Tail(lines)}";
+    /// <summary>The last <paramref name="lines"/> lines the process wrote (stdout and stderr), after the last error reports it
+    /// wrote, for assertion messages.</summary>
+    public string LogTail(int lines = 40)
+    {
+        var errors = log.Errors();
+        var reported = errors.Length == 0 ? "" : $"--- {Name}: last error reports ---\n{errors}\n";
+        return $"{reported}--- {Name} (pid {Pid}), {log.Path}, last lines ---\n{log.Tail(lines)}";
+    }
 
     /// <summary>kill -9 of the process and its children: no shutdown code runs.</summary>
     public void Kill() => ChildProcesses.KillTree(process);

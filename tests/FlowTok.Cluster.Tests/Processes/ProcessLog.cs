@@ -2,13 +2,20 @@ namespace FlowTok.Cluster.Tests.Processes;
 
 /// <summary>
 /// The output lines of a child process: the last few kept in memory for assertion messages, all of them appended to a
-/// log file next to the process's other files.
+/// log file next to the process's other files. Error reports (a logger's <c>fail:</c> and <c>crit:</c> entries, an unhandled
+/// exception) are also kept apart with the lines that follow them, so an assertion message still names the exception when
+/// a long stack trace or later output has pushed it out of the tail.
 /// </summary>
 public sealed class ProcessLog : IDisposable
 {
     const int KeptLines = 2000;
+    const int KeptErrorLines = 80;
+    /// <summary>Lines kept after an error report's first line: its message and the exception's type and first frames.</summary>
+    const int ErrorContextLines = 6;
 
     readonly Queue<string> recent = new();
+    readonly Queue<string> errors = new();
+    int errorContextLeft;
     readonly StreamWriter file;
     bool disposed;
 
@@ -31,7 +38,24 @@ public sealed class ProcessLog : IDisposable
             recent.Enqueue(line);
             if (recent.Count > KeptLines) recent.Dequeue();
             file.WriteLine(line);
+            if (IsErrorReport(line)) errorContextLeft = ErrorContextLines + 1;
+            if (errorContextLeft > 0)
+            {
+                errorContextLeft--;
+                errors.Enqueue(line);
+                if (errors.Count > KeptErrorLines) errors.Dequeue();
+            }
         }
+    }
+
+    static bool IsErrorReport(string line) =>
+        line.StartsWith("fail:", StringComparison.Ordinal) || line.StartsWith("crit:", StringComparison.Ordinal)
+        || line.StartsWith("Unhandled exception", StringComparison.Ordinal);
+
+    /// <summary>The error reports seen so far (the last few), each with the lines that followed it.</summary>
+    public string Errors()
+    {
+        lock (recent) return string.Join('\n', errors);
     }
 
     /// <summary>The last <paramref name="lines"/> lines, one per line.</summary>

@@ -48,15 +48,16 @@ public sealed class StageTrainingTests : IDisposable
     }
 
     [Theory]
-    [InlineData(0, 0.0)]
-    [InlineData(16, 0.0)]
-    [InlineData(16, 0.3)]
-    public void ImageTokenizerReconstructionImproves(int pixelChannels, double textDropout)
+    [InlineData(0, 0.0, false)]
+    [InlineData(16, 0.0, false)]
+    [InlineData(16, 0.3, false)]
+    [InlineData(16, 0.3, true)]
+    public void ImageTokenizerReconstructionImproves(int pixelChannels, double textDropout, bool gridAligned)
     {
         torch.manual_seed(6);
-        using var tokenizer = new FlowTiTok(TokenizerConfig with { PixelChannels = pixelChannels });
+        using var tokenizer = new FlowTiTok(TokenizerConfig with { PixelChannels = pixelChannels, GridAlignedLatents = gridAligned });
         var stage = new ImageTokenizerStage(tokenizer, text, new Data(dataset), Batch, textDropout: textDropout);
-        var (early, late) = Train($"tokenizer-{pixelChannels}-{textDropout}", [("t", tokenizer)], stage.Step);
+        var (early, late) = Train($"tokenizer-{pixelChannels}-{textDropout}-{gridAligned}", [("t", tokenizer)], stage.Step);
         Assert.True(late < 0.7 * early, $"tokenizer loss {early:F4} -> {late:F4}");
     }
 
