@@ -48,7 +48,10 @@ public sealed record ShapesRecipe
     };
 
     public TrainingOptions ClipTraining { get; init; } = new() { Steps = 500, BatchSize = 128, LearningRate = 1e-3, WarmupSteps = 50 };
-    public TrainingOptions TokenizerTraining { get; init; } = new() { Steps = 1500, BatchSize = 32, LearningRate = 2e-3, WarmupSteps = 50 };
+    public TrainingOptions TokenizerTraining { get; init; } = new() { Steps = 1800, BatchSize = 32, LearningRate = 2e-3, WarmupSteps = 50 };
+    /// <summary>Share of the tokenizer's samples decoded with the empty caption, so the tokens hold the whole picture
+    /// (image-to-text sees only them) and the decoder still draws it without a caption.</summary>
+    public double TokenizerTextDropout { get; init; } = 0.2;
     public TrainingOptions TextToImageTraining { get; init; } = new() { Steps = 1500, BatchSize = 64, LearningRate = 1e-3, WarmupSteps = 100 };
     public TrainingOptions ImageToTextTraining { get; init; } = new() { Steps = 1000, BatchSize = 64, LearningRate = 1e-3, WarmupSteps = 100 };
 

@@ -89,7 +89,8 @@ public sealed class StageTrainingTests : IDisposable
     [Fact]
     public void SmokeRunTrainsEveryStageAndExportsALoadableModel()
     {
-        var training = new ShapesTraining(temp.File("work"), ShapesRecipe.Smoke with { ImageSize = 32 });
+        // 32 px: a 4 x 4 patch grid, which the recipe's grid-aligned latents tile with 16 tokens (4 x 4), not 32.
+        var training = new ShapesTraining(temp.File("work"), ShapesRecipe.Smoke with { ImageSize = 32, Tokens = 16 });
         training.Run("all");
         var dir = training.Export(temp.File("model"), ScalarType.BFloat16);
         using var t2i = dir.LoadTextToImage();
@@ -99,7 +100,7 @@ public sealed class StageTrainingTests : IDisposable
         Assert.Single(i2t.Caption(images, new GenerationOptions { Steps = 2 }));
         // A second run finds every stage done and trains nothing.
         var notes = new List<string>();
-        new ShapesTraining(temp.File("work"), ShapesRecipe.Smoke with { ImageSize = 32 }, log: notes.Add).Run("all");
+        new ShapesTraining(temp.File("work"), ShapesRecipe.Smoke with { ImageSize = 32, Tokens = 16 }, log: notes.Add).Run("all");
         Assert.Equal(ShapesTraining.Stages.Length - 1, notes.Count(n => n.Contains("already trained")));
     }
 
