@@ -36,11 +36,13 @@ public static class ShapeCaptions
     /// <summary>
     /// Reads each attribute from its slot: size, colour and shape from the words before the position phrase; the position
     /// from "top|bottom" + "left|right" or "center"; the background from the colour word before "background".
+    /// A word repeated at once ("on a white background background", a small text decoder's stutter) is read once.
     /// Anything unreadable stays null.
     /// </summary>
     public static SceneAttributes Parse(string caption)
     {
-        var words = Words(caption);
+        var raw = Words(caption);
+        var words = raw.Where((w, i) => i == 0 || raw[i - 1] != w).ToArray();
         if (words.Length == 0) return SceneAttributes.None;
 
         // The object phrase ends where the position phrase (or, failing that, the background phrase) begins.

@@ -57,6 +57,16 @@ public sealed class ShapeCaptionsTests
     }
 
     [Fact]
+    public void AWordRepeatedAtOnceIsReadOnce()
+    {
+        var expected = new ShapeScene(Shape.Circle, PaletteColor.Red, ShapeSize.Large, ShapePosition.Center, PaletteColor.White);
+        Assert.Equal(expected, ShapeCaptions.ParseCaption("a a large red circle in the center on a white background background"));
+        Assert.Equal(expected, ShapeCaptions.ParseCaption("a large red red circle in the center on a white white background"));
+        // Only an immediate repeat: two different colours before "background" still leave the last one read.
+        Assert.Equal(PaletteColor.Black, ShapeCaptions.Parse("a large red circle in the center on a white black background").Background);
+    }
+
+    [Fact]
     public void DecoderStyleNoiseIsTolerated()
     {
         var expected = new ShapeScene(Shape.Star, PaletteColor.Yellow, ShapeSize.Large, ShapePosition.Center, PaletteColor.Purple);
