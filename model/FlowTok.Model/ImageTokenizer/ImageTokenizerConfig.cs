@@ -62,7 +62,8 @@ public sealed record ImageTokenizerConfig
 
     public int Grid => ImageSize / PatchSize;
 
-    /// <summary>Rows of the latent grid: the largest divisor of <see cref="Grid"/> with rows x columns = latent tokens.</summary>
+    /// <summary>Rows of the latent grid (0 when the tokens cannot tile the patch grid): rows and columns both divide
+    /// <see cref="Grid"/>, rows x columns = latent tokens, and rows is the largest such that rows &lt;= columns.</summary>
     [JsonIgnore]
     public int LatentRows => Enumerable.Range(1, Grid).Where(r => Grid % r == 0 && LatentTokens % r == 0 && Grid % (LatentTokens / r) == 0)
         .Where(r => r <= LatentTokens / r).DefaultIfEmpty(0).Max();
