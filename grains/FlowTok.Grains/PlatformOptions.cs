@@ -11,6 +11,17 @@ public sealed class PlatformOptions
     /// <summary>A job not finished after this long fails with a timeout (its items are never waited for forever).</summary>
     public TimeSpan JobTimeout { get; set; } = TimeSpan.FromMinutes(30);
 
+    /// <summary>
+    /// An item that started running and then went silent (no progress and no result) for this long is queued again: its
+    /// result event was lost (the broker restarting as it was published) or its replica is gone. Each further time the
+    /// wait doubles, and after <see cref="MaxItemRequeues"/> the job's deadline decides. A late original result wins;
+    /// the duplicate is ignored. Zero turns the watch off.
+    /// </summary>
+    public TimeSpan ItemStallTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How many times one item may be queued again after stalling (<see cref="ItemStallTimeout"/>).</summary>
+    public int MaxItemRequeues { get; set; } = 3;
+
     /// <summary>Retry-After suggested when the platform queue is full.</summary>
     public TimeSpan QueueFullRetryAfter { get; set; } = TimeSpan.FromSeconds(2);
 }

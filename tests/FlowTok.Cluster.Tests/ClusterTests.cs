@@ -73,6 +73,12 @@ public sealed class ClusterTests(RabbitMqFixture fixture, ITestOutputHelper outp
         await Task.Delay(TimeSpan.FromSeconds(3));
 
         await load.StopAndCheckAsync(output);
+        // Every silo replaced its receive endpoints (MassTransit alone leaves some of them dead after a broker restart).
+        foreach (var silo in cluster.Silos)
+        {
+            var replaced = await Record.ExceptionAsync(() => WaitForItemsAsync(() => cluster.EndpointReplacementsAsync(silo), n => n >= 1, TimeSpan.FromSeconds(90)));
+            Assert.True(replaced is null, $"{silo.Name} did not replace all its receive endpoints: {replaced?.Message}\n{silo.LogTail()}");
+        }
     }
 
     [Fact]

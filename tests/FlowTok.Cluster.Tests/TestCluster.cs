@@ -128,13 +128,21 @@ public sealed class TestCluster : IAsyncDisposable
     }
 
     /// <summary>Images this silo's replicas produced (its own /metrics), or null when it does not answer.</summary>
-    public async Task<long?> ItemsProducedAsync(PlatformProcess silo)
+    public Task<long?> ItemsProducedAsync(PlatformProcess silo) =>
+        CounterAsync(silo, @"flowtok_platform_items_total\{kind=""generation"",outcome=""succeeded""\}");
+
+    /// <summary>Times this silo replaced its receive endpoints after the broker came back (its own /metrics), or null when it does not answer.</summary>
+    public Task<long?> EndpointReplacementsAsync(PlatformProcess silo) => CounterAsync(silo, "flowtok_platform_receive_endpoint_replacements_total");
+
+    /// <summary>A counter on this silo's /metrics (a regular expression for the series), 0 when not yet recorded, null
+    /// when the silo does not answer.</summary>
+    private async Task<long?> CounterAsync(PlatformProcess silo, string series)
     {
         try
         {
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
             var text = await http.GetStringAsync(new Uri(siloAddresses[silo], "/metrics"));
-            var match = Regex.Match(text, @"^flowtok_platform_items_total\{kind=""generation"",outcome=""succeeded""\} (\d+)", RegexOptions.Multiline);
+            var match = Regex.Match(text, $@"^{series} (\d+)", RegexOptions.Multiline);
             return match.Success ? long.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : 0;
         }
         catch (HttpRequestException)

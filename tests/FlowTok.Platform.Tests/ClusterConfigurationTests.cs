@@ -27,4 +27,11 @@ public class ClusterConfigurationTests
         var failure = await Record.ExceptionAsync(() => PlatformHost.StartAsync(["--Cluster:Role", "Gateway", "--urls", "http://127.0.0.1:0"]));
         Assert.Contains("Redis:ConnectionString", Assert.IsType<InvalidOperationException>(failure).Message);
     }
+
+    [Theory]
+    [InlineData("rabbitmq://guest:guest@127.0.0.1:5673/cluster-1", "amqp://guest:guest@127.0.0.1:5673/cluster-1")]
+    [InlineData("rabbitmq://user:secret@broker/", "amqp://user:secret@broker:5672/")]
+    [InlineData("rabbitmqs://user:secret@broker/prod", "amqps://user:secret@broker:5671/prod")]
+    public void TheBrokerWatchReachesTheBrokerTheBusIsConfiguredWith(string busUri, string expected) =>
+        Assert.Equal(new Uri(expected), BrokerWatch.AmqpUri(new Uri(busUri)));
 }

@@ -20,6 +20,7 @@ public sealed class WorkConsumerDefinition<TConsumer> : ConsumerDefinition<TCons
         IConsumerConfigurator<TConsumer> consumer, IRegistrationContext context)
     {
         endpoint.PrefetchCount = concurrency;
+        endpoint.ConcurrentMessageLimit = concurrency;
         ConsumerRetry.Configure(endpoint);
     }
 }

@@ -22,6 +22,9 @@ public sealed class RequestGrain(
     ILogger<RequestGrain> logger) : Grain, IRequestGrain
 {
     private readonly Dictionary<int, int> progress = [];
+    /// <summary>Started, unsettled items: when each was last heard of (progress) or queued again, and how often it was.</summary>
+    private readonly Dictionary<int, (DateTimeOffset At, int Requeues)> heard = [];
+    private IGrainTimer? stallWatch;
     private TaskCompletionSource changed = NewSignal();
     private readonly TaskCompletionSource ended = NewSignal();
     private int version;
@@ -88,7 +91,7 @@ public sealed class RequestGrain(
         try
         {
             using var timeout = new CancellationTokenSource(PublishTimeout);
-            await Publish(Job.Spec, timeout.Token);
+            await Publish(Job.Spec, Enumerable.Range(0, Job.Spec.Count), timeout.Token);
             Job.Queued = true;
         }
         catch (Exception e)
@@ -116,8 +119,7 @@ public sealed class RequestGrain(
         this.RegisterGrainTimer(async () =>
         {
             if (Job.Spec is null || Job.Status.IsTerminal()) return;
-            var missing = Enumerable.Range(0, Job.Spec.Count)
-                .Where(i => Job.Outputs.All(o => o.Index != i) && !Job.Failures.ContainsKey(i)).ToList();
+            var missing = Enumerable.Range(0, Job.Spec.Count).Where(i => !Settled(i)).ToList();
             logger.LogWarning("Job {JobId} timed out after {Timeout} with items {Missing} unfinished", JobId, timeout, missing);
             await cancellations.CancelAsync(JobId);
             await Finish(JobStatus.Failed, $"the job timed out after {timeout}: item(s) {string.Join(", ", missing)} did not finish");
@@ -130,10 +132,8 @@ public sealed class RequestGrain(
         return new SubmitResult { Rejection = why };
     }
 
-    private Task Publish(JobSpec spec, CancellationToken cancellationToken)
-    {
-        var items = Enumerable.Range(0, spec.Count);
-        return spec.Kind == JobKind.Caption
+    private Task Publish(JobSpec spec, IEnumerable<int> items, CancellationToken cancellationToken) =>
+        spec.Kind == JobKind.Caption
             ? bus.PublishBatch(items.Select(i => new CaptionImage
             {
                 JobId = JobId, Index = i, TenantId = spec.TenantId, InputFileId = spec.InputFileId!,
@@ -144,7 +144,52 @@ public sealed class RequestGrain(
                 JobId = JobId, Index = i, TenantId = spec.TenantId, Prompt = spec.Prompt!, Seed = spec.Seed + i,
                 Steps = spec.Steps, GuidanceScale = spec.GuidanceScale,
             }), cancellationToken);
+
+    /// <summary>
+    /// Items go silent when their result event is lost (published as the broker went down) or their replica vanished with
+    /// the in-memory bus. Every started item is watched: silent for Platform:ItemStallTimeout (doubling each time) means
+    /// it is queued again, at most Platform:MaxItemRequeues times; a late original result wins, the duplicate is ignored.
+    /// </summary>
+    private void Heard(int index)
+    {
+        heard[index] = (DateTimeOffset.UtcNow, heard.GetValueOrDefault(index).Requeues);
+        var options = platform.Value;
+        if (stallWatch is not null || options.ItemStallTimeout <= TimeSpan.Zero || options.MaxItemRequeues <= 0) return;
+        var period = options.ItemStallTimeout / 4;
+        stallWatch = this.RegisterGrainTimer(RequeueStalledItems, new GrainTimerCreationOptions(period, period));
     }
+
+    private async Task RequeueStalledItems()
+    {
+        var options = platform.Value;
+        var now = DateTimeOffset.UtcNow;
+        if (Job.Spec is null || Job.Status.IsTerminal())
+        {
+            stallWatch?.Dispose();
+            stallWatch = null;
+            return;
+        }
+        var stalled = heard
+            .Where(h => !Settled(h.Key) && h.Value.Requeues < options.MaxItemRequeues
+                && now - h.Value.At > options.ItemStallTimeout * Math.Pow(2, h.Value.Requeues))
+            .Select(h => h.Key).Order().ToList();
+        if (stalled.Count == 0) return;
+        foreach (var i in stalled) heard[i] = (now, heard[i].Requeues + 1);
+        logger.LogWarning("Job {JobId}: item(s) {Items} started but went silent (no progress or result for {Timeout} or more); queueing them again",
+            JobId, stalled, options.ItemStallTimeout);
+        try
+        {
+            using var timeout = new CancellationTokenSource(PublishTimeout);
+            await Publish(Job.Spec, stalled, timeout.Token);
+        }
+        catch (Exception e)
+        {
+            // Watched on: the next timeout tries again (the requeue counted).
+            logger.LogWarning(e, "Queueing the silent items {Items} of job {JobId} again failed", stalled, JobId);
+        }
+    }
+
+    private bool Settled(int index) => Job.Outputs.Any(o => o.Index == index) || Job.Failures.ContainsKey(index);
 
     public Task<JobSnapshot?> GetAsync() => Task.FromResult(Job.Spec is null ? null : Snapshot());
 
@@ -186,6 +231,7 @@ public sealed class RequestGrain(
         if (Job.Spec is null || Job.Status.IsTerminal()) return Task.CompletedTask;
         progress[index] = Math.Max(progress.GetValueOrDefault(index), Math.Min(step, steps));
         if (Job.Status == JobStatus.Queued) Job.Status = JobStatus.Running;
+        Heard(index);
         Changed();
         return Task.CompletedTask;
     }
@@ -201,7 +247,7 @@ public sealed class RequestGrain(
 
     public async Task FailItemAsync(int index, string reason)
     {
-        if (Job.Spec is null || Job.Status.IsTerminal() || Job.Failures.ContainsKey(index) || Job.Outputs.Any(o => o.Index == index)) return;
+        if (Job.Spec is null || Job.Status.IsTerminal() || Settled(index)) return;
         Job.Failures[index] = reason;
         await ItemSettled();
     }

@@ -22,6 +22,7 @@ public sealed class PlatformMetrics : IDisposable
     readonly Histogram<double> requestDuration;
     readonly Histogram<double> itemLatency;
     readonly Counter<long> items;
+    readonly Counter<long> endpointReplacements;
     readonly ConcurrentDictionary<QueueDepthSource, byte> queueDepthSources = new();
 
     /// <param name="meterFactory">The host's factory (DI); null creates a meter this instance owns.</param>
@@ -38,6 +39,7 @@ public sealed class PlatformMetrics : IDisposable
         requestDuration = meter.CreateHistogram<double>("request_duration_seconds", unit: "s", description: "Gateway request duration by endpoint.");
         itemLatency = meter.CreateHistogram<double>("item_latency_seconds", unit: "s", description: "Time from admission to a finished item (image or caption).");
         items = meter.CreateCounter<long>("items_total", unit: "{item}", description: "Finished items by kind and outcome.");
+        endpointReplacements = meter.CreateCounter<long>("receive_endpoint_replacements_total", description: "Times every receive endpoint was replaced by a fresh one after the message broker went away and came back.");
         meter.CreateObservableGauge("queue_depth", ObserveQueueDepths, unit: "{item}", description: "Items waiting, per queue.");
     }
 
@@ -59,6 +61,8 @@ public sealed class PlatformMetrics : IDisposable
     /// <param name="outcome">How it ended, e.g. "completed", "failed", "cancelled", "cached".</param>
     public void RecordItem(string kind, string outcome) =>
         items.Add(1, new KeyValuePair<string, object?>("kind", kind), new KeyValuePair<string, object?>("outcome", outcome));
+
+    public void RecordEndpointsReplaced() => endpointReplacements.Add(1);
 
     /// <summary>
     /// Adds a queue whose depth <c>flowtok_queue_depth</c> reports (tag "queue" = <paramref name="queue"/>, e.g. a model

@@ -63,10 +63,13 @@ public static class PlatformHost
         return builder;
     }
 
-    /// <summary>Builds, maps and starts the platform in this process (tests, benchmarks); returns it and where it listens.</summary>
-    public static async Task<(WebApplication App, Uri Address)> StartAsync(string[] args)
+    /// <summary>Builds, maps and starts the platform in this process (tests, benchmarks); returns it and where it listens.
+    /// <paramref name="services"/> may add to its services before it is built (a test's fault injection).</summary>
+    public static async Task<(WebApplication App, Uri Address)> StartAsync(string[] args, Action<IServiceCollection>? services = null)
     {
-        var app = CreateBuilder(args).Build();
+        var builder = CreateBuilder(args);
+        services?.Invoke(builder.Services);
+        var app = builder.Build();
         app.MapPlatform();
         await app.StartAsync();
         var addresses = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
@@ -147,19 +150,13 @@ public static class PlatformHost
     private static void AddBus(this IServiceCollection services, IConfiguration configuration, ModelHostingOptions model)
     {
         var bus = configuration.GetSection(BusOptions.Section).Get<BusOptions>() ?? new();
+        bool hostsModels = model.EffectiveDevices.Count > 0;
         services.AddMassTransit(x =>
         {
             x.DisableUsageTelemetry(); // it would call out to masstransit.io
 
-            if (model.EffectiveDevices.Count > 0)
-            {
-                x.AddConsumer<GenerateImageConsumer, WorkConsumerDefinition<GenerateImageConsumer>>();
-                x.AddConsumer<CaptionImageConsumer, WorkConsumerDefinition<CaptionImageConsumer>>();
-            }
-            x.AddConsumer<ImageGeneratedConsumer, JobEventConsumerDefinition<ImageGeneratedConsumer>>();
-            x.AddConsumer<ImageCaptionedConsumer, JobEventConsumerDefinition<ImageCaptionedConsumer>>();
-            x.AddConsumer<GenerationFailedConsumer, JobEventConsumerDefinition<GenerationFailedConsumer>>();
-            x.AddConsumer<WorkFaultConsumer, JobEventConsumerDefinition<WorkFaultConsumer>>();
+            ReceiveEndpoints.AddConsumers(x, hostsModels);
+            // The receive endpoints are connected by ReceiveEndpoints (not ConfigureEndpoints), which can replace them.
             if (bus.Transport.Equals("RabbitMQ", StringComparison.OrdinalIgnoreCase))
                 x.UsingRabbitMq((context, cfg) =>
                 {
@@ -168,12 +165,18 @@ public static class PlatformHost
                     // result first) returns.
                     cfg.Host(new Uri(bus.RabbitMq), host => host.PublisherConfirmation = true);
                     cfg.Durable = true;
-                    cfg.ConfigureEndpoints(context);
                 });
             else if (bus.Transport.Equals("InMemory", StringComparison.OrdinalIgnoreCase))
-                x.UsingInMemory((context, cfg) => cfg.ConfigureEndpoints(context));
+                x.UsingInMemory();
             else
                 throw new InvalidOperationException($"Bus:Transport '{bus.Transport}' is not InMemory or RabbitMQ");
         });
+        // Registered after the bus: started after it (the endpoints connect to the running bus) and stopped before it (a
+        // draining silo's endpoints are never replaced; the bus stops them, finishing the work they hold).
+        services.AddSingleton(sp => new ReceiveEndpoints(hostsModels, sp.GetRequiredService<IReceiveEndpointConnector>(),
+            sp.GetServices<IConfigureReceiveEndpoint>(), sp.GetRequiredService<ILogger<ReceiveEndpoints>>()));
+        services.AddHostedService(sp => sp.GetRequiredService<ReceiveEndpoints>());
+        if (bus.Transport.Equals("RabbitMQ", StringComparison.OrdinalIgnoreCase))
+            services.AddHostedService<BrokerWatch>();
     }
 }

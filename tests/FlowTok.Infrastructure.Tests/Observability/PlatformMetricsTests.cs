@@ -27,7 +27,7 @@ public sealed class PlatformMetricsTests
             [
                 "batch_size", "item_latency_seconds", "items_total", "output_cache_hits_total",
                 "output_cache_misses_total", "prompt_cache_hits_total", "prompt_cache_misses_total",
-                "queue_depth", "request_duration_seconds",
+                "queue_depth", "receive_endpoint_replacements_total", "request_duration_seconds",
             ],
             names.Order());
     }
