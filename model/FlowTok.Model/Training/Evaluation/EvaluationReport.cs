@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using FlowTok.Model.Training.Shapes;
 
 namespace FlowTok.Model.Training.Evaluation;
@@ -16,7 +17,8 @@ public sealed record AttributeFigures(double Shape, double Color, double Size, d
     public double Worst => new[] { Shape, Color, Size, Position, Background }.Min();
 }
 
-/// <summary>What <c>flowtok eval</c> measures on the test split (attribute combinations never seen in training).</summary>
+/// <summary>What <c>flowtok eval</c> measures on a split: by default the test split (attribute combinations never seen in
+/// training); the validation split (seen combinations) tells a failure to generalise from one to learn.</summary>
 public sealed record EvaluationReport(
     string Model,
     int Prompts,
@@ -31,9 +33,15 @@ public sealed record EvaluationReport(
     IReadOnlyList<string> SampleCaptions,
     AttributeFigures Reconstruction,
     AttributeFigures TokensOnly,
-    double TokensOnlyPsnr)
+    double TokensOnlyPsnr,
+    DatasetSplit Split = DatasetSplit.Test)
 {
-    public string ToJson() => JsonSerializer.Serialize(this, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower });
+    public string ToJson() => JsonSerializer.Serialize(this, new JsonSerializerOptions
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+    });
 
     public string ToMarkdown()
     {
@@ -41,7 +49,9 @@ public sealed record EvaluationReport(
         var md = new StringBuilder();
         md.AppendLine($"# FlowTok evaluation: {Model}");
         md.AppendLine();
-        md.AppendLine("Test split: attribute combinations never seen in training.");
+        md.AppendLine(Split == DatasetSplit.Test
+            ? "Test split: attribute combinations never seen in training."
+            : $"{Split} split: attribute combinations seen in training (other scenes than the training ones).");
         md.AppendLine();
         md.AppendLine("| direction | n | shape | colour | size | position | background | all five |");
         md.AppendLine("| --- | --- | --- | --- | --- | --- | --- | --- |");

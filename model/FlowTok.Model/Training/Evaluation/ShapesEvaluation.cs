@@ -78,7 +78,7 @@ public static class ShapesEvaluation
         int n = scenes.Count;
         return new EvaluationReport(directory.Index.Name, n, AttributeFigures.From(t2i), clipGenerated / n, clipReal / n,
             n, AttributeFigures.From(i2t), psnr / n, t2iSeconds / n, i2tSeconds / n, samples,
-            AttributeFigures.From(reconstruction), AttributeFigures.From(tokensOnly), tokensOnlyPsnr / n);
+            AttributeFigures.From(reconstruction), AttributeFigures.From(tokensOnly), tokensOnlyPsnr / n, split);
     }
 
     /// <summary>Scores reconstructions with the analytic checker into <paramref name="accuracy"/>; returns their summed PSNR (dB).</summary>
