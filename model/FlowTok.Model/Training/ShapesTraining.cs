@@ -82,7 +82,8 @@ public sealed class ShapesTraining(string workDir, ShapesRecipe recipe, IProgres
         torch.manual_seed(recipe.TokenizerTraining.Seed);
         var tokenizer = new FlowTiTok(recipe.ImageTokenizer);
         var data = new TrainImages(dataset);
-        var stage = new ImageTokenizerStage(tokenizer, text, data, recipe.TokenizerTraining.BatchSize, textDropout: recipe.TokenizerTextDropout);
+        var stage = new ImageTokenizerStage(tokenizer, text, data, recipe.TokenizerTraining.BatchSize, textDropout: recipe.TokenizerTextDropout,
+            foregroundWeight: recipe.TokenizerForegroundWeight);
         var loop = new TrainingLoop("tokenizer", [("image_tokenizer", tokenizer)], recipe.TokenizerTraining, Checkpoint("tokenizer"));
         loop.Run(stage.Step, progress, ct);
         loop.ApplyFinalWeights();

@@ -48,17 +48,37 @@ public sealed class StageTrainingTests : IDisposable
     }
 
     [Theory]
-    [InlineData(0, 0.0, false)]
-    [InlineData(16, 0.0, false)]
-    [InlineData(16, 0.3, false)]
-    [InlineData(16, 0.3, true)]
-    public void ImageTokenizerReconstructionImproves(int pixelChannels, double textDropout, bool gridAligned)
+    [InlineData(0, 0.0, false, 0.0)]
+    [InlineData(16, 0.0, false, 0.0)]
+    [InlineData(16, 0.3, false, 0.0)]
+    [InlineData(16, 0.3, true, 0.0)]
+    [InlineData(16, 0.3, true, 0.5)]
+    public void ImageTokenizerReconstructionImproves(int pixelChannels, double textDropout, bool gridAligned, double foregroundWeight)
     {
         torch.manual_seed(6);
         using var tokenizer = new FlowTiTok(TokenizerConfig with { PixelChannels = pixelChannels, GridAlignedLatents = gridAligned });
-        var stage = new ImageTokenizerStage(tokenizer, text, new Data(dataset), Batch, textDropout: textDropout);
-        var (early, late) = Train($"tokenizer-{pixelChannels}-{textDropout}-{gridAligned}", [("t", tokenizer)], stage.Step);
+        var stage = new ImageTokenizerStage(tokenizer, text, new Data(dataset), Batch, textDropout: textDropout, foregroundWeight: foregroundWeight);
+        var (early, late) = Train($"tokenizer-{pixelChannels}-{textDropout}-{gridAligned}-{foregroundWeight}", [("t", tokenizer)], stage.Step);
         Assert.True(late < 0.7 * early, $"tokenizer loss {early:F4} -> {late:F4}");
+    }
+
+    [Fact]
+    public void TheForegroundLossWeighsOnlyPixelsOffTheBackgroundColour()
+    {
+        using var scope = torch.NewDisposeScope();
+        // A 5x5 image on a grey background (one corner of another colour: the background is the corners' middle two)
+        // with a white 2-pixel object.
+        var image = torch.full(1, 3, 5, 5, 0.5f);
+        image[0, .., 0, 0] = torch.tensor(0.9f);
+        image[0, .., 2, 1..3] = torch.tensor(1f);
+        var flat = torch.full(1, 3, 5, 5, 0.5f);
+        // The flat grey misses the object by 0.5 in every channel of its two pixels (and of the odd corner by 0.4, which
+        // is also off the background): ((2 * 0.25 + 0.16) * 3) / (3 pixels * 3 channels).
+        Assert.Equal((2 * 0.25 + 0.16) / 3, ImageTokenizerStage.ForegroundMse(flat, image).item<float>(), 4);
+        // Errors on the background itself count for nothing.
+        var wrongBackground = image.clone();
+        wrongBackground[0, .., 4, 1..4] = torch.tensor(0f);
+        Assert.Equal(0f, ImageTokenizerStage.ForegroundMse(wrongBackground, image).item<float>(), 6);
     }
 
     [Fact]
