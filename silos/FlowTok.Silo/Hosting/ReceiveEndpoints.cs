@@ -39,7 +39,7 @@ public sealed class ReceiveEndpoints(bool hostsModels, IReceiveEndpointConnector
 
     /// <summary>The queues and consumers of a silo: the work queues only where a model is hosted; every silo takes the
     /// job events (results back to the job grains).</summary>
-    public static IEnumerable<Endpoint> For(bool hostsModels) => hostsModels ? [.. WorkEndpoints, .. EventEndpoints] : EventEndpoints;
+    private static IEnumerable<Endpoint> For(bool hostsModels) => hostsModels ? [.. WorkEndpoints, .. EventEndpoints] : EventEndpoints;
 
     /// <summary>Registers the consumers (with their definitions: concurrency, prefetch, retry) with MassTransit.</summary>
     public static void AddConsumers(IBusRegistrationConfigurator bus, bool hostsModels)
@@ -47,18 +47,7 @@ public sealed class ReceiveEndpoints(bool hostsModels, IReceiveEndpointConnector
         foreach (var endpoint in For(hostsModels)) bus.AddConsumer(endpoint.Consumer, endpoint.Definition);
     }
 
-    public async Task StartAsync(CancellationToken cancellationToken)
-    {
-        await gate.WaitAsync(cancellationToken);
-        try
-        {
-            ConnectMissing();
-        }
-        finally
-        {
-            gate.Release();
-        }
-    }
+    public Task StartAsync(CancellationToken cancellationToken) => Locked(() => Task.FromResult(ConnectMissing()), cancellationToken);
 
     /// <summary>The bus stops the endpoints with itself (finishing the work they hold).</summary>
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -69,29 +58,25 @@ public sealed class ReceiveEndpoints(bool hostsModels, IReceiveEndpointConnector
     /// endpoint has stopped, so a queue whose endpoint would not stop stays without one: the result is false, and the
     /// caller tries again (<see cref="ConnectMissingAsync"/>).
     /// </summary>
-    public async Task<bool> ReplaceAsync(CancellationToken cancellationToken)
+    public Task<bool> ReplaceAsync(CancellationToken cancellationToken) => Locked(() =>
     {
-        await gate.WaitAsync(cancellationToken);
-        try
-        {
-            foreach (var (queue, handle) in handles) stale[queue] = handle;
-            handles.Clear();
-            return await StopStaleAndConnect(cancellationToken);
-        }
-        finally
-        {
-            gate.Release();
-        }
-    }
+        foreach (var (queue, handle) in handles) stale[queue] = handle;
+        handles.Clear();
+        return StopStaleAndConnect(cancellationToken);
+    }, cancellationToken);
 
     /// <summary>Stops the replaced endpoints that would not stop before and connects their queues; true when every queue
     /// has a fresh endpoint.</summary>
-    public async Task<bool> ConnectMissingAsync(CancellationToken cancellationToken)
+    public Task<bool> ConnectMissingAsync(CancellationToken cancellationToken) =>
+        Locked(() => StopStaleAndConnect(cancellationToken), cancellationToken);
+
+    /// <summary>One change of the endpoints at a time.</summary>
+    private async Task<bool> Locked(Func<Task<bool>> change, CancellationToken cancellationToken)
     {
         await gate.WaitAsync(cancellationToken);
         try
         {
-            return await StopStaleAndConnect(cancellationToken);
+            return await change();
         }
         finally
         {
