@@ -66,12 +66,18 @@ public static class FlowTokObjectives
         return (indicator, targets.index_select(0, index));
     }
 
-    /// <summary>Per-sample flow-matching loss mean((v - (x1 - (1 - sigma_min) x0))^2) at x_t.</summary>
-    public static Tensor FlowMatching(FlowTransformer flow, Tensor x0, Tensor x1, Tensor t, Tensor indicator)
+    /// <summary>
+    /// Per-sample flow-matching loss mean((v - (x1 - (1 - sigma_min) x0))^2) at x_t. With <paramref name="tokenWeights"/>
+    /// [B, N], each token's squared error (mean over channels) counts with its weight: a weighted mean over the tokens.
+    /// </summary>
+    public static Tensor FlowMatching(FlowTransformer flow, Tensor x0, Tensor x1, Tensor t, Tensor indicator, Tensor? tokenWeights = null)
     {
         var xt = EulerFlowSampler.Interpolate(x0, x1, t);
         var v = flow.forward(xt, t, indicator);
-        return (v - EulerFlowSampler.TargetVelocity(x0, x1)).pow(2).flatten(1).mean([1]);
+        var error = (v - EulerFlowSampler.TargetVelocity(x0, x1)).pow(2);
+        if (tokenWeights is null) return error.flatten(1).mean([1]);
+        var perToken = error.flatten(2).mean([2]);
+        return (perToken * tokenWeights).sum(1) / tokenWeights.sum(1);
     }
 
     /// <summary>

@@ -48,7 +48,7 @@ public sealed record ShapesRecipe
     };
 
     public TrainingOptions ClipTraining { get; init; } = new() { Steps = 500, BatchSize = 128, LearningRate = 1e-3, WarmupSteps = 50 };
-    public TrainingOptions TokenizerTraining { get; init; } = new() { Steps = 1800, BatchSize = 32, LearningRate = 2e-3, WarmupSteps = 50 };
+    public TrainingOptions TokenizerTraining { get; init; } = new() { Steps = 1200, BatchSize = 32, LearningRate = 2e-3, WarmupSteps = 50 };
     /// <summary>Share of the tokenizer's samples decoded with the empty caption, so the tokens hold the whole picture
     /// (image-to-text sees only them) and the decoder still draws it without a caption.</summary>
     public double TokenizerTextDropout { get; init; } = 0.2;
@@ -58,7 +58,9 @@ public sealed record ShapesRecipe
     /// 1200 steps, test split, tokens decoded with the empty caption): shape 43.0 % -> 60.5 %, colour 85.5 % -> 100 %,
     /// 27.47 -> 28.33 dB; but a full retrain with it (and 1200 tokenizer steps) gave flows no better: text-to-image
     /// shape 19.5 %, colour 87.5 %.</summary>
-    public double TokenizerForegroundWeight { get; init; }
+    public double TokenizerForegroundWeight { get; init; } = 0.5;
+    /// <summary>Weight of the object's tokens in the text-to-image flow loss (see <see cref="Stages.TextToImageStage"/>); 0 is the paper's plain mean.</summary>
+    public double FlowForegroundWeight { get; init; }
     public TrainingOptions TextToImageTraining { get; init; } = new() { Steps = 1500, BatchSize = 64, LearningRate = 1e-3, WarmupSteps = 100 };
     public TrainingOptions ImageToTextTraining { get; init; } = new() { Steps = 1000, BatchSize = 64, LearningRate = 1e-3, WarmupSteps = 100 };
 

@@ -101,7 +101,8 @@ public sealed class ShapesTraining(string workDir, ShapesRecipe recipe, IProgres
         torch.manual_seed(recipe.TextToImageTraining.Seed);
         var vae = new TextVae.TextVae(recipe.TextVae);
         var flow = new FlowTransformer(recipe.Flow);
-        var stage = new TextToImageStage(vae, flow, imageTokenizer, text, new TrainImages(dataset), recipe.TextToImageTraining.BatchSize);
+        var stage = new TextToImageStage(vae, flow, imageTokenizer, text, new TrainImages(dataset), recipe.TextToImageTraining.BatchSize,
+            foregroundWeight: recipe.FlowForegroundWeight);
         var loop = new TrainingLoop("t2i", [("text_vae", vae), ("flow", flow)], recipe.TextToImageTraining, Checkpoint("t2i"));
         loop.Run(stage.Step, progress, ct);
         SaveFinal("t2i", loop);

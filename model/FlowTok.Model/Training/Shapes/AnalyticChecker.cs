@@ -21,7 +21,7 @@ public static class AnalyticChecker
 {
     /// <summary>RGB distance (in [0, 1] units) beyond which a pixel counts as foreground: under half the closest palette pair (0.39).</summary>
     private const double ForegroundDistance = 0.2;
-    /// <summary>Smallest blob, as a fraction of the image, that counts as a shape (a small circle is ~2.8%).</summary>
+    /// <summary>Smallest blob, as a fraction of the image, that counts as a shape (a small circle is ~6%).</summary>
     private const double MinForegroundArea = 0.002;
     private const int ProfileRays = 128;
     private const double RayStep = 0.25;

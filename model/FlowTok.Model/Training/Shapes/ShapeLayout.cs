@@ -3,17 +3,23 @@ namespace FlowTok.Model.Training.Shapes;
 /// <summary>
 /// Where and how big shapes are drawn, as fractions of the image side so any resolution works. The renderer draws with
 /// these numbers and the checker's decision boundaries are derived from them, so the two cannot drift apart.
-/// At 64 px: quadrant centres at 17 px from the edges, small radius 6 px, large 12 px, offsets up to 2 px.
+/// At 64 px: quadrant centres at 19 px from the edges, small radius 9 px, large 14 px, offsets up to 2 px.
+/// <para>
+/// Small shapes were 6 px in radius (large 12, anchors 17) until the second bundled model: drawn that small, a star's arms
+/// and a cross's are 2-3 px wide, under the tokenizer's 8 px patches, and the tokens alone read back only 35-53% of small
+/// shapes (92-95% of large ones). At 9 px every feature spans a few pixels; a large shape with the most jitter still stays
+/// a pixel clear of the border (a cross arm corner: 14 x 1.08 x 1.044 + 2 = 17.8 &lt; 19 - 1).
+/// </para>
 /// </summary>
 public static class ShapeLayout
 {
     /// <summary>Distance of a quadrant's centre from the image edges.</summary>
-    public const double QuadrantAnchor = 17.0 / 64;
+    public const double QuadrantAnchor = 19.0 / 64;
     /// <summary>Nominal radius (centre to farthest point of a circle or star) of each size.</summary>
-    public const double SmallRadius = 6.0 / 64, LargeRadius = 12.0 / 64;
+    public const double SmallRadius = 9.0 / 64, LargeRadius = 14.0 / 64;
     /// <summary>Largest per-image offset of the centre along each axis.</summary>
     public const double MaxOffset = 2.0 / 64;
-    /// <summary>Largest per-image scale change (±8%): far from making small and large meet (a factor of two).</summary>
+    /// <summary>Largest per-image scale change (±8%): far from making small and large meet (a factor of 1.56).</summary>
     public const double MaxScaleJitter = 0.08;
     /// <summary>Largest per-image rotation of the non-circles, in degrees: small enough that a square never reads as a diamond.</summary>
     public const double MaxRotationDegrees = 15;

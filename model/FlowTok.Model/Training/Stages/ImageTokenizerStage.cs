@@ -42,11 +42,19 @@ public sealed class ImageTokenizerStage(
     /// the objects, which the image-wide MSE (dominated by a flat background) barely weighs.</summary>
     public static Tensor ForegroundMse(Tensor reconstruction, Tensor images)
     {
+        var mask = ForegroundMask(images);
+        return ((reconstruction - images).pow(2) * mask).sum() / (mask.sum() * images.shape[1]).clamp_min(1);
+    }
+
+    /// <summary>1 where a pixel's colour differs from the image's background (the middle two of its four corners,
+    /// averaged), else 0: [B, 1, H, W].</summary>
+    public static Tensor ForegroundMask(Tensor images)
+    {
+        using var scope = torch.NewDisposeScope();
         var corners = torch.stack([images[.., .., 0, 0], images[.., .., 0, -1], images[.., .., -1, 0], images[.., .., -1, -1]], dim: 2);
         var (sorted, _) = corners.sort(2);
         var background = sorted[.., .., 1..3].mean([2]).unsqueeze(-1).unsqueeze(-1);
-        var mask = ((images - background).abs().sum(1, keepdim: true) > 0.1).to(images.dtype);
-        return ((reconstruction - images).pow(2) * mask).sum() / (mask.sum() * images.shape[1]).clamp_min(1);
+        return ((images - background).abs().sum(1, keepdim: true) > 0.1).to(images.dtype).MoveToOuterDisposeScope();
     }
 
     /// <summary>1 / std of the posterior means over <paramref name="samples"/> images: the flow-space scale factor.</summary>

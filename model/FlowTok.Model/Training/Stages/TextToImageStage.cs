@@ -10,11 +10,26 @@ namespace FlowTok.Model.Training.Stages;
 /// image tokens Z_I (the frozen tokenizer's posterior samples, scaled): flow matching with logit-normal time (a quarter
 /// of the samples uniform, see <see cref="FlowTokObjectives.LogitNormalTime(long, Generator, double, Device?)"/>) and 10%
 /// CFG-indicator samples, plus the contrastive alignment of Z_T and the text VAE's KL.
+/// <para>
+/// With <c>foregroundWeight</c> w &gt; 0 (grid-aligned image tokens only), each image token's error counts 1 + w f, f being
+/// the share of its grid cell covered by the object (<see cref="ImageTokenizerStage.ForegroundMask"/>): the few tokens
+/// that hold the object's shape weigh as much as the many flat background ones. Null samples stay unweighted.
+/// </para>
 /// </summary>
 public sealed class TextToImageStage(
     TextVae.TextVae textVae, FlowTransformer flow, FlowTiTok imageTokenizer, FrozenTextEncoder text, ICaptionedImages data, int batchSize,
-    double contrastiveWeight = 1.0, double uniformTimeShare = 0.25)
+    double contrastiveWeight = 1.0, double uniformTimeShare = 0.25, double foregroundWeight = 0)
 {
+    private readonly ImageTokenizerConfig tokenizerConfig = CheckWeighting(imageTokenizer.Config, foregroundWeight);
+
+    private static ImageTokenizerConfig CheckWeighting(ImageTokenizerConfig config, double foregroundWeight)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(foregroundWeight);
+        if (foregroundWeight > 0 && (!config.GridAlignedLatents || config.LatentRows == 0))
+            throw new ArgumentException("foreground-weighted flow matching needs grid-aligned image tokens (each token owns a cell of the image)", nameof(foregroundWeight));
+        return config;
+    }
+
     public StepResult Step(int step, Generator generator)
     {
         var (images, captions) = data.Batch((long)step * batchSize, batchSize);
@@ -29,10 +44,21 @@ public sealed class TextToImageStage(
 
         var (indicator, targets) = FlowTokObjectives.NullIndicator(x1, generator);
         var t = FlowTokObjectives.LogitNormalTime(mu.shape[0], generator, uniformTimeShare);
-        var flowLoss = FlowTokObjectives.FlowMatching(flow, zText, targets, t, indicator).mean();
+        using var weights = foregroundWeight > 0 ? TokenWeights(images, indicator) : null;
+        var flowLoss = FlowTokObjectives.FlowMatching(flow, zText, targets, t, indicator, weights).mean();
         var contrastive = FlowTokObjectives.ContrastiveAlignment(zText, textVae.Project(states), textVae.Temperature);
         var kl = FlowTokObjectives.TextVaeKl(mu, logVar) / mu.shape[0];
         var loss = flowLoss + contrastiveWeight * contrastive + FlowTokObjectives.KlWeight * kl;
         return new StepResult(loss, new Dictionary<string, Tensor> { ["flow"] = flowLoss.detach(), ["align"] = contrastive.detach(), ["kl"] = kl.detach() });
+    }
+
+    /// <summary>[B, N] weights 1 + w f (f: the object's share of each token's cell); 1 for null samples.</summary>
+    public Tensor TokenWeights(Tensor images, Tensor indicator)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var mask = ImageTokenizerStage.ForegroundMask(images);
+        var cells = nn.functional.adaptive_avg_pool2d(mask, [tokenizerConfig.LatentRows, tokenizerConfig.LatentColumns]).flatten(1);
+        var conditional = (1 - indicator).to(cells.dtype).unsqueeze(1);
+        return (1 + foregroundWeight * cells * conditional).MoveToOuterDisposeScope();
     }
 }

@@ -81,16 +81,74 @@ public sealed class StageTrainingTests : IDisposable
         Assert.Equal(0f, ImageTokenizerStage.ForegroundMse(wrongBackground, image).item<float>(), 6);
     }
 
-    [Fact]
-    public void TextToImageFlowLossFalls()
+    [Theory]
+    [InlineData(false, 0.0)]
+    [InlineData(true, 10.0)]
+    public void TextToImageFlowLossFalls(bool gridAligned, double foregroundWeight)
     {
         torch.manual_seed(7);
-        using var tokenizer = new FlowTiTok(TokenizerConfig);
-        using var vae = new TextVae.TextVae(new TextVae.TextVaeConfig { Width = 32, Blocks = 1, Heads = 2, FeedForward = 64, LatentChannels = 8, ProjectorHidden = 32 });
+        using var tokenizer = new FlowTiTok(TokenizerConfig with { GridAlignedLatents = gridAligned });
+        using var vae = NewTextVae();
         using var flow = new FlowTransformer(FlowConfig);
-        var stage = new TextToImageStage(vae, flow, tokenizer, text, new Data(dataset), Batch);
-        var (early, late) = Train("t2i", [("v", vae), ("f", flow)], stage.Step);
+        var stage = new TextToImageStage(vae, flow, tokenizer, text, new Data(dataset), Batch, foregroundWeight: foregroundWeight);
+        var (early, late) = Train($"t2i-{foregroundWeight}", [("v", vae), ("f", flow)], stage.Step);
         Assert.True(late < 0.8 * early, $"text-to-image loss {early:F4} -> {late:F4}");
+    }
+
+    private static TextVae.TextVae NewTextVae() =>
+        new(new TextVae.TextVaeConfig { Width = 32, Blocks = 1, Heads = 2, FeedForward = 64, LatentChannels = 8, ProjectorHidden = 32 });
+
+    [Fact]
+    public void ForegroundTokenWeightsFollowTheObjectsCells()
+    {
+        using var scope = torch.NewDisposeScope();
+        var config = TokenizerConfig with { GridAlignedLatents = true };
+        using var tokenizer = new FlowTiTok(config);
+        using var vae = NewTextVae();
+        using var flow = new FlowTransformer(FlowConfig);
+        var stage = new TextToImageStage(vae, flow, tokenizer, text, new Data(dataset), Batch, foregroundWeight: 10);
+        int rows = config.LatentRows, cols = config.LatentColumns, cellH = config.ImageSize / rows, cellW = config.ImageSize / cols;
+        // Two grey images, each with a white object filling half of the cell at row 1, column 2.
+        var images = torch.full(2, 3, config.ImageSize, config.ImageSize, 0.5f);
+        images[.., .., cellH..(cellH + cellH / 2), (2 * cellW)..(3 * cellW)] = torch.tensor(1f);
+        var weights = stage.TokenWeights(images, torch.tensor(new long[] { 0, 1 }));
+        Assert.Equal(new long[] { 2, rows * cols }, weights.shape);
+        int cell = cols + 2;
+        Assert.Equal(1 + 10 * 0.5, weights[0, cell].item<float>(), 4);
+        Assert.Equal(rows * cols - 1, (weights[0] == 1).sum().item<long>());
+        // A null sample (CFG indicator 1) is trained on another sample's target: it stays unweighted.
+        Assert.Equal(rows * cols, (weights[1] == 1).sum().item<long>());
+    }
+
+    [Fact]
+    public void ForegroundWeightingNeedsGridAlignedTokens()
+    {
+        using var tokenizer = new FlowTiTok(TokenizerConfig);
+        using var vae = NewTextVae();
+        using var flow = new FlowTransformer(FlowConfig);
+        var error = Assert.Throws<ArgumentException>(() => new TextToImageStage(vae, flow, tokenizer, text, new Data(dataset), Batch, foregroundWeight: 10));
+        Assert.Contains("grid-aligned", error.Message);
+    }
+
+    [Fact]
+    public void EqualTokenWeightsGiveThePlainFlowLoss()
+    {
+        using var scope = torch.NewDisposeScope();
+        torch.manual_seed(9);
+        using var flow = new FlowTransformer(FlowConfig);
+        var x0 = torch.randn(3, Tokens, 8);
+        var x1 = torch.randn(3, Tokens, 8);
+        var t = torch.rand(3);
+        var indicator = torch.zeros(3, dtype: ScalarType.Int64);
+        var plain = FlowTokObjectives.FlowMatching(flow, x0, x1, t, indicator);
+        var weighted = FlowTokObjectives.FlowMatching(flow, x0, x1, t, indicator, torch.full(3, Tokens, 4f));
+        Assert.True(torch.allclose(plain, weighted, rtol: 1e-5, atol: 1e-6));
+        // Weight on one token only: that token's error alone.
+        var one = torch.zeros(3, Tokens);
+        one[.., 5] = torch.tensor(1f);
+        var v = flow.forward(FlowTok.Model.Sampling.EulerFlowSampler.Interpolate(x0, x1, t), t, indicator);
+        var tokenFive = (v - FlowTok.Model.Sampling.EulerFlowSampler.TargetVelocity(x0, x1)).pow(2)[.., 5].mean([1]);
+        Assert.True(torch.allclose(FlowTokObjectives.FlowMatching(flow, x0, x1, t, indicator, one), tokenFive, rtol: 1e-5, atol: 1e-6));
     }
 
     [Fact]
@@ -98,7 +156,7 @@ public sealed class StageTrainingTests : IDisposable
     {
         torch.manual_seed(8);
         using var tokenizer = new FlowTiTok(TokenizerConfig);
-        using var vae = new TextVae.TextVae(new TextVae.TextVaeConfig { Width = 32, Blocks = 1, Heads = 2, FeedForward = 64, LatentChannels = 8, ProjectorHidden = 32 });
+        using var vae = NewTextVae();
         using var flow = new FlowTransformer(FlowConfig);
         using var decoder = new TextTokenDecoder(new TextDecoderConfig { Channels = 8, Tokens = Tokens, Width = 32, Layers = 1, Heads = 2, VocabSize = text.Tokenizer.VocabSize });
         var stage = new ImageToTextStage(flow, decoder, vae, tokenizer, text, new Data(dataset), Batch);
