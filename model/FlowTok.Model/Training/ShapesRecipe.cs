@@ -54,14 +54,18 @@ public sealed record ShapesRecipe
     public double TokenizerTextDropout { get; init; } = 0.2;
 
     /// <summary>Weight of the tokenizer's foreground MSE (pixels off the background colour), next to the image-wide MSE
-    /// that the flat background dominates. Off in the recipe the bundled model was trained with. At 0.5 (tokenizer alone,
-    /// 1200 steps, test split, tokens decoded with the empty caption): shape 43.0 % -> 60.5 %, colour 85.5 % -> 100 %,
-    /// 27.47 -> 28.33 dB; but a full retrain with it (and 1200 tokenizer steps) gave flows no better: text-to-image
-    /// shape 19.5 %, colour 87.5 %.</summary>
+    /// that the flat background dominates. On the old layout (small shapes of 6 px; tokenizer alone, 1200 steps, test split,
+    /// tokens decoded with the empty caption) 0.5 took shape from 43.0 % to 60.5 % and colour from 85.5 % to 100 %, and
+    /// PSNR from 27.47 to 28.33 dB.</summary>
     public double TokenizerForegroundWeight { get; init; } = 0.5;
-    /// <summary>Weight of the object's tokens in the text-to-image flow loss (see <see cref="Stages.TextToImageStage"/>); 0 is the paper's plain mean.</summary>
-    public double FlowForegroundWeight { get; init; }
+    /// <summary>Weight of the object's tokens in the text-to-image flow loss (see <see cref="Stages.TextToImageStage"/>); 0 is
+    /// the paper's plain mean. The bundled model was trained with 10; it was not compared against 0 on the same tokenizer.</summary>
+    public double FlowForegroundWeight { get; init; } = 10;
     public TrainingOptions TextToImageTraining { get; init; } = new() { Steps = 1500, BatchSize = 64, LearningRate = 1e-3, WarmupSteps = 100 };
+    /// <summary>Weight of the image-to-text caption loss on the flow's own estimates (see <see cref="Stages.ImageToTextStage"/>);
+    /// 0 is off. Same tokenizer and text VAE, validation split, 0 -> 1: shape 32.0 -> 39.5 %, colour 88.5 -> 94.5 %,
+    /// size 76.5 -> 83.0 %, position 85.0 -> 98.0 %; on the test split's unseen pairs shape fell 16.5 -> 9.0 %.</summary>
+    public double ImageToTextCaptionWeight { get; init; } = 1;
     public TrainingOptions ImageToTextTraining { get; init; } = new() { Steps = 1000, BatchSize = 64, LearningRate = 1e-3, WarmupSteps = 100 };
 
     /// <summary>Default sampling settings written into the model index.</summary>

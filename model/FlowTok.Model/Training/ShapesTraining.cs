@@ -117,7 +117,8 @@ public sealed class ShapesTraining(string workDir, ShapesRecipe recipe, IProgres
         torch.manual_seed(recipe.ImageToTextTraining.Seed);
         var flow = new FlowTransformer(recipe.ImageToTextFlow);
         var decoder = new TextTokenDecoder(recipe.TextDecoder(text.Tokenizer.VocabSize));
-        var stage = new ImageToTextStage(flow, decoder, vae, imageTokenizer, text, new TrainImages(dataset), recipe.ImageToTextTraining.BatchSize);
+        var stage = new ImageToTextStage(flow, decoder, vae, imageTokenizer, text, new TrainImages(dataset), recipe.ImageToTextTraining.BatchSize,
+            captionWeight: recipe.ImageToTextCaptionWeight);
         var loop = new TrainingLoop("i2t", [("i2t_flow", flow), ("text_decoder", decoder)], recipe.ImageToTextTraining, Checkpoint("i2t"));
         loop.Run(stage.Step, progress, ct);
         SaveFinal("i2t", loop);

@@ -11,10 +11,16 @@ namespace FlowTok.Model.Training.Stages;
 /// tokenizer's posterior means, scaled) to text tokens Z_T (the frozen text VAE's means), with the same CFG indicator;
 /// time is uniform (see <see cref="FlowTokObjectives.UniformTime"/>); the text decoder learns to read CLIP ids back from text tokens, on noisy samples of Z_T so it tolerates the
 /// flow's errors.
+/// <para>
+/// With <c>captionWeight</c> &gt; 0, the flow's own estimate of the text tokens, x_t + (1 - t) v, is also decoded and scored
+/// against the caption's ids (cross-entropy, conditional samples only), through both the decoder and the flow. The flow
+/// loss weighs every channel of every text token alike, so the one token that names the shape barely counts; the
+/// caption loss counts each word once, and teaches the decoder to read the flow's estimates as well as clean tokens.
+/// </para>
 /// </summary>
 public sealed class ImageToTextStage(
     FlowTransformer flow, TextTokenDecoder decoder, TextVae.TextVae textVae, FlowTiTok imageTokenizer, FrozenTextEncoder text,
-    ICaptionedImages data, int batchSize)
+    ICaptionedImages data, int batchSize, double captionWeight = 0)
 {
     public StepResult Step(int step, Generator generator)
     {
@@ -30,12 +36,30 @@ public sealed class ImageToTextStage(
 
         var (indicator, targets) = FlowTokObjectives.NullIndicator(mu, generator);
         var t = FlowTokObjectives.UniformTime(mu.shape[0], generator);
-        var flowLoss = FlowTokObjectives.FlowMatching(flow, x0, targets, t, indicator).mean();
+        Tensor flowLoss, captionLoss;
+        if (captionWeight > 0)
+        {
+            var xt = Sampling.EulerFlowSampler.Interpolate(x0, targets, t);
+            var v = flow.forward(xt, t, indicator);
+            flowLoss = (v - Sampling.EulerFlowSampler.TargetVelocity(x0, targets)).pow(2).mean();
+            var estimate = xt + (1 - t).view(-1, 1, 1) * v;
+            var perToken = nn.functional.cross_entropy(decoder.forward(estimate).flatten(0, 1), ids.flatten(), reduction: nn.Reduction.None)
+                .view(ids.shape[0], -1).mean([1]);
+            var conditional = (1 - indicator).to(perToken.dtype);
+            captionLoss = (perToken * conditional).sum() / conditional.sum().clamp_min(1);
+        }
+        else
+        {
+            flowLoss = FlowTokObjectives.FlowMatching(flow, x0, targets, t, indicator).mean();
+            captionLoss = torch.zeros(1);
+        }
 
         var noisy = TextVae.TextVae.Reparameterize(mu, logVar, torch.randn(mu.shape, generator: generator) * 0.5);
         var logits = decoder.forward(noisy);
         var decodeLoss = nn.functional.cross_entropy(logits.flatten(0, 1), ids.flatten());
         var accuracy = (logits.argmax(-1) == ids).to(ScalarType.Float32).mean();
-        return new StepResult(flowLoss + decodeLoss, new Dictionary<string, Tensor> { ["flow"] = flowLoss.detach(), ["decode"] = decodeLoss.detach(), ["token_acc"] = accuracy });
+        var metrics = new Dictionary<string, Tensor> { ["flow"] = flowLoss.detach(), ["decode"] = decodeLoss.detach(), ["token_acc"] = accuracy };
+        if (captionWeight > 0) metrics["caption"] = captionLoss.detach();
+        return new StepResult(flowLoss + decodeLoss + captionWeight * captionLoss, metrics);
     }
 }

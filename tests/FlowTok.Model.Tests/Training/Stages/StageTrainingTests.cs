@@ -151,16 +151,18 @@ public sealed class StageTrainingTests : IDisposable
         Assert.True(torch.allclose(FlowTokObjectives.FlowMatching(flow, x0, x1, t, indicator, one), tokenFive, rtol: 1e-5, atol: 1e-6));
     }
 
-    [Fact]
-    public void ImageToTextDecoderLearnsIds()
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(1.0)]
+    public void ImageToTextDecoderLearnsIds(double captionWeight)
     {
         torch.manual_seed(8);
         using var tokenizer = new FlowTiTok(TokenizerConfig);
         using var vae = NewTextVae();
         using var flow = new FlowTransformer(FlowConfig);
         using var decoder = new TextTokenDecoder(new TextDecoderConfig { Channels = 8, Tokens = Tokens, Width = 32, Layers = 1, Heads = 2, VocabSize = text.Tokenizer.VocabSize });
-        var stage = new ImageToTextStage(flow, decoder, vae, tokenizer, text, new Data(dataset), Batch);
-        var (early, late) = Train("i2t", [("f", flow), ("d", decoder)], stage.Step);
+        var stage = new ImageToTextStage(flow, decoder, vae, tokenizer, text, new Data(dataset), Batch, captionWeight);
+        var (early, late) = Train($"i2t-{captionWeight}", [("f", flow), ("d", decoder)], stage.Step);
         Assert.True(late < 0.6 * early, $"image-to-text loss {early:F4} -> {late:F4}");
     }
 
