@@ -36,7 +36,8 @@ public sealed class ImageToTextStage(
 
         var (indicator, targets) = FlowTokObjectives.NullIndicator(mu, generator);
         var t = FlowTokObjectives.UniformTime(mu.shape[0], generator);
-        Tensor flowLoss, captionLoss;
+        Tensor flowLoss;
+        Tensor? captionLoss = null;
         if (captionWeight > 0)
         {
             var xt = Sampling.EulerFlowSampler.Interpolate(x0, targets, t);
@@ -51,7 +52,6 @@ public sealed class ImageToTextStage(
         else
         {
             flowLoss = FlowTokObjectives.FlowMatching(flow, x0, targets, t, indicator).mean();
-            captionLoss = torch.zeros(1);
         }
 
         var noisy = TextVae.TextVae.Reparameterize(mu, logVar, torch.randn(mu.shape, generator: generator) * 0.5);
@@ -59,7 +59,12 @@ public sealed class ImageToTextStage(
         var decodeLoss = nn.functional.cross_entropy(logits.flatten(0, 1), ids.flatten());
         var accuracy = (logits.argmax(-1) == ids).to(ScalarType.Float32).mean();
         var metrics = new Dictionary<string, Tensor> { ["flow"] = flowLoss.detach(), ["decode"] = decodeLoss.detach(), ["token_acc"] = accuracy };
-        if (captionWeight > 0) metrics["caption"] = captionLoss.detach();
-        return new StepResult(flowLoss + decodeLoss + captionWeight * captionLoss, metrics);
+        var loss = flowLoss + decodeLoss;
+        if (captionLoss is not null)
+        {
+            loss = loss + captionWeight * captionLoss;
+            metrics["caption"] = captionLoss.detach();
+        }
+        return new StepResult(loss, metrics);
     }
 }
