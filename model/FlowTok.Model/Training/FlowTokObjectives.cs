@@ -70,10 +70,16 @@ public static class FlowTokObjectives
     /// Per-sample flow-matching loss mean((v - (x1 - (1 - sigma_min) x0))^2) at x_t. With <paramref name="tokenWeights"/>
     /// [B, N], each token's squared error (mean over channels) counts with its weight: a weighted mean over the tokens.
     /// </summary>
-    public static Tensor FlowMatching(FlowTransformer flow, Tensor x0, Tensor x1, Tensor t, Tensor indicator, Tensor? tokenWeights = null)
+    public static Tensor FlowMatching(FlowTransformer flow, Tensor x0, Tensor x1, Tensor t, Tensor indicator, Tensor? tokenWeights = null) =>
+        FlowMatching(flow, x0, x1, t, indicator, out _, tokenWeights);
+
+    /// <summary>As above; <paramref name="estimate"/> is the flow's one-step estimate of the target, x_t + (1 - t) v.</summary>
+    public static Tensor FlowMatching(FlowTransformer flow, Tensor x0, Tensor x1, Tensor t, Tensor indicator, out Tensor estimate,
+        Tensor? tokenWeights = null)
     {
         var xt = EulerFlowSampler.Interpolate(x0, x1, t);
         var v = flow.forward(xt, t, indicator);
+        estimate = xt + (1 - t).view([t.shape[0], .. Enumerable.Repeat(1L, (int)xt.dim() - 1)]) * v;
         var error = (v - EulerFlowSampler.TargetVelocity(x0, x1)).pow(2);
         if (tokenWeights is null) return error.flatten(1).mean([1]);
         var perToken = error.flatten(2).mean([2]);

@@ -151,13 +151,14 @@ public static class PlatformHost
     {
         var bus = configuration.GetSection(BusOptions.Section).Get<BusOptions>() ?? new();
         bool hostsModels = model.EffectiveDevices.Count > 0;
+        bool rabbitMq = bus.Transport.Equals("RabbitMQ", StringComparison.OrdinalIgnoreCase);
         services.AddMassTransit(x =>
         {
             x.DisableUsageTelemetry(); // it would call out to masstransit.io
 
             ReceiveEndpoints.AddConsumers(x, hostsModels);
             // The receive endpoints are connected by ReceiveEndpoints (not ConfigureEndpoints), which can replace them.
-            if (bus.Transport.Equals("RabbitMQ", StringComparison.OrdinalIgnoreCase))
+            if (rabbitMq)
                 x.UsingRabbitMq((context, cfg) =>
                 {
                     // Durable queues and persistent messages are MassTransit's defaults; a publish completes only when
@@ -176,7 +177,6 @@ public static class PlatformHost
         services.AddSingleton(sp => new ReceiveEndpoints(hostsModels, sp.GetRequiredService<IReceiveEndpointConnector>(),
             sp.GetServices<IConfigureReceiveEndpoint>(), sp.GetRequiredService<ILogger<ReceiveEndpoints>>()));
         services.AddHostedService(sp => sp.GetRequiredService<ReceiveEndpoints>());
-        if (bus.Transport.Equals("RabbitMQ", StringComparison.OrdinalIgnoreCase))
-            services.AddHostedService<BrokerWatch>();
+        if (rabbitMq) services.AddHostedService<BrokerWatch>();
     }
 }

@@ -36,22 +36,14 @@ public sealed class ImageToTextStage(
 
         var (indicator, targets) = FlowTokObjectives.NullIndicator(mu, generator);
         var t = FlowTokObjectives.UniformTime(mu.shape[0], generator);
-        Tensor flowLoss;
+        var flowLoss = FlowTokObjectives.FlowMatching(flow, x0, targets, t, indicator, out var estimate).mean();
         Tensor? captionLoss = null;
         if (captionWeight > 0)
         {
-            var xt = Sampling.EulerFlowSampler.Interpolate(x0, targets, t);
-            var v = flow.forward(xt, t, indicator);
-            flowLoss = (v - Sampling.EulerFlowSampler.TargetVelocity(x0, targets)).pow(2).mean();
-            var estimate = xt + (1 - t).view(-1, 1, 1) * v;
             var perToken = nn.functional.cross_entropy(decoder.forward(estimate).flatten(0, 1), ids.flatten(), reduction: nn.Reduction.None)
                 .view(ids.shape[0], -1).mean([1]);
             var conditional = (1 - indicator).to(perToken.dtype);
             captionLoss = (perToken * conditional).sum() / conditional.sum().clamp_min(1);
-        }
-        else
-        {
-            flowLoss = FlowTokObjectives.FlowMatching(flow, x0, targets, t, indicator).mean();
         }
 
         var noisy = TextVae.TextVae.Reparameterize(mu, logVar, torch.randn(mu.shape, generator: generator) * 0.5);
