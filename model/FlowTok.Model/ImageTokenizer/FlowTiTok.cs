@@ -26,6 +26,13 @@ public sealed class FlowTiTok : nn.Module
         RegisterComponents();
     }
 
+    /// <summary>Stops training the encoder side (latent tokens and encoder), so the tokens stay as they are while the decoder trains on.</summary>
+    public void FreezeEncoder()
+    {
+        latent_tokens.requires_grad = false;
+        foreach (var p in encoder.parameters()) p.requires_grad = false;
+    }
+
     /// <summary>Images [B, 3, S, S] in [0, 1] -> posterior parameters [B, 2C, 1, N].</summary>
     public Tensor EncodePosterior(Tensor pixels) => encoder.forward(pixels, latent_tokens);
 

@@ -49,6 +49,11 @@ public sealed record ShapesRecipe
 
     public TrainingOptions ClipTraining { get; init; } = new() { Steps = 500, BatchSize = 128, LearningRate = 1e-3, WarmupSteps = 50 };
     public TrainingOptions TokenizerTraining { get; init; } = new() { Steps = 1200, BatchSize = 32, LearningRate = 2e-3, WarmupSteps = 50 };
+    /// <summary>Decoder fine-tuning after <see cref="TokenizerTraining"/>, encoder frozen (same losses); null skips it. The tokens,
+    /// and so the flows trained on them, do not change. On the bundled model's tokenizer (test split, n = 200) it took
+    /// reconstruction PSNR from 27.05 dB to 27.59 (600 steps at 5e-4), 27.96 (800 at 1e-3), 28.09 (950, this recipe: 6 min)
+    /// and 28.23 dB (1100 at 1e-3).</summary>
+    public TrainingOptions? TokenizerDecoderTraining { get; init; } = new() { Steps = 950, BatchSize = 32, LearningRate = 1e-3, WarmupSteps = 20 };
     /// <summary>Share of the tokenizer's samples decoded with the empty caption, so the tokens hold the whole picture
     /// (image-to-text sees only them) and the decoder still draws it without a caption.</summary>
     public double TokenizerTextDropout { get; init; } = 0.2;
@@ -79,6 +84,7 @@ public sealed record ShapesRecipe
     {
         ClipTraining = new() { Steps = 4, BatchSize = 8, WarmupSteps = 1, CheckpointEvery = 2 },
         TokenizerTraining = new() { Steps = 4, BatchSize = 8, WarmupSteps = 1, CheckpointEvery = 2 },
+        TokenizerDecoderTraining = new() { Steps = 2, BatchSize = 8, WarmupSteps = 1, CheckpointEvery = 1 },
         TextToImageTraining = new() { Steps = 4, BatchSize = 8, WarmupSteps = 1, CheckpointEvery = 2 },
         ImageToTextTraining = new() { Steps = 4, BatchSize = 8, WarmupSteps = 1, CheckpointEvery = 2 },
         SamplingSteps = 2,

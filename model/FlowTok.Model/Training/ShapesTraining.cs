@@ -17,8 +17,8 @@ namespace FlowTok.Model.Training;
 
 /// <summary>
 /// Trains the project's small FlowTok end to end on the shapes dataset, stage by stage: vocabulary -> CLIP (text +
-/// image, contrastive) -> image tokenizer -> text-to-image (text VAE + flow) -> image-to-text (flow + text decoder),
-/// then exports a model directory. Each stage resumes from its checkpoint and is skipped once its weights exist,
+/// image, contrastive) -> image tokenizer (then its decoder alone) -> text-to-image (text VAE + flow) -> image-to-text
+/// (flow + text decoder), then exports a model directory. Each stage resumes from its checkpoint and is skipped once its weights exist,
 /// so an interrupted run continues where it stopped.
 /// </summary>
 public sealed class ShapesTraining(string workDir, ShapesRecipe recipe, IProgress<TrainingProgress>? progress = null, Action<string>? log = null)
@@ -90,7 +90,22 @@ public sealed class ShapesTraining(string workDir, ShapesRecipe recipe, IProgres
         double scale = stage.MeasureScaleFactor(512, 10_000_000);
         ComponentConfig.Save(recipe.ImageTokenizer with { ScaleFactor = scale }, Path.Combine(StageDir("tokenizer"), "final", "config.json"));
         log?.Invoke($"tokenizer: scale factor {scale:F4}");
-        SaveFinal("tokenizer", loop);
+        if (recipe.TokenizerDecoderTraining is not { } decoderOptions)
+        {
+            SaveFinal("tokenizer", loop);
+            return;
+        }
+
+        // Decoder fine-tuning with the encoder frozen: sharper pictures from the same tokens (the flows only see the encoder's side).
+        tokenizer.FreezeEncoder();
+        var decoderLoop = new TrainingLoop("tokenizer-decoder", [("image_tokenizer", tokenizer)], decoderOptions,
+            Path.Combine(StageDir("tokenizer"), "decoder-checkpoint"));
+        int offset = recipe.TokenizerTraining.Steps * recipe.TokenizerTraining.BatchSize / decoderOptions.BatchSize;
+        var decoderStage = new ImageTokenizerStage(tokenizer, text, data, decoderOptions.BatchSize, textDropout: recipe.TokenizerTextDropout,
+            foregroundWeight: recipe.TokenizerForegroundWeight);
+        decoderLoop.Run((s, g) => decoderStage.Step(offset + s, g), progress, ct);
+        decoderLoop.ApplyFinalWeights();
+        SaveFinal("tokenizer", decoderLoop);
     }
 
     private void TextToImage(CancellationToken ct)

@@ -7,9 +7,9 @@ namespace FlowTok.Model.Tests.Training;
 /// <summary>
 /// The model bundled under models/default keeps meeting a floor on a small fixed sample of the test split
 /// (shape-colour combinations never seen in training), so a regression fails CI. The floors sit 10-20 points below
-/// what the current bundled model measures on this sample (t2i colour 96.9%, shape 25%, size 78.1%, position 100%,
-/// background 96.9%; i2t colour 93.8%, size 90.6%, position 96.9%, background 100%, shape 6.2%; PSNR 27.1 dB; tokens
-/// alone: shape 84.4%, colour, size, position and background 100%). Shape is far below issue 3's targets in both
+/// what the current bundled model measures on this sample (t2i colour 96.9%, shape 21.9%, size 71.9%, position 100%,
+/// background 96.9%; i2t colour 93.8%, size 90.6%, position 96.9%, background 100%, shape 6.2%; PSNR 28.2 dB; tokens
+/// alone: shape 87.5%, colour, size, position and background 100%). Shape is far below issue 3's targets in both
 /// directions, so its floors only guard what there is: raise them with the model.
 /// </summary>
 [Collection(nameof(Pipelines.SoakCollection))]
@@ -43,7 +43,7 @@ public sealed class BundledModelTests(ITestOutputHelper output)
         Assert.True(report.ImageToText.Size >= 0.70, $"image-to-text size {report.ImageToText.Size:P1}");
         Assert.True(report.ImageToText.Position >= 0.85, $"image-to-text position {report.ImageToText.Position:P1}");
         Assert.True(report.ImageToText.Background >= 0.85, $"image-to-text background {report.ImageToText.Background:P1}");
-        Assert.True(report.ReconstructionPsnr >= 26, $"reconstruction PSNR {report.ReconstructionPsnr:F2} dB");
+        Assert.True(report.ReconstructionPsnr >= 27, $"reconstruction PSNR {report.ReconstructionPsnr:F2} dB");
         // What the tokens alone carry (decoded with the empty caption): all image-to-text can see.
         Assert.True(report.TokensOnly.Shape >= 0.65, $"tokens-only shape {report.TokensOnly.Shape:P1}");
         Assert.True(report.TokensOnly.Color >= 0.85, $"tokens-only colour {report.TokensOnly.Color:P1}");

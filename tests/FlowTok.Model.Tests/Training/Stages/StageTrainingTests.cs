@@ -63,6 +63,32 @@ public sealed class StageTrainingTests : IDisposable
     }
 
     [Fact]
+    public void DecoderFineTuningKeepsTheTokensAndLowersTheLoss()
+    {
+        torch.manual_seed(6);
+        using var tokenizer = new FlowTiTok(TokenizerConfig with { PixelChannels = 16, GridAlignedLatents = true });
+        var stage = new ImageTokenizerStage(tokenizer, text, new Data(dataset), Batch, textDropout: 0.2);
+        Train("tokenizer-before-decoder", [("t", tokenizer)], stage.Step, steps: 10);
+        var (images, _) = new Data(dataset).Batch(1_000_000, 8);
+        tokenizer.eval();
+        using var before = tokenizer.EncodeFlowTokens(images);
+        var decoderBefore = DecoderWeights(tokenizer);
+
+        tokenizer.FreezeEncoder();
+        Assert.All(tokenizer.named_parameters().Where(p => p.parameter.requires_grad), p => Assert.StartsWith("decoder.", p.name));
+        var (early, late) = Train("tokenizer-decoder", [("t", tokenizer)], (s, g) => stage.Step(100 + s, g));
+
+        tokenizer.eval();
+        using var after = tokenizer.EncodeFlowTokens(images);
+        Assert.True(before.allclose(after, rtol: 0, atol: 0), "the encoder's tokens changed while only the decoder trained");
+        Assert.Contains(DecoderWeights(tokenizer), kv => !kv.Value.allclose(decoderBefore[kv.Key], rtol: 0, atol: 0));
+        Assert.True(late < early, $"decoder fine-tuning loss {early:F4} -> {late:F4}");
+    }
+
+    private static Dictionary<string, Tensor> DecoderWeights(FlowTiTok tokenizer) =>
+        tokenizer.named_parameters().Where(p => p.name.StartsWith("decoder.")).ToDictionary(p => p.name, p => p.parameter.detach().clone());
+
+    [Fact]
     public void TheForegroundLossWeighsOnlyPixelsOffTheBackgroundColour()
     {
         using var scope = torch.NewDisposeScope();
