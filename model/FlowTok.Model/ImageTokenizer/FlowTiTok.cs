@@ -54,6 +54,17 @@ public sealed class FlowTiTok : nn.Module
         return Decode(FromFlowTokens(flowTokens), textGuidance).MoveToOuterDisposeScope();
     }
 
+    /// <summary>Images -> flow tokens of the posterior mean and of a posterior sample (drawn from <paramref name="generator"/> just as
+    /// <see cref="EncodeFlowTokens"/> draws it), from one encoder pass.</summary>
+    public (Tensor Mean, Tensor Sample) EncodeFlowTokenPair(Tensor pixels, Generator? generator = null)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var posterior = new DiagonalGaussian(EncodePosterior(pixels));
+        var mean = ToFlowTokens(posterior.Mode());
+        var sample = ToFlowTokens(posterior.Sample(generator));
+        return (mean.MoveToOuterDisposeScope(), sample.MoveToOuterDisposeScope());
+    }
+
     /// <summary>Images -> flow tokens [B, N, C] from the posterior mean (deterministic), scaled.</summary>
     public Tensor EncodeFlowTokens(Tensor pixels, bool sample = false, Generator? generator = null)
     {

@@ -43,6 +43,20 @@ public static class FlowTokObjectives
         torch.rand(batch, generator: generator).to(device ?? CPU);
 
     /// <summary>
+    /// <paramref name="t"/> with a share <paramref name="share"/> of the samples moved to t = 0, where x_t is the source alone and the
+    /// flow's one-step estimate x_0 + v is its whole answer: the first sampling step, which decides most of the result, is
+    /// then trained on every batch rather than on the few draws that land near 0.
+    /// </summary>
+    public static Tensor WithStartTimes(Tensor t, Generator generator, double share)
+    {
+        if (!(share is >= 0 and <= 1)) throw new ArgumentOutOfRangeException(nameof(share), share, "the share of samples at t = 0 must be in [0, 1]");
+        if (share == 0) return t;
+        using var pick = torch.rand(t.shape[0], generator: generator) < share;
+        using var zero = torch.zeros_like(t);
+        return torch.where(pick.to(t.device), zero, t);
+    }
+
+    /// <summary>
     /// CFG indicator per sample (1 = null, with probability <paramref name="probability"/>) and the targets to use:
     /// the null samples' targets are cyclically shifted among themselves (each gets the next null sample's), so the
     /// null branch learns a flow that ignores the pairing. With at most one null sample there is nothing to shift

@@ -26,6 +26,8 @@ public sealed class ShapesTraining(string workDir, ShapesRecipe recipe, IProgres
     public static readonly string[] Stages = ["vocab", "clip", "tokenizer", "t2i", "i2t"];
 
     private readonly ShapesDataset dataset = new(recipe.DataSeed, recipe.ImageSize);
+    /// <summary>Image tokens text-to-image encoded, for image-to-text right after it in the same run (see <see cref="ImageTokenCache"/>).</summary>
+    private ImageTokenCache? tokenCache;
 
     private string StageDir(string stage) => Path.Combine(workDir, stage);
     private string Final(string stage, string module) => Path.Combine(StageDir(stage), "final", $"{module}.safetensors");
@@ -116,8 +118,11 @@ public sealed class ShapesTraining(string workDir, ShapesRecipe recipe, IProgres
         torch.manual_seed(recipe.TextToImageTraining.Seed);
         var vae = new TextVae.TextVae(recipe.TextVae);
         var flow = new FlowTransformer(recipe.Flow);
+        tokenCache?.Dispose();
+        var i2t = recipe.ImageToTextTraining;
+        tokenCache = i2t.BatchSize == recipe.TextToImageTraining.BatchSize ? new ImageTokenCache((long)i2t.Steps * i2t.BatchSize) : null;
         var stage = new TextToImageStage(vae, flow, imageTokenizer, text, new TrainImages(dataset), recipe.TextToImageTraining.BatchSize,
-            foregroundWeight: recipe.FlowForegroundWeight);
+            foregroundWeight: recipe.FlowForegroundWeight, tokenCache: tokenCache, startTimeShare: recipe.TextToImageStartShare);
         var loop = new TrainingLoop("t2i", [("text_vae", vae), ("flow", flow)], recipe.TextToImageTraining, Checkpoint("t2i"));
         loop.Run(stage.Step, progress, ct);
         SaveFinal("t2i", loop);
@@ -125,7 +130,12 @@ public sealed class ShapesTraining(string workDir, ShapesRecipe recipe, IProgres
 
     private void ImageToText(CancellationToken ct)
     {
-        if (Done("i2t", "i2t_flow")) return;
+        if (Done("i2t", "i2t_flow"))
+        {
+            tokenCache?.Dispose();
+            tokenCache = null;
+            return;
+        }
         using var text = FrozenText();
         using var imageTokenizer = LoadImageTokenizer();
         using var vae = Load(new TextVae.TextVae(recipe.TextVae), Final("t2i", "text_vae"));
@@ -133,9 +143,11 @@ public sealed class ShapesTraining(string workDir, ShapesRecipe recipe, IProgres
         var flow = new FlowTransformer(recipe.ImageToTextFlow);
         var decoder = new TextTokenDecoder(recipe.TextDecoder(text.Tokenizer.VocabSize));
         var stage = new ImageToTextStage(flow, decoder, vae, imageTokenizer, text, new TrainImages(dataset), recipe.ImageToTextTraining.BatchSize,
-            captionWeight: recipe.ImageToTextCaptionWeight);
+            captionWeight: recipe.ImageToTextCaptionWeight, tokenCache: tokenCache, startTimeShare: recipe.ImageToTextStartShare);
         var loop = new TrainingLoop("i2t", [("i2t_flow", flow), ("text_decoder", decoder)], recipe.ImageToTextTraining, Checkpoint("i2t"));
         loop.Run(stage.Step, progress, ct);
+        tokenCache?.Dispose();
+        tokenCache = null;
         SaveFinal("i2t", loop);
     }
 

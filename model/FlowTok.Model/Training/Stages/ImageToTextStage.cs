@@ -17,25 +17,27 @@ namespace FlowTok.Model.Training.Stages;
 /// loss weighs every channel of every text token alike, so the one token that names the shape barely counts; the
 /// caption loss counts each word once, and teaches the decoder to read the flow's estimates as well as clean tokens.
 /// </para>
+/// <para>Image tokens come from <c>tokenCache</c> when text-to-image left them there (the same numbers: the same encoder on the same batch).</para>
 /// </summary>
 public sealed class ImageToTextStage(
     FlowTransformer flow, TextTokenDecoder decoder, TextVae.TextVae textVae, FlowTiTok imageTokenizer, FrozenTextEncoder text,
-    ICaptionedImages data, int batchSize, double captionWeight = 0)
+    ICaptionedImages data, int batchSize, double captionWeight = 0, ImageTokenCache? tokenCache = null, double startTimeShare = 0)
 {
     public StepResult Step(int step, Generator generator)
     {
-        var (images, captions) = data.Batch((long)step * batchSize, batchSize);
+        long first = (long)step * batchSize;
+        var (images, captions) = data.Batch(first, batchSize);
         var states = text.States(captions);
         var ids = text.Ids(captions);
         Tensor x0, mu, logVar;
         using (torch.no_grad())
         {
-            x0 = imageTokenizer.EncodeFlowTokens(images);
+            x0 = tokenCache?.Take(first, batchSize) ?? imageTokenizer.EncodeFlowTokens(images);
             (mu, logVar) = textVae.forward(states);
         }
 
         var (indicator, targets) = FlowTokObjectives.NullIndicator(mu, generator);
-        var t = FlowTokObjectives.UniformTime(mu.shape[0], generator);
+        var t = FlowTokObjectives.WithStartTimes(FlowTokObjectives.UniformTime(mu.shape[0], generator), generator, startTimeShare);
         var flowLoss = FlowTokObjectives.FlowMatching(flow, x0, targets, t, indicator, out var estimate).mean();
         Tensor? captionLoss = null;
         if (captionWeight > 0)

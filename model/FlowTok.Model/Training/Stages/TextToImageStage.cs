@@ -15,10 +15,12 @@ namespace FlowTok.Model.Training.Stages;
 /// the share of its grid cell covered by the object (<see cref="ImageTokenizerStage.ForegroundMask"/>): the few tokens
 /// that hold the object's shape weigh as much as the many flat background ones. Null samples stay unweighted.
 /// </para>
+/// <para>With a <c>tokenCache</c>, the posterior means of the batches are left there for image-to-text.</para>
 /// </summary>
 public sealed class TextToImageStage(
     TextVae.TextVae textVae, FlowTransformer flow, FlowTiTok imageTokenizer, FrozenTextEncoder text, ICaptionedImages data, int batchSize,
-    double contrastiveWeight = 1.0, double uniformTimeShare = 0.25, double foregroundWeight = 0)
+    double contrastiveWeight = 1.0, double uniformTimeShare = 0.25, double foregroundWeight = 0, ImageTokenCache? tokenCache = null,
+    double startTimeShare = 0)
 {
     private readonly ImageTokenizerConfig tokenizerConfig = CheckWeighting(imageTokenizer.Config, foregroundWeight);
 
@@ -32,18 +34,23 @@ public sealed class TextToImageStage(
 
     public StepResult Step(int step, Generator generator)
     {
-        var (images, captions) = data.Batch((long)step * batchSize, batchSize);
+        long first = (long)step * batchSize;
+        var (images, captions) = data.Batch(first, batchSize);
         var states = text.States(captions);
         Tensor x1;
         using (torch.no_grad())
-            x1 = imageTokenizer.EncodeFlowTokens(images, sample: true, generator);
+        {
+            var (mean, sample) = imageTokenizer.EncodeFlowTokenPair(images, generator);
+            tokenCache?.Add(first, batchSize, mean);
+            x1 = sample;
+        }
 
         var (mu, logVar) = textVae.forward(states);
         var eps = torch.randn(mu.shape, generator: generator);
         var zText = TextVae.TextVae.Reparameterize(mu, logVar, eps);
 
         var (indicator, targets) = FlowTokObjectives.NullIndicator(x1, generator);
-        var t = FlowTokObjectives.LogitNormalTime(mu.shape[0], generator, uniformTimeShare);
+        var t = FlowTokObjectives.WithStartTimes(FlowTokObjectives.LogitNormalTime(mu.shape[0], generator, uniformTimeShare), generator, startTimeShare);
         using var weights = foregroundWeight > 0 ? TokenWeights(images, indicator) : null;
         var flowLoss = FlowTokObjectives.FlowMatching(flow, zText, targets, t, indicator, weights).mean();
         var contrastive = FlowTokObjectives.ContrastiveAlignment(zText, textVae.Project(states), textVae.Temperature);

@@ -108,16 +108,17 @@ public sealed class StageTrainingTests : IDisposable
     }
 
     [Theory]
-    [InlineData(false, 0.0)]
-    [InlineData(true, 10.0)]
-    public void TextToImageFlowLossFalls(bool gridAligned, double foregroundWeight)
+    [InlineData(false, 0.0, 0.0)]
+    [InlineData(true, 10.0, 0.0)]
+    [InlineData(true, 10.0, 0.25)]
+    public void TextToImageFlowLossFalls(bool gridAligned, double foregroundWeight, double startShare)
     {
         torch.manual_seed(7);
         using var tokenizer = new FlowTiTok(TokenizerConfig with { GridAlignedLatents = gridAligned });
         using var vae = NewTextVae();
         using var flow = new FlowTransformer(FlowConfig);
-        var stage = new TextToImageStage(vae, flow, tokenizer, text, new Data(dataset), Batch, foregroundWeight: foregroundWeight);
-        var (early, late) = Train($"t2i-{foregroundWeight}", [("v", vae), ("f", flow)], stage.Step);
+        var stage = new TextToImageStage(vae, flow, tokenizer, text, new Data(dataset), Batch, foregroundWeight: foregroundWeight, startTimeShare: startShare);
+        var (early, late) = Train($"t2i-{foregroundWeight}-{startShare}", [("v", vae), ("f", flow)], stage.Step);
         Assert.True(late < 0.8 * early, $"text-to-image loss {early:F4} -> {late:F4}");
     }
 
@@ -178,18 +179,57 @@ public sealed class StageTrainingTests : IDisposable
     }
 
     [Theory]
-    [InlineData(0.0)]
-    [InlineData(1.0)]
-    public void ImageToTextDecoderLearnsIds(double captionWeight)
+    [InlineData(0.0, 0.0)]
+    [InlineData(1.0, 0.0)]
+    [InlineData(1.0, 0.5)]
+    public void ImageToTextDecoderLearnsIds(double captionWeight, double startShare)
     {
         torch.manual_seed(8);
         using var tokenizer = new FlowTiTok(TokenizerConfig);
         using var vae = NewTextVae();
         using var flow = new FlowTransformer(FlowConfig);
         using var decoder = new TextTokenDecoder(new TextDecoderConfig { Channels = 8, Tokens = Tokens, Width = 32, Layers = 1, Heads = 2, VocabSize = text.Tokenizer.VocabSize });
-        var stage = new ImageToTextStage(flow, decoder, vae, tokenizer, text, new Data(dataset), Batch, captionWeight);
-        var (early, late) = Train($"i2t-{captionWeight}", [("f", flow), ("d", decoder)], stage.Step);
+        var stage = new ImageToTextStage(flow, decoder, vae, tokenizer, text, new Data(dataset), Batch, captionWeight, startTimeShare: startShare);
+        var (early, late) = Train($"i2t-{captionWeight}-{startShare}", [("f", flow), ("d", decoder)], stage.Step);
         Assert.True(late < 0.6 * early, $"image-to-text loss {early:F4} -> {late:F4}");
+    }
+
+    [Fact]
+    public void ImageToTextStepsOnTokensHandedOverByTextToImageAreTheStepsItWouldTakeAlone()
+    {
+        using var scope = torch.NewDisposeScope();
+        torch.manual_seed(10);
+        using var tokenizer = new FlowTiTok(TokenizerConfig);
+        tokenizer.eval();
+        using var vae = NewTextVae();
+        using var flow = new FlowTransformer(FlowConfig);
+        using var cache = new ImageTokenCache(capacityImages: 2 * Batch);
+        var t2i = new TextToImageStage(vae, flow, tokenizer, text, new Data(dataset), Batch, tokenCache: cache);
+        for (int step = 0; step < 3; step++)
+            using (var g = new Generator(1)) t2i.Step(step, g);
+        Assert.Equal(2, cache.Count); // the third batch starts past the capacity
+
+        // What text-to-image left is exactly the posterior mean image-to-text would encode.
+        var (images, _) = new Data(dataset).Batch(Batch, Batch);
+        using (torch.no_grad())
+        {
+            var own = tokenizer.EncodeFlowTokens(images);
+            var handed = cache.Take(Batch, Batch)!;
+            Assert.True(own.allclose(handed, rtol: 0, atol: 0));
+            Assert.Null(cache.Take(Batch, Batch)); // taken once
+        }
+
+        // So an image-to-text step is the same with or without it.
+        using var i2tFlow = new FlowTransformer(FlowConfig);
+        using var decoder = new TextTokenDecoder(new TextDecoderConfig { Channels = 8, Tokens = Tokens, Width = 32, Layers = 1, Heads = 2, VocabSize = text.Tokenizer.VocabSize });
+        var alone = new ImageToTextStage(i2tFlow, decoder, vae, tokenizer, text, new Data(dataset), Batch, captionWeight: 1);
+        var handedOver = new ImageToTextStage(i2tFlow, decoder, vae, tokenizer, text, new Data(dataset), Batch, captionWeight: 1, tokenCache: cache);
+        using var g1 = new Generator(3);
+        using var g2 = new Generator(3);
+        var expected = alone.Step(0, g1).Loss.item<float>();
+        Assert.Equal(1, cache.Count);
+        Assert.Equal(expected, handedOver.Step(0, g2).Loss.item<float>());
+        Assert.Equal(0, cache.Count);
     }
 
     [Fact]
