@@ -66,6 +66,10 @@ public sealed record ShapesRecipe
     /// <summary>Weight of the object's tokens in the text-to-image flow loss (see <see cref="Stages.TextToImageStage"/>); 0 is
     /// the paper's plain mean. The bundled model was trained with 10; it was not compared against 0 on the same tokenizer.</summary>
     public double FlowForegroundWeight { get; init; } = 10;
+    /// <summary>Share of the text-to-image samples trained at t = 0 (after <see cref="Stages.TextToImageStage"/>'s quarter of uniform
+    /// times; see <see cref="FlowTokObjectives.WithStartTimes"/>): the first sampling step lays out the picture. Same (bundled)
+    /// tokenizer, test split, n = 200, 0 -> 0.25: colour 95.5 -> 98.5 %, size 73.0 -> 82.5 %, position 98.5 -> 100 %, background
+    /// 97.0 -> 100 %, CLIP score 89.6 -> 92.1; shape 20.5 -> 17.5 % (noise at this n), validation shape 27.5 % both.</summary>
     public double TextToImageStartShare { get; init; } = 0.25;
     public TrainingOptions TextToImageTraining { get; init; } = new() { Steps = 1500, BatchSize = 64, LearningRate = 1e-3, WarmupSteps = 100 };
     /// <summary>Weight of the image-to-text caption loss on the flow's own estimates (see <see cref="Stages.ImageToTextStage"/>);
