@@ -7,8 +7,8 @@ namespace FlowTok.Model.Tests.Training;
 /// <summary>
 /// The model bundled under models/default keeps meeting a floor on a small fixed sample of the test split
 /// (shape-colour combinations never seen in training), so a regression fails CI. The floors sit 10-20 points below
-/// what the current bundled model measures on this sample (t2i colour 93.8%, shape 28.1%, size 75.0%, position and
-/// background 100%; i2t colour 100%, size 93.8%, position and background 100%, shape 25.0%; PSNR 28.3 dB; tokens
+/// what the current bundled model measures on this sample (t2i colour 100%, shape 31.2%, size 87.5%, position and
+/// background 100%; i2t colour 100%, size 96.9%, position and background 100%, shape 43.8%; PSNR 28.3 dB; tokens
 /// alone: shape 96.9%, colour, size, position and background 100%). Shape is far below issue 3's targets in both
 /// directions, so its floors only guard what there is: raise them with the model.
 /// </summary>
@@ -34,14 +34,14 @@ public sealed class BundledModelTests(ITestOutputHelper output)
         var report = ShapesEvaluation.Run(BundledModel, Prompts);
         output.WriteLine(report.ToMarkdown());
 
-        Assert.True(report.TextToImage.Color >= 0.80, $"text-to-image colour {report.TextToImage.Color:P1}");
-        Assert.True(report.TextToImage.Shape >= 0.10, $"text-to-image shape {report.TextToImage.Shape:P1}");
-        Assert.True(report.TextToImage.Size >= 0.60, $"text-to-image size {report.TextToImage.Size:P1}");
+        Assert.True(report.TextToImage.Color >= 0.85, $"text-to-image colour {report.TextToImage.Color:P1}");
+        Assert.True(report.TextToImage.Shape >= 0.15, $"text-to-image shape {report.TextToImage.Shape:P1}");
+        Assert.True(report.TextToImage.Size >= 0.70, $"text-to-image size {report.TextToImage.Size:P1}");
         Assert.True(report.TextToImage.Position >= 0.90, $"text-to-image position {report.TextToImage.Position:P1}");
         Assert.True(report.TextToImage.Background >= 0.90, $"text-to-image background {report.TextToImage.Background:P1}");
-        Assert.True(report.ImageToText.Shape >= 0.10, $"image-to-text shape {report.ImageToText.Shape:P1}");
-        Assert.True(report.ImageToText.Color >= 0.85, $"image-to-text colour {report.ImageToText.Color:P1}");
-        Assert.True(report.ImageToText.Size >= 0.80, $"image-to-text size {report.ImageToText.Size:P1}");
+        Assert.True(report.ImageToText.Shape >= 0.25, $"image-to-text shape {report.ImageToText.Shape:P1}");
+        Assert.True(report.ImageToText.Color >= 0.90, $"image-to-text colour {report.ImageToText.Color:P1}");
+        Assert.True(report.ImageToText.Size >= 0.85, $"image-to-text size {report.ImageToText.Size:P1}");
         Assert.True(report.ImageToText.Position >= 0.90, $"image-to-text position {report.ImageToText.Position:P1}");
         Assert.True(report.ImageToText.Background >= 0.90, $"image-to-text background {report.ImageToText.Background:P1}");
         Assert.True(report.ReconstructionPsnr >= 27.5, $"reconstruction PSNR {report.ReconstructionPsnr:F2} dB");

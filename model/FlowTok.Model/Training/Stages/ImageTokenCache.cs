@@ -5,8 +5,9 @@ namespace FlowTok.Model.Training.Stages;
 /// <summary>
 /// Posterior-mean image tokens of training batches, handed from the text-to-image stage (which encodes every batch anyway)
 /// to the image-to-text stage that follows it in the same run and reads the same batches: each image then goes through the
-/// tokenizer's encoder once, which saves image-to-text about a fifth of its time. A batch is kept only if it starts below
-/// <paramref name="capacityImages"/>, and is taken once. A miss costs nothing but the encoding it would have saved.
+/// tokenizer's encoder once, which saved image-to-text about a quarter of its time (5:47 instead of 7:35). A batch is kept
+/// only if it lies within the first <paramref name="capacityImages"/> images, and is taken once. A miss costs nothing but the
+/// encoding it would have saved.
 /// </summary>
 public sealed class ImageTokenCache(long capacityImages) : IDisposable
 {
