@@ -84,8 +84,9 @@ public sealed class ShapesTraining(string workDir, ShapesRecipe recipe, IProgres
         torch.manual_seed(recipe.TokenizerTraining.Seed);
         var tokenizer = new FlowTiTok(recipe.ImageTokenizer);
         var data = new TrainImages(dataset);
-        var stage = new ImageTokenizerStage(tokenizer, text, data, recipe.TokenizerTraining.BatchSize, textDropout: recipe.TokenizerTextDropout,
+        ImageTokenizerStage StageWithBatch(int batchSize) => new(tokenizer, text, data, batchSize, textDropout: recipe.TokenizerTextDropout,
             foregroundWeight: recipe.TokenizerForegroundWeight);
+        var stage = StageWithBatch(recipe.TokenizerTraining.BatchSize);
         var loop = new TrainingLoop("tokenizer", [("image_tokenizer", tokenizer)], recipe.TokenizerTraining, Checkpoint("tokenizer"));
         loop.Run(stage.Step, progress, ct);
         loop.ApplyFinalWeights();
@@ -103,8 +104,7 @@ public sealed class ShapesTraining(string workDir, ShapesRecipe recipe, IProgres
         var decoderLoop = new TrainingLoop("tokenizer-decoder", [("image_tokenizer", tokenizer)], decoderOptions,
             Path.Combine(StageDir("tokenizer"), "decoder-checkpoint"));
         int offset = recipe.TokenizerTraining.Steps * recipe.TokenizerTraining.BatchSize / decoderOptions.BatchSize;
-        var decoderStage = new ImageTokenizerStage(tokenizer, text, data, decoderOptions.BatchSize, textDropout: recipe.TokenizerTextDropout,
-            foregroundWeight: recipe.TokenizerForegroundWeight);
+        var decoderStage = StageWithBatch(decoderOptions.BatchSize);
         decoderLoop.Run((s, g) => decoderStage.Step(offset + s, g), progress, ct);
         decoderLoop.ApplyFinalWeights();
         SaveFinal("tokenizer", decoderLoop);
@@ -130,12 +130,10 @@ public sealed class ShapesTraining(string workDir, ShapesRecipe recipe, IProgres
 
     private void ImageToText(CancellationToken ct)
     {
-        if (Done("i2t", "i2t_flow"))
-        {
-            tokenCache?.Dispose();
-            tokenCache = null;
-            return;
-        }
+        // This stage owns what text-to-image handed over, whether it trains or is already done.
+        using var handedTokens = tokenCache;
+        tokenCache = null;
+        if (Done("i2t", "i2t_flow")) return;
         using var text = FrozenText();
         using var imageTokenizer = LoadImageTokenizer();
         using var vae = Load(new TextVae.TextVae(recipe.TextVae), Final("t2i", "text_vae"));
@@ -143,11 +141,9 @@ public sealed class ShapesTraining(string workDir, ShapesRecipe recipe, IProgres
         var flow = new FlowTransformer(recipe.ImageToTextFlow);
         var decoder = new TextTokenDecoder(recipe.TextDecoder(text.Tokenizer.VocabSize));
         var stage = new ImageToTextStage(flow, decoder, vae, imageTokenizer, text, new TrainImages(dataset), recipe.ImageToTextTraining.BatchSize,
-            captionWeight: recipe.ImageToTextCaptionWeight, tokenCache: tokenCache, startTimeShare: recipe.ImageToTextStartShare);
+            captionWeight: recipe.ImageToTextCaptionWeight, tokenCache: handedTokens, startTimeShare: recipe.ImageToTextStartShare);
         var loop = new TrainingLoop("i2t", [("i2t_flow", flow), ("text_decoder", decoder)], recipe.ImageToTextTraining, Checkpoint("i2t"));
         loop.Run(stage.Step, progress, ct);
-        tokenCache?.Dispose();
-        tokenCache = null;
         SaveFinal("i2t", loop);
     }
 
