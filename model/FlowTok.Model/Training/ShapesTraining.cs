@@ -84,10 +84,13 @@ public sealed class ShapesTraining(string workDir, ShapesRecipe recipe, IProgres
         torch.manual_seed(recipe.TokenizerTraining.Seed);
         var tokenizer = new FlowTiTok(recipe.ImageTokenizer);
         var data = new TrainImages(dataset);
-        ImageTokenizerStage StageWithBatch(int batchSize) => new(tokenizer, text, data, batchSize, textDropout: recipe.TokenizerTextDropout,
-            foregroundWeight: recipe.TokenizerForegroundWeight);
-        var stage = StageWithBatch(recipe.TokenizerTraining.BatchSize);
-        var loop = new TrainingLoop("tokenizer", [("image_tokenizer", tokenizer)], recipe.TokenizerTraining, Checkpoint("tokenizer"));
+        using var maskHead = recipe.TokenizerMaskWeight > 0 ? new TokenMaskHead(recipe.ImageTokenizer) : null;
+        ImageTokenizerStage StageWithBatch(int batchSize, TokenMaskHead? head) => new(tokenizer, text, data, batchSize,
+            textDropout: recipe.TokenizerTextDropout, foregroundWeight: recipe.TokenizerForegroundWeight, maskHead: head, maskWeight: recipe.TokenizerMaskWeight);
+        var stage = StageWithBatch(recipe.TokenizerTraining.BatchSize, maskHead);
+        List<(string, nn.Module)> trained = [("image_tokenizer", tokenizer)];
+        if (maskHead is not null) trained.Add(("token_mask_head", maskHead));
+        var loop = new TrainingLoop("tokenizer", trained, recipe.TokenizerTraining, Checkpoint("tokenizer"));
         loop.Run(stage.Step, progress, ct);
         loop.ApplyFinalWeights();
         double scale = stage.MeasureScaleFactor(512, 10_000_000);
@@ -104,7 +107,7 @@ public sealed class ShapesTraining(string workDir, ShapesRecipe recipe, IProgres
         var decoderLoop = new TrainingLoop("tokenizer-decoder", [("image_tokenizer", tokenizer)], decoderOptions,
             Path.Combine(StageDir("tokenizer"), "decoder-checkpoint"));
         int offset = recipe.TokenizerTraining.Steps * recipe.TokenizerTraining.BatchSize / decoderOptions.BatchSize;
-        var decoderStage = StageWithBatch(decoderOptions.BatchSize);
+        var decoderStage = StageWithBatch(decoderOptions.BatchSize, head: null); // the frozen encoder's tokens no longer change
         decoderLoop.Run((s, g) => decoderStage.Step(offset + s, g), progress, ct);
         decoderLoop.ApplyFinalWeights();
         SaveFinal("tokenizer", decoderLoop);

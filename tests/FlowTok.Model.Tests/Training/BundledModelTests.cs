@@ -6,11 +6,11 @@ namespace FlowTok.Model.Tests.Training;
 
 /// <summary>
 /// The model bundled under models/default keeps meeting a floor on a small fixed sample of the test split
-/// (shape-colour combinations never seen in training), so a regression fails CI. The floors sit 10-20 points below
-/// what the current bundled model measures on this sample (t2i colour 100%, shape 31.2%, size 87.5%, position and
-/// background 100%; i2t colour 100%, size 96.9%, position and background 100%, shape 43.8%; PSNR 28.3 dB; tokens
-/// alone: shape 96.9%, colour, size, position and background 100%). Shape is far below issue 3's targets in both
-/// directions, so its floors only guard what there is: raise them with the model.
+/// (shape-colour combinations never seen in training), so a regression fails CI. The floors sit about 10-20 points below
+/// what the current bundled model measures on this sample (t2i colour 90.6%, shape 59.4%, size 93.8%, position and
+/// background 100%; i2t shape 90.6%, colour, size, position and background 100%; PSNR 28.1 dB; tokens alone: shape 87.5%,
+/// colour, size, position and background 100%). Text-to-image shape is still below issue 3's target: its floor only guards
+/// what there is, raise it with the model.
 /// </summary>
 [Collection(nameof(Pipelines.SoakCollection))]
 public sealed class BundledModelTests(ITestOutputHelper output)
@@ -34,17 +34,17 @@ public sealed class BundledModelTests(ITestOutputHelper output)
         var report = ShapesEvaluation.Run(BundledModel, Prompts);
         output.WriteLine(report.ToMarkdown());
 
-        Assert.True(report.TextToImage.Color >= 0.85, $"text-to-image colour {report.TextToImage.Color:P1}");
-        Assert.True(report.TextToImage.Shape >= 0.15, $"text-to-image shape {report.TextToImage.Shape:P1}");
-        Assert.True(report.TextToImage.Size >= 0.70, $"text-to-image size {report.TextToImage.Size:P1}");
+        Assert.True(report.TextToImage.Color >= 0.80, $"text-to-image colour {report.TextToImage.Color:P1}");
+        Assert.True(report.TextToImage.Shape >= 0.40, $"text-to-image shape {report.TextToImage.Shape:P1}");
+        Assert.True(report.TextToImage.Size >= 0.80, $"text-to-image size {report.TextToImage.Size:P1}");
         Assert.True(report.TextToImage.Position >= 0.90, $"text-to-image position {report.TextToImage.Position:P1}");
         Assert.True(report.TextToImage.Background >= 0.90, $"text-to-image background {report.TextToImage.Background:P1}");
-        Assert.True(report.ImageToText.Shape >= 0.25, $"image-to-text shape {report.ImageToText.Shape:P1}");
+        Assert.True(report.ImageToText.Shape >= 0.75, $"image-to-text shape {report.ImageToText.Shape:P1}");
         Assert.True(report.ImageToText.Color >= 0.90, $"image-to-text colour {report.ImageToText.Color:P1}");
-        Assert.True(report.ImageToText.Size >= 0.85, $"image-to-text size {report.ImageToText.Size:P1}");
+        Assert.True(report.ImageToText.Size >= 0.90, $"image-to-text size {report.ImageToText.Size:P1}");
         Assert.True(report.ImageToText.Position >= 0.90, $"image-to-text position {report.ImageToText.Position:P1}");
         Assert.True(report.ImageToText.Background >= 0.90, $"image-to-text background {report.ImageToText.Background:P1}");
-        Assert.True(report.ReconstructionPsnr >= 27.5, $"reconstruction PSNR {report.ReconstructionPsnr:F2} dB");
+        Assert.True(report.ReconstructionPsnr >= 27.7, $"reconstruction PSNR {report.ReconstructionPsnr:F2} dB");
         // What the tokens alone carry (decoded with the empty caption): all image-to-text can see.
         Assert.True(report.TokensOnly.Shape >= 0.80, $"tokens-only shape {report.TokensOnly.Shape:P1}");
         Assert.True(report.TokensOnly.Color >= 0.90, $"tokens-only colour {report.TokensOnly.Color:P1}");

@@ -16,7 +16,7 @@ namespace FlowTok.Model.Training.Stages;
 /// </summary>
 public sealed class ImageTokenizerStage(
     FlowTiTok tokenizer, FrozenTextEncoder text, ICaptionedImages data, int batchSize, double klWeight = 1e-4, double textDropout = 0,
-    double foregroundWeight = 0)
+    double foregroundWeight = 0, TokenMaskHead? maskHead = null, double maskWeight = 0)
 {
     public StepResult Step(int step, Generator generator)
     {
@@ -28,14 +28,22 @@ public sealed class ImageTokenizerStage(
             guidance = torch.where(drop, text.States([""]), guidance);
         }
         using var posterior = new DiagonalGaussian(tokenizer.EncodePosterior(images));
-        var reconstruction = tokenizer.Decode(posterior.Sample(generator), guidance);
+        var tokens = posterior.Sample(generator);
+        var reconstruction = tokenizer.Decode(tokens, guidance);
         var mse = nn.functional.mse_loss(reconstruction, images);
         var l1 = nn.functional.l1_loss(reconstruction, images);
         var kl = posterior.Kl().mean() / (tokenizer.Config.TokenSize);
         var psnr = -10 * torch.log10(mse.detach());
         var loss = mse + 0.1 * l1 + klWeight * kl;
         if (foregroundWeight > 0) loss += foregroundWeight * ForegroundMse(reconstruction, images);
-        return new StepResult(loss, new Dictionary<string, Tensor> { ["psnr"] = psnr, ["kl"] = kl.detach() });
+        var metrics = new Dictionary<string, Tensor> { ["psnr"] = psnr, ["kl"] = kl.detach() };
+        if (maskHead is not null && maskWeight > 0)
+        {
+            var maskLoss = maskHead.Loss(tokens, images);
+            loss += maskWeight * maskLoss;
+            metrics["mask"] = maskLoss.detach();
+        }
+        return new StepResult(loss, metrics);
     }
 
     /// <summary>MSE over the pixels whose colour differs from the image's background (the middle two of its four corners, averaged):

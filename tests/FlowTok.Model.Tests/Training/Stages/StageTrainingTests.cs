@@ -63,6 +63,22 @@ public sealed class StageTrainingTests : IDisposable
     }
 
     [Fact]
+    public void TheTokenMaskHeadLearnsTheOutlineWithTheTokenizer()
+    {
+        torch.manual_seed(6);
+        var config = TokenizerConfig with { PixelChannels = 16, GridAlignedLatents = true };
+        using var tokenizer = new FlowTiTok(config);
+        using var head = new TokenMaskHead(config);
+        var stage = new ImageTokenizerStage(tokenizer, text, new Data(dataset), Batch, textDropout: 0.2, foregroundWeight: 0.5, maskHead: head, maskWeight: 0.5);
+        var masks = new List<double>();
+        var loop = new TrainingLoop("tokenizer-mask", [("t", tokenizer), ("m", head)],
+            new TrainingOptions { Steps = 40, WarmupSteps = 4, LearningRate = 3e-3, CheckpointEvery = 1000 }, temp.File("tokenizer-mask"));
+        loop.Run(stage.Step, new Sync(p => masks.Add(p.Metrics["mask"])));
+        double early = masks.Take(5).Average(), late = masks.TakeLast(5).Average();
+        Assert.True(late < 0.7 * early, $"mask loss {early:F4} -> {late:F4}");
+    }
+
+    [Fact]
     public void DecoderFineTuningKeepsTheTokensAndLowersTheLoss()
     {
         torch.manual_seed(6);
@@ -239,6 +255,8 @@ public sealed class StageTrainingTests : IDisposable
         var training = new ShapesTraining(temp.File("work"), ShapesRecipe.Smoke with { ImageSize = 32, Tokens = 16 });
         training.Run("all");
         var dir = training.Export(temp.File("model"), ScalarType.BFloat16);
+        // The tokenizer's mask head only shapes training: it is not part of the exported model.
+        Assert.Empty(Directory.GetFiles(temp.File("model"), "*mask*", SearchOption.AllDirectories));
         using var t2i = dir.LoadTextToImage();
         using var images = t2i.Generate(["a small red circle at the top left on a blue background"], [1], new GenerationOptions { Steps = 2 });
         Assert.Equal(new long[] { 1, 3, 32, 32 }, images.shape);
