@@ -13,21 +13,27 @@ public sealed class TokenMaskHeadTests
         TextEmbedDim = 32, TextTokens = 16, GridAlignedLatents = gridAligned,
     };
 
+    /// <summary>A head whose every mask pixel is weight x (its cell's token's first channel) + bias.</summary>
+    private static TokenMaskHead FirstChannelHead(ImageTokenizerConfig config, float weight, float bias)
+    {
+        var head = new TokenMaskHead(config);
+        using var noGrad = torch.no_grad();
+        foreach (var (name, p) in head.named_parameters())
+        {
+            p.zero_();
+            if (name.EndsWith("weight")) p[.., 0] = torch.tensor(weight);
+            else p.fill_(bias);
+        }
+        return head;
+    }
+
     [Fact]
     public void EachTokenDrawsTheMaskOfItsOwnCellInTheTokenGridsOrder()
     {
         using var scope = torch.NewDisposeScope();
         var config = Config();
-        using var head = new TokenMaskHead(config);
         // Every mask pixel of a cell = the cell's token's first channel.
-        using (torch.no_grad())
-        {
-            foreach (var (name, p) in head.named_parameters())
-            {
-                p.zero_();
-                if (name.EndsWith("weight")) p[.., 0] = torch.tensor(1f);
-            }
-        }
+        using var head = FirstChannelHead(config, weight: 1, bias: 0);
         int n = config.LatentTokens, channels = config.TokenSize;
         var tokens = torch.zeros(1, channels, 1, n);
         tokens[0, 0, 0] = torch.arange(n, dtype: ScalarType.Float32);
@@ -49,16 +55,7 @@ public sealed class TokenMaskHeadTests
     {
         using var scope = torch.NewDisposeScope();
         var config = Config();
-        using var head = new TokenMaskHead(config);
-        using (torch.no_grad())
-        {
-            foreach (var (name, p) in head.named_parameters())
-            {
-                p.zero_();
-                if (name.EndsWith("weight")) p[.., 0] = torch.tensor(20f);
-                else p.fill_(-10);
-            }
-        }
+        using var head = FirstChannelHead(config, weight: 20, bias: -10);
         // A grey image with a white object filling cell (1, 2) exactly: 8 x 8 pixels at rows 8..15, columns 16..23.
         var image = torch.full(1, 3, 32, 32, 0.5f);
         image[0, .., 8..16, 16..24] = torch.tensor(1f);
