@@ -65,8 +65,8 @@ public sealed record ShapesRecipe
     public double TokenizerForegroundWeight { get; init; } = 0.5;
     /// <summary>Weight of the tokenizer's token mask loss (<see cref="Stages.TokenMaskHead"/>): one linear map shared by all tokens
     /// must draw the object's outline in each token's cell from that token alone, so outline is coded the same way for every colour;
-    /// 0 is off. Probe of the tokens (small CNN trained on them to name the shape, 800 steps; validation / test split):
-    /// 86.8 / 66.5 % without, 99.5 / 98.0 % with 0.5. Whole model, test split, n = 200, same flows' recipe: image-to-text shape 42.0 -> 92.0 %,
+    /// 0 is off. Probe of the tokens (small CNN trained on them to name the shape; validation / test split): 800 steps 86.8 / 66.5 %
+    /// without (an earlier tokenizer), 99.5 / 98.0 % with 0.5; 300 steps 61.0 / 29.5 % without (the previous bundle's), 96.7 / 95.2 % with. Whole model, test split, n = 200, same flows' recipe: image-to-text shape 42.0 -> 92.0 %,
     /// text-to-image shape 25.5 -> 53.0 %; PSNR 28.25 -> 27.90 dB with the same decoder fine-tuning (see <see cref="TokenizerDecoderTraining"/>).</summary>
     public double TokenizerMaskWeight { get; init; } = 0.5;
     /// <summary>Weight of the object's tokens in the text-to-image flow loss (see <see cref="Stages.TextToImageStage"/>); 0 is

@@ -35,11 +35,13 @@ public sealed class ImageTokenizerStage(
         var kl = posterior.Kl().mean() / (tokenizer.Config.TokenSize);
         var psnr = -10 * torch.log10(mse.detach());
         var loss = mse + 0.1 * l1 + klWeight * kl;
-        if (foregroundWeight > 0) loss += foregroundWeight * ForegroundMse(reconstruction, images);
+        bool withMask = maskHead is not null && maskWeight > 0;
+        using var foreground = foregroundWeight > 0 || withMask ? ForegroundMask(images) : null;
+        if (foregroundWeight > 0) loss += foregroundWeight * ForegroundMse(reconstruction, images, foreground!);
         var metrics = new Dictionary<string, Tensor> { ["psnr"] = psnr, ["kl"] = kl.detach() };
-        if (maskHead is not null && maskWeight > 0)
+        if (withMask)
         {
-            var maskLoss = maskHead.Loss(tokens, images);
+            var maskLoss = maskHead!.Loss(tokens, foreground!);
             loss += maskWeight * maskLoss;
             metrics["mask"] = maskLoss.detach();
         }
@@ -48,11 +50,10 @@ public sealed class ImageTokenizerStage(
 
     /// <summary>MSE over the pixels whose colour differs from the image's background (the middle two of its four corners, averaged):
     /// the objects, which the image-wide MSE (dominated by a flat background) barely weighs.</summary>
-    public static Tensor ForegroundMse(Tensor reconstruction, Tensor images)
-    {
-        var mask = ForegroundMask(images);
-        return ((reconstruction - images).pow(2) * mask).sum() / (mask.sum() * images.shape[1]).clamp_min(1);
-    }
+    public static Tensor ForegroundMse(Tensor reconstruction, Tensor images) => ForegroundMse(reconstruction, images, ForegroundMask(images));
+
+    private static Tensor ForegroundMse(Tensor reconstruction, Tensor images, Tensor mask) =>
+        ((reconstruction - images).pow(2) * mask).sum() / (mask.sum() * images.shape[1]).clamp_min(1);
 
     /// <summary>1 where a pixel's colour differs from the image's background (the middle two of its four corners,
     /// averaged), else 0: [B, 1, H, W].</summary>

@@ -44,12 +44,12 @@ public sealed class TokenMaskHead : nn.Module<Tensor, Tensor>
         return grid.MoveToOuterDisposeScope();
     }
 
-    /// <summary>Binary cross-entropy of the predicted cell masks against the image's foreground share per subsampled pixel.</summary>
-    public Tensor Loss(Tensor tokens, Tensor images)
+    /// <summary>Binary cross-entropy of the predicted cell masks against the foreground share per subsampled pixel of the
+    /// images' foreground mask [B, 1, S, S] (<see cref="ImageTokenizerStage.ForegroundMask"/>).</summary>
+    public Tensor Loss(Tensor tokens, Tensor foregroundMask)
     {
         using var scope = torch.NewDisposeScope();
-        using var mask = ImageTokenizerStage.ForegroundMask(images);
-        var target = nn.functional.avg_pool2d(mask, Subsample);
+        var target = nn.functional.avg_pool2d(foregroundMask, Subsample);
         return nn.functional.binary_cross_entropy_with_logits(forward(tokens), target).MoveToOuterDisposeScope();
     }
 }

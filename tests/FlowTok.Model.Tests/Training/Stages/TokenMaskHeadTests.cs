@@ -64,7 +64,8 @@ public sealed class TokenMaskHeadTests
         var wrong = torch.zeros(1, config.TokenSize, 1, config.LatentTokens);
         wrong[0, 0, 0, 2 * config.LatentColumns + 1] = torch.tensor(1f);
 
-        float atObject = head.Loss(right, image).item<float>(), elsewhere = head.Loss(wrong, image).item<float>();
+        var mask = ImageTokenizerStage.ForegroundMask(image);
+        float atObject = head.Loss(right, mask).item<float>(), elsewhere = head.Loss(wrong, mask).item<float>();
         Assert.True(atObject < 1e-3, $"loss {atObject} with the object's cell lit");
         Assert.True(elsewhere > 100 * atObject, $"loss {elsewhere} with the wrong cell lit against {atObject}");
     }
