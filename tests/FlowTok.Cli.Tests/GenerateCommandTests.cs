@@ -73,6 +73,8 @@ public sealed class GenerateCommandTests(TinyModelFixture fixture) : IClassFixtu
     [Theory]
     [InlineData("--steps", "0", "--steps")]
     [InlineData("--guidance", "-1", "--guidance")]
+    [InlineData("--text-noise", "-0.5", "--text-noise")]
+    [InlineData("--text-noise", "5", "--text-noise")]
     [InlineData("--count", "0", "--count")]
     [InlineData("--dtype", "fp64", "fp64")]
     public async Task BadOptionValueFailsBeforeLoading(string option, string value, string named)

@@ -65,6 +65,19 @@ public sealed class ModelRunnerTests
     }
 
     [Fact]
+    public async Task TheReplicaSamplesWithTheModelsTextNoise()
+    {
+        // The bundled model's index sets text noise 0: every seed starts from the text tokens' mean, so one image per prompt.
+        Assert.Equal(0.0, ModelDirectory.Open(BundledModel).Index.Defaults.TextNoise);
+        using var runner = Start(maxBatch: 2, delayMs: 0);
+        await runner.Loaded;
+        const string prompt = "a large blue cross at the bottom right on a yellow background";
+        var first = await runner.GenerateAsync("job-a", 0, prompt, 1, 4, 2, cached: null);
+        var second = await runner.GenerateAsync("job-a", 1, prompt, 2, 4, 2, cached: null);
+        Assert.Equal(first.Png, second.Png);
+    }
+
+    [Fact]
     public async Task TheQueueIsBoundedAndShutdownFailsWhatIsLeft()
     {
         var runner = Start(maxBatch: 8, delayMs: 10_000, maxQueue: 2);

@@ -30,6 +30,8 @@ public sealed class ModelRunner : IDisposable
     private readonly List<WorkItem> queue = [];
     private readonly TaskCompletionSource<ModelDescriptor> loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TextToImagePipeline? textToImage;
+    /// <summary>The model's text noise (model_index.json defaults; see <see cref="GenerationOptions.TextNoise"/>).</summary>
+    private double textNoise = 1.0;
     private ImageToTextPipeline? imageToText;
     private SimulatedDevice? simulated;
     private bool stopping;
@@ -182,6 +184,7 @@ public sealed class ModelRunner : IDisposable
         var device = ParseDevice(Device);
         var watch = Stopwatch.StartNew();
         textToImage = directory.LoadTextToImage(dtype, device);
+        textNoise = directory.Index.Defaults.TextNoise;
         if (directory.Index.HasImageToText) imageToText = directory.LoadImageToText(dtype, device);
         var descriptor = new ModelDescriptor
         {
@@ -238,7 +241,7 @@ public sealed class ModelRunner : IDisposable
         }
         var records = batch.Select((item, i) => item.Cached ?? newRecords[i]!).ToList();
         using var encoding = PromptRecords.ToBatch(records, pipeline.Device);
-        var zText = pipeline.PrepareLatents(encoding, batch.Select(i => i.Seed).ToList());
+        var zText = pipeline.PrepareLatents(encoding, batch.Select(i => i.Seed).ToList(), textNoise);
         var alive = Enumerable.Range(0, batch.Count).ToList();
         var first = batch[0];
         var zImage = pipeline.Sample(zText, Options(first), keepRows: p => KeepRows(batch, alive, p));

@@ -28,20 +28,25 @@ internal static partial class GenerateCommand
         var count = new Option<int>("--count", "-n") { Description = "Images per prompt", DefaultValueFactory = _ => 1 };
         var batchSize = new Option<int>("--batch-size") { Description = "Images sampled together", DefaultValueFactory = _ => 4 };
         var output = new Option<string>("--output", "-o") { Description = "Output directory", DefaultValueFactory = _ => "outputs", HelpName = "dir" };
+        var textNoise = new Option<double?>("--text-noise")
+        {
+            Description = "Scale of the text VAE's sampling noise: 1 varies the image with the seed, 0 draws one image per prompt (default: the model's, from model_index.json)",
+        };
         var twoPass = new Option<bool>("--two-pass-guidance") { Description = "Run the conditional and null passes separately instead of as one 2B batch (like the reference; same images, slower)" };
         OptionRules.InRange(seed, 0, long.MaxValue - 100_000);
         OptionRules.InRange(count, 1, 10_000);
         OptionRules.InRange(batchSize, 1, 1024);
+        OptionRules.InRange(textNoise, 0, GenerationOptions.MaxTextNoise);
 
-        var command = new Command("generate", "Generate images from text prompts") { prompts, seed, count, batchSize, output, twoPass };
+        var command = new Command("generate", "Generate images from text prompts") { prompts, seed, count, batchSize, output, textNoise, twoPass };
         model.AddTo(command);
         command.SetAction((parse, ct) => Task.FromResult(Run(parse, new Settings(
             parse.GetValue(prompts)!, parse.GetValue(seed), parse.GetValue(count), parse.GetValue(batchSize),
-            parse.GetValue(output)!, !parse.GetValue(twoPass)), model, ct)));
+            parse.GetValue(output)!, !parse.GetValue(twoPass), parse.GetValue(textNoise)), model, ct)));
         return command;
     }
 
-    private sealed record Settings(string[] Prompts, long? Seed, int Count, int BatchSize, string Output, bool BatchedGuidance);
+    private sealed record Settings(string[] Prompts, long? Seed, int Count, int BatchSize, string Output, bool BatchedGuidance, double? TextNoise);
 
     /// <summary>One image to make: which prompt, and the seed of its noise.</summary>
     private sealed record Job(int PromptIndex, string Prompt, long Seed);
@@ -50,7 +55,10 @@ internal static partial class GenerateCommand
     {
         var terminal = Terminal.From(parse);
         var directory = modelOptions.Open(parse);
-        var options = modelOptions.Sampling(parse, directory.Index, settings.BatchedGuidance);
+        var options = modelOptions.Sampling(parse, directory.Index, settings.BatchedGuidance) with
+        {
+            TextNoise = settings.TextNoise ?? directory.Index.Defaults.TextNoise,
+        };
         TextToImagePipeline.CheckInputs(settings.Prompts, options);
         long seed = settings.Seed ?? Random.Shared.NextInt64(RandomSeedLimit);
         Directory.CreateDirectory(settings.Output);
@@ -59,7 +67,7 @@ internal static partial class GenerateCommand
             .SelectMany((prompt, p) => Enumerable.Range(0, settings.Count).Select(i => new Job(p, prompt, seed + i)))
             .Chunk(settings.BatchSize)
             .ToArray();
-        terminal.Note($"seed {seed}; {jobs.Sum(b => b.Length)} image(s), {options.Steps} steps, guidance {options.GuidanceScale}, model {directory.Root}");
+        terminal.Note($"seed {seed}; {jobs.Sum(b => b.Length)} image(s), {options.Steps} steps, guidance {options.GuidanceScale}, text noise {options.TextNoise}, model {directory.Root}");
 
         var progress = terminal.Progress();
         using var pipeline = progress.Loading(ModelIndex.Roles.TextToImage,

@@ -53,9 +53,9 @@ public sealed class ModelDirectoryBuilder(string root)
         return this;
     }
 
-    public ModelDirectoryBuilder Defaults(int steps, double guidanceScale)
+    public ModelDirectoryBuilder Defaults(int steps, double guidanceScale, double textNoise = 1.0)
     {
-        defaults = new ModelIndex.DefaultSettings { Steps = steps, GuidanceScale = guidanceScale };
+        defaults = new ModelIndex.DefaultSettings { Steps = steps, GuidanceScale = guidanceScale, TextNoise = textNoise };
         return this;
     }
 

@@ -36,6 +36,8 @@ public sealed record ModelIndex
     {
         public int Steps { get; init; } = 20;
         public double GuidanceScale { get; init; } = 2.0;
+        /// <summary>See <see cref="Pipelines.GenerationOptions.TextNoise"/>; 1 (the paper's sampling) when absent.</summary>
+        public double TextNoise { get; init; } = 1.0;
     }
 
     public static class Roles

@@ -5,9 +5,14 @@ public sealed record GenerationOptions
 {
     public const int MaxSteps = 1000;
     public const double MaxGuidance = 50;
+    public const double MaxTextNoise = 4;
 
     public int Steps { get; init; } = 20;
     public double GuidanceScale { get; init; } = 2.0;
+    /// <summary>Scale of the text VAE's sampling noise: Z_T = mu + s * sigma * eps. 1 (the paper's sampling) varies the image
+    /// with the seed; 0 starts every seed's flow from the text tokens' mean (one image per prompt). A small model may draw the
+    /// prompt more faithfully below 1, like a lower sampling temperature; a model directory names its own in its defaults.</summary>
+    public double TextNoise { get; init; } = 1.0;
     /// <summary>Run the conditional and null passes as one 2B batch (default) or as two passes.</summary>
     public bool BatchedGuidance { get; init; } = true;
 
@@ -17,5 +22,7 @@ public sealed record GenerationOptions
             throw new ArgumentOutOfRangeException(nameof(Steps), Steps, $"steps must be between 1 and {MaxSteps}");
         if (double.IsNaN(GuidanceScale) || GuidanceScale < 0 || GuidanceScale > MaxGuidance)
             throw new ArgumentOutOfRangeException(nameof(GuidanceScale), GuidanceScale, $"guidance scale must be between 0 and {MaxGuidance}");
+        if (double.IsNaN(TextNoise) || TextNoise < 0 || TextNoise > MaxTextNoise)
+            throw new ArgumentOutOfRangeException(nameof(TextNoise), TextNoise, $"text noise must be between 0 and {MaxTextNoise}");
     }
 }

@@ -77,7 +77,7 @@ public sealed class TextToImagePipeline : IDisposable
     // 3. Prepare latents.
     /// <summary>Z_T = mu + exp(logvar / 2) eps with eps drawn from one generator per image (seed i gives the same
     /// image whatever else is in the batch).</summary>
-    public Tensor PrepareLatents(PromptEncoding encoding, IReadOnlyList<long> seeds)
+    public Tensor PrepareLatents(PromptEncoding encoding, IReadOnlyList<long> seeds, double textNoise = 1.0)
     {
         if (seeds.Count != encoding.Count)
             throw new ArgumentException($"{seeds.Count} seeds for {encoding.Count} prompts", nameof(seeds));
@@ -88,10 +88,10 @@ public sealed class TextToImagePipeline : IDisposable
             using var generator = new Generator((ulong)seed);
             return torch.randn(shape, dtype: ScalarType.Float32, generator: generator);
         }).ToArray()).to(Device);
-        return PrepareLatents(encoding, eps).MoveToOuterDisposeScope();
+        return PrepareLatents(encoding, textNoise == 1.0 ? eps : eps * textNoise).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Z_T from explicit noise eps [B, 77, C].</summary>
+    /// <summary>Z_T from explicit noise eps [B, 77, C] (already scaled by any text noise, see <see cref="GenerationOptions.TextNoise"/>).</summary>
     public static Tensor PrepareLatents(PromptEncoding encoding, Tensor eps) =>
         TextVae.TextVae.Reparameterize(encoding.Mu, encoding.LogVar, eps.to(ScalarType.Float32));
 
@@ -121,7 +121,7 @@ public sealed class TextToImagePipeline : IDisposable
         CheckInputs(prompts, options);
         using var scope = torch.NewDisposeScope();
         using var encoding = EncodePrompt(prompts);
-        var zText = PrepareLatents(encoding, seeds);
+        var zText = PrepareLatents(encoding, seeds, options.TextNoise);
         var zImage = Sample(zText, options, progress, cancellationToken);
         return Decode(zImage, encoding.ClipStates).MoveToOuterDisposeScope();
     }

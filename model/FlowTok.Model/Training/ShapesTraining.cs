@@ -125,7 +125,7 @@ public sealed class ShapesTraining(string workDir, ShapesRecipe recipe, IProgres
         var i2t = recipe.ImageToTextTraining;
         tokenCache = i2t.BatchSize == recipe.TextToImageTraining.BatchSize ? new ImageTokenCache((long)i2t.Steps * i2t.BatchSize) : null;
         var stage = new TextToImageStage(vae, flow, imageTokenizer, text, new TrainImages(dataset), recipe.TextToImageTraining.BatchSize,
-            foregroundWeight: recipe.FlowForegroundWeight, tokenCache: tokenCache, startTimeShare: recipe.TextToImageStartShare);
+            foregroundWeight: recipe.FlowForegroundWeight, tokenCache: tokenCache, startTimeShare: recipe.TextToImageStartShare, klWeight: recipe.TextVaeKlWeight);
         var loop = new TrainingLoop("t2i", [("text_vae", vae), ("flow", flow)], recipe.TextToImageTraining, Checkpoint("t2i"));
         loop.Run(stage.Step, progress, ct);
         SaveFinal("t2i", loop);
@@ -178,7 +178,7 @@ public sealed class ShapesTraining(string workDir, ShapesRecipe recipe, IProgres
         Add(ModelIndex.Roles.ImageTokenizer, tokConfig, Final("tokenizer", "image_tokenizer"));
         Add(ModelIndex.Roles.ImageToTextFlow, recipe.ImageToTextFlow, Final("i2t", "i2t_flow"));
         Add(ModelIndex.Roles.TextDecoder, recipe.TextDecoder(vocab), Final("i2t", "text_decoder"));
-        return builder.Defaults(recipe.SamplingSteps, recipe.GuidanceScale).Write("flowtok-shapes");
+        return builder.Defaults(recipe.SamplingSteps, recipe.GuidanceScale, recipe.TextNoise).Write("flowtok-shapes");
     }
 
     private FrozenTextEncoder FrozenText()

@@ -55,6 +55,21 @@ public sealed class ModelDirectoryTests : IDisposable
     }
 
     [Fact]
+    public void TheIndexKeepsTheTextNoiseAndOlderIndexesMeanThePapersSampling()
+    {
+        var dir = Set.WriteModelDirectory(temp.Path);
+        Assert.Equal(1.0, dir.Index.Defaults.TextNoise);
+        var indexFile = System.IO.Path.Combine(temp.Path, ModelIndex.FileName);
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(indexFile))!;
+        json["defaults"]!["text_noise"] = 0.25;
+        File.WriteAllText(indexFile, json.ToJsonString());
+        Assert.Equal(0.25, ModelDirectory.Open(temp.Path).Index.Defaults.TextNoise);
+        json["defaults"]!.AsObject().Remove("text_noise");
+        File.WriteAllText(indexFile, json.ToJsonString());
+        Assert.Equal(1.0, ModelDirectory.Open(temp.Path).Index.Defaults.TextNoise);
+    }
+
+    [Fact]
     public void FolderWithoutIndexGivesClearError()
     {
         var error = Assert.Throws<FileNotFoundException>(() => ModelDirectory.Open(temp.Path));

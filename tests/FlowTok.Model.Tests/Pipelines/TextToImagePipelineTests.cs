@@ -58,6 +58,35 @@ public sealed class TextToImagePipelineTests : IDisposable
         Assert.Contains(mentioned, error.Message, StringComparison.OrdinalIgnoreCase);
     }
 
+    [Theory]
+    [InlineData(-0.1)]
+    [InlineData(double.NaN)]
+    [InlineData(GenerationOptions.MaxTextNoise + 1)]
+    public void BadTextNoiseIsRejectedBeforeAnyWork(double textNoise)
+    {
+        var error = Assert.ThrowsAny<ArgumentException>(() => pipeline.Generate(["ok"], [1], options with { TextNoise = textNoise }));
+        Assert.Contains("text noise", error.Message);
+    }
+
+    [Fact]
+    public void TextNoiseScalesTheTextVaeSamplingNoise()
+    {
+        using var scope = torch.NewDisposeScope();
+        using var encoding = pipeline.EncodePrompt(["a red circle", "a red circle"]);
+        var full = pipeline.PrepareLatents(encoding, [1, 2]);
+        Assert.True(full.equal(pipeline.PrepareLatents(encoding, [1, 2], textNoise: 1.0)).all().item<bool>());
+        // 0: every seed starts from the text tokens' mean.
+        var mean = pipeline.PrepareLatents(encoding, [1, 2], textNoise: 0);
+        ParitySet.AssertClose(encoding.Mu.to(ScalarType.Float32), mean, "Z_T at text noise 0", 1e-6);
+        // s: the mean plus s times the seed's noise.
+        var half = pipeline.PrepareLatents(encoding, [1, 2], textNoise: 0.5);
+        ParitySet.AssertClose(mean + 0.5 * (full - mean), half, "Z_T at text noise 0.5", 1e-5);
+        Assert.False(full[0].allclose(full[1]), "seeds must differ at text noise 1");
+
+        var images = pipeline.Generate(["a red circle", "a red circle"], [1, 2], options with { TextNoise = 0 });
+        ParitySet.AssertClose(images[0], images[1], "two seeds at text noise 0", 1e-5);
+    }
+
     [Fact]
     public void OverlongPromptIsRejected()
     {

@@ -1,3 +1,4 @@
+using FlowTok.Model.Loading;
 using FlowTok.Model.Training.Evaluation;
 using FlowTok.Model.Training.Shapes;
 
@@ -18,5 +19,13 @@ public sealed class EvaluationReportTests
         var report = Report(split);
         Assert.Contains(heading, report.ToMarkdown());
         Assert.Contains(json, report.ToJson());
+    }
+
+    [Fact]
+    public void TheReportSaysWhichSamplingSettingsItUsed()
+    {
+        var report = Report(DatasetSplit.Test) with { Sampling = new ModelIndex.DefaultSettings { Steps = 12, GuidanceScale = 1.5, TextNoise = 0.25 } };
+        Assert.Contains("12 Euler steps, guidance 1.5, text noise 0.25", report.ToMarkdown());
+        Assert.Contains("\"text_noise\": 0.25", report.ToJson());
     }
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using FlowTok.Model.Loading;
 using FlowTok.Model.Training.Shapes;
 
 namespace FlowTok.Model.Training.Evaluation;
@@ -34,7 +35,8 @@ public sealed record EvaluationReport(
     AttributeFigures Reconstruction,
     AttributeFigures TokensOnly,
     double TokensOnlyPsnr,
-    DatasetSplit Split = DatasetSplit.Test)
+    DatasetSplit Split = DatasetSplit.Test,
+    ModelIndex.DefaultSettings? Sampling = null)
 {
     public string ToJson() => JsonSerializer.Serialize(this, new JsonSerializerOptions
     {
@@ -65,6 +67,8 @@ public sealed record EvaluationReport(
         md.AppendLine(FormattableString.Invariant($"- CLIP score (trained domain CLIP, x100): generated {ClipScoreGenerated:F2}, real test images {ClipScoreReal:F2}"));
         md.AppendLine(FormattableString.Invariant($"- Tokenizer reconstruction PSNR: {ReconstructionPsnr:F2} dB caption-guided, {TokensOnlyPsnr:F2} dB with the empty caption"));
         md.AppendLine("  (image-to-text sees only the tokens: what the empty-caption row misses, it cannot recover)");
+        if (Sampling is { } s)
+            md.AppendLine(FormattableString.Invariant($"- Sampling (the model's defaults): {s.Steps} Euler steps, guidance {s.GuidanceScale}, text noise {s.TextNoise}"));
         md.AppendLine(FormattableString.Invariant($"- Speed: {SecondsPerImage:F3} s per image, {SecondsPerCaption:F3} s per caption (CPU, batched)"));
         md.AppendLine();
         md.AppendLine("Sample captions (expected -> generated):");

@@ -28,7 +28,10 @@ public static class ShapesEvaluation
         using var clip = ClipScore.Load(modelDir);
         var dataset = new ShapesDataset(imageSize: textToImage.ImageSize);
         var scenes = dataset.Split(split, count).ToList();
-        var options = new GenerationOptions { Steps = directory.Index.Defaults.Steps, GuidanceScale = directory.Index.Defaults.GuidanceScale };
+        var options = new GenerationOptions
+        {
+            Steps = directory.Index.Defaults.Steps, GuidanceScale = directory.Index.Defaults.GuidanceScale, TextNoise = directory.Index.Defaults.TextNoise,
+        };
 
         var t2i = new AttributeAccuracy();
         var i2t = new AttributeAccuracy();
@@ -78,7 +81,7 @@ public static class ShapesEvaluation
         int n = scenes.Count;
         return new EvaluationReport(directory.Index.Name, n, AttributeFigures.From(t2i), clipGenerated / n, clipReal / n,
             n, AttributeFigures.From(i2t), psnr / n, t2iSeconds / n, i2tSeconds / n, samples,
-            AttributeFigures.From(reconstruction), AttributeFigures.From(tokensOnly), tokensOnlyPsnr / n, split);
+            AttributeFigures.From(reconstruction), AttributeFigures.From(tokensOnly), tokensOnlyPsnr / n, split, directory.Index.Defaults);
     }
 
     /// <summary>Scores reconstructions with the analytic checker into <paramref name="accuracy"/>; returns their summed PSNR (dB).</summary>

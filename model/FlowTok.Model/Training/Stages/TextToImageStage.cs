@@ -20,13 +20,14 @@ namespace FlowTok.Model.Training.Stages;
 public sealed class TextToImageStage(
     TextVae.TextVae textVae, FlowTransformer flow, FlowTiTok imageTokenizer, FrozenTextEncoder text, ICaptionedImages data, int batchSize,
     double contrastiveWeight = 1.0, double uniformTimeShare = 0.25, double foregroundWeight = 0, ImageTokenCache? tokenCache = null,
-    double startTimeShare = 0)
+    double startTimeShare = 0, double klWeight = FlowTokObjectives.KlWeight)
 {
-    private readonly ImageTokenizerConfig tokenizerConfig = CheckWeighting(imageTokenizer.Config, foregroundWeight);
+    private readonly ImageTokenizerConfig tokenizerConfig = CheckWeighting(imageTokenizer.Config, foregroundWeight, klWeight);
 
-    private static ImageTokenizerConfig CheckWeighting(ImageTokenizerConfig config, double foregroundWeight)
+    private static ImageTokenizerConfig CheckWeighting(ImageTokenizerConfig config, double foregroundWeight, double klWeight)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(foregroundWeight);
+        ArgumentOutOfRangeException.ThrowIfNegative(klWeight);
         if (foregroundWeight > 0 && (!config.GridAlignedLatents || config.LatentRows == 0))
             throw new ArgumentException("foreground-weighted flow matching needs grid-aligned image tokens (each token owns a cell of the image)", nameof(foregroundWeight));
         return config;
@@ -55,7 +56,7 @@ public sealed class TextToImageStage(
         var flowLoss = FlowTokObjectives.FlowMatching(flow, zText, targets, t, indicator, weights).mean();
         var contrastive = FlowTokObjectives.ContrastiveAlignment(zText, textVae.Project(states), textVae.Temperature);
         var kl = FlowTokObjectives.TextVaeKl(mu, logVar) / mu.shape[0];
-        var loss = flowLoss + contrastiveWeight * contrastive + FlowTokObjectives.KlWeight * kl;
+        var loss = flowLoss + contrastiveWeight * contrastive + klWeight * kl;
         return new StepResult(loss, new Dictionary<string, Tensor> { ["flow"] = flowLoss.detach(), ["align"] = contrastive.detach(), ["kl"] = kl.detach() });
     }
 

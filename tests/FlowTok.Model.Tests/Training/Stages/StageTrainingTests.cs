@@ -138,6 +138,28 @@ public sealed class StageTrainingTests : IDisposable
         Assert.True(late < 0.8 * early, $"text-to-image loss {early:F4} -> {late:F4}");
     }
 
+    [Fact]
+    public void TheTextVaeKlCountsWithItsWeight()
+    {
+        using var scope = torch.NewDisposeScope();
+        torch.manual_seed(7);
+        using var tokenizer = new FlowTiTok(TokenizerConfig);
+        tokenizer.eval();
+        using var vae = NewTextVae();
+        using var flow = new FlowTransformer(FlowConfig);
+        StepResult StepWith(double klWeight)
+        {
+            using var generator = new Generator(11);
+            return new TextToImageStage(vae, flow, tokenizer, text, new Data(dataset), Batch, klWeight: klWeight).Step(0, generator);
+        }
+        var without = StepWith(0);
+        var weighted = StepWith(0.5);
+        float kl = without.Metrics!["kl"].item<float>();
+        Assert.True(kl > 0, $"kl {kl}");
+        Assert.Equal(without.Loss.item<float>() + 0.5f * kl, weighted.Loss.item<float>(), 3);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new TextToImageStage(vae, flow, tokenizer, text, new Data(dataset), Batch, klWeight: -1));
+    }
+
     private static TextVae.TextVae NewTextVae() =>
         new(new TextVae.TextVaeConfig { Width = 32, Blocks = 1, Heads = 2, FeedForward = 64, LatentChannels = 8, ProjectorHidden = 32 });
 
@@ -255,6 +277,7 @@ public sealed class StageTrainingTests : IDisposable
         var training = new ShapesTraining(temp.File("work"), ShapesRecipe.Smoke with { ImageSize = 32, Tokens = 16 });
         training.Run("all");
         var dir = training.Export(temp.File("model"), ScalarType.BFloat16);
+        Assert.Equal(ShapesRecipe.Smoke.TextNoise, dir.Index.Defaults.TextNoise);
         // The tokenizer's mask head only shapes training: it is not part of the exported model.
         Assert.Empty(Directory.GetFiles(temp.File("model"), "*mask*", SearchOption.AllDirectories));
         using var t2i = dir.LoadTextToImage();
