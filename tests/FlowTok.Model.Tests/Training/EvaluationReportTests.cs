@@ -28,4 +28,25 @@ public sealed class EvaluationReportTests
         Assert.Contains("12 Euler steps, guidance 1.5, text noise 0.25", report.ToMarkdown());
         Assert.Contains("\"text_noise\": 0.25", report.ToJson());
     }
+
+    [Fact]
+    public void TheReportBreaksShapeAccuracyDownByTheExpectedShape()
+    {
+        var tally = new ShapeTally();
+        tally.Add(Shape.Star, correct: true);
+        tally.Add(Shape.Star, correct: false);
+        tally.Add(Shape.Star, correct: false);
+        tally.Add(Shape.Circle, correct: true);
+        Assert.Equal(new Dictionary<Shape, int> { [Shape.Circle] = 1, [Shape.Star] = 3 }, tally.Counts);
+        Assert.Equal(1.0 / 3, tally.Accuracy[Shape.Star], 9);
+        Assert.Equal(1.0, tally.Accuracy[Shape.Circle]);
+        Assert.False(tally.Accuracy.ContainsKey(Shape.Square)); // never expected: no figure rather than 0 %
+
+        var report = Report(DatasetSplit.Test) with { ShapeByShape = [ShapeAccuracyRow.From("text-to-image", tally)] };
+        var md = report.ToMarkdown();
+        Assert.Contains("(n: circle 1, star 3)", md);
+        Assert.Contains("| direction | circle | star |", md);
+        Assert.Contains("| text-to-image | 100.0 % | 33.3 % |", md);
+        Assert.Contains("\"direction\": \"text-to-image\"", report.ToJson());
+    }
 }

@@ -18,6 +18,12 @@ public sealed record AttributeFigures(double Shape, double Color, double Size, d
     public double Worst => new[] { Shape, Color, Size, Position, Background }.Min();
 }
 
+/// <summary>Shape accuracy per expected shape of one direction of the report.</summary>
+public sealed record ShapeAccuracyRow(string Direction, IReadOnlyDictionary<Shape, double> Accuracy, IReadOnlyDictionary<Shape, int> Counts)
+{
+    public static ShapeAccuracyRow From(string direction, ShapeTally tally) => new(direction, tally.Accuracy, tally.Counts);
+}
+
 /// <summary>What <c>flowtok eval</c> measures on a split: by default the test split (attribute combinations never seen in
 /// training); the validation split (seen combinations) tells a failure to generalise from one to learn.</summary>
 public sealed record EvaluationReport(
@@ -36,7 +42,8 @@ public sealed record EvaluationReport(
     AttributeFigures TokensOnly,
     double TokensOnlyPsnr,
     DatasetSplit Split = DatasetSplit.Test,
-    ModelIndex.DefaultSettings? Sampling = null)
+    ModelIndex.DefaultSettings? Sampling = null,
+    IReadOnlyList<ShapeAccuracyRow>? ShapeByShape = null)
 {
     public string ToJson() => JsonSerializer.Serialize(this, new JsonSerializerOptions
     {
@@ -70,6 +77,17 @@ public sealed record EvaluationReport(
         if (Sampling is { } s)
             md.AppendLine(FormattableString.Invariant($"- Sampling (the model's defaults): {s.Steps} Euler steps, guidance {s.GuidanceScale}, text noise {s.TextNoise}"));
         md.AppendLine(FormattableString.Invariant($"- Speed: {SecondsPerImage:F3} s per image, {SecondsPerCaption:F3} s per caption (CPU, batched)"));
+        if (ShapeByShape is { Count: > 0 } rows)
+        {
+            var shapes = rows[0].Counts.Keys.ToList();
+            md.AppendLine();
+            md.AppendLine("Shape accuracy by the expected shape (n: " + string.Join(", ", shapes.Select(s => $"{s.ToString().ToLowerInvariant()} {rows[0].Counts[s]}")) + "):");
+            md.AppendLine();
+            md.AppendLine("| direction | " + string.Join(" | ", shapes.Select(s => s.ToString().ToLowerInvariant())) + " |");
+            md.AppendLine("| --- |" + string.Concat(shapes.Select(_ => " --- |")));
+            foreach (var row in rows)
+                md.AppendLine($"| {row.Direction} | " + string.Join(" | ", shapes.Select(s => P(row.Accuracy[s]))) + " |");
+        }
         md.AppendLine();
         md.AppendLine("Sample captions (expected -> generated):");
         md.AppendLine();

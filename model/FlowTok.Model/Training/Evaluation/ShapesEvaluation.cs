@@ -37,6 +37,7 @@ public static class ShapesEvaluation
         var i2t = new AttributeAccuracy();
         var reconstruction = new AttributeAccuracy();
         var tokensOnly = new AttributeAccuracy();
+        ShapeTally t2iShapes = new(), i2tShapes = new(), reconstructionShapes = new(), tokensOnlyShapes = new();
         double clipGenerated = 0, clipReal = 0, psnr = 0, tokensOnlyPsnr = 0, t2iSeconds = 0, i2tSeconds = 0;
         var samples = new List<string>();
         var grid = new List<byte[]>();
@@ -52,7 +53,7 @@ public static class ShapesEvaluation
             var generated = textToImage.Generate(captions, seeds, options);
             t2iSeconds += clock.Elapsed.TotalSeconds;
             var readings = AnalyticChecker.ReadBatch(generated);
-            for (int i = 0; i < part.Count; i++) t2i.Add(AnalyticChecker.Score(part[i], readings[i]));
+            for (int i = 0; i < part.Count; i++) Add(t2i, t2iShapes, part[i], AnalyticChecker.Score(part[i], readings[i]));
             clipGenerated += clip.Score(generated, captions).Sum();
 
             var real = dataset.Batch(split, start, part.Count).Images;
@@ -62,7 +63,7 @@ public static class ShapesEvaluation
             i2tSeconds += clock.Elapsed.TotalSeconds;
             for (int i = 0; i < part.Count; i++)
             {
-                i2t.Add(AttributeScore.Of(part[i], ShapeCaptions.Parse(written[i])));
+                Add(i2t, i2tShapes, part[i], AttributeScore.Of(part[i], ShapeCaptions.Parse(written[i])));
                 if (samples.Count < 12) samples.Add($"{captions[i]} -> {written[i].Trim()}");
             }
 
@@ -70,9 +71,9 @@ public static class ShapesEvaluation
             // with the empty caption's, which shows what the tokens alone hold (all that image-to-text gets to see).
             var tokens = imageToText.EncodeImage(real);
             using (var encoding = textToImage.EncodePrompt(captions))
-                psnr += ScoreReconstructions(textToImage.Decode(tokens, encoding.ClipStates), real, part, reconstruction);
+                psnr += ScoreReconstructions(textToImage.Decode(tokens, encoding.ClipStates), real, part, reconstruction, reconstructionShapes);
             var emptyStates = emptyCaption.ClipStates.expand(part.Count, -1, -1);
-            tokensOnlyPsnr += ScoreReconstructions(textToImage.Decode(tokens, emptyStates), real, part, tokensOnly);
+            tokensOnlyPsnr += ScoreReconstructions(textToImage.Decode(tokens, emptyStates), real, part, tokensOnly, tokensOnlyShapes);
             if (gridPng is not null && grid.Count < 64)
                 grid.AddRange(ImageIo.ToPngs(generated).Take(64 - grid.Count));
             log?.Report($"evaluated {Math.Min(start + batchSize, scenes.Count)}/{scenes.Count}: {t2i}");
@@ -81,15 +82,25 @@ public static class ShapesEvaluation
         int n = scenes.Count;
         return new EvaluationReport(directory.Index.Name, n, AttributeFigures.From(t2i), clipGenerated / n, clipReal / n,
             n, AttributeFigures.From(i2t), psnr / n, t2iSeconds / n, i2tSeconds / n, samples,
-            AttributeFigures.From(reconstruction), AttributeFigures.From(tokensOnly), tokensOnlyPsnr / n, split, directory.Index.Defaults);
+            AttributeFigures.From(reconstruction), AttributeFigures.From(tokensOnly), tokensOnlyPsnr / n, split, directory.Index.Defaults,
+            [
+                ShapeAccuracyRow.From("text-to-image", t2iShapes), ShapeAccuracyRow.From("image-to-text", i2tShapes),
+                ShapeAccuracyRow.From("reconstruction, caption-guided", reconstructionShapes), ShapeAccuracyRow.From("tokens alone", tokensOnlyShapes),
+            ]);
     }
 
     /// <summary>Scores reconstructions with the analytic checker into <paramref name="accuracy"/>; returns their summed PSNR (dB).</summary>
-    private static double ScoreReconstructions(Tensor reconstructed, Tensor real, IReadOnlyList<ShapeScene> scenes, AttributeAccuracy accuracy)
+    private static double ScoreReconstructions(Tensor reconstructed, Tensor real, IReadOnlyList<ShapeScene> scenes, AttributeAccuracy accuracy, ShapeTally shapes)
     {
         var readings = AnalyticChecker.ReadBatch(reconstructed);
-        for (int i = 0; i < scenes.Count; i++) accuracy.Add(AnalyticChecker.Score(scenes[i], readings[i]));
+        for (int i = 0; i < scenes.Count; i++) Add(accuracy, shapes, scenes[i], AnalyticChecker.Score(scenes[i], readings[i]));
         return ImageTokenizerStage.SummedPsnr(reconstructed, real);
+    }
+
+    private static void Add(AttributeAccuracy accuracy, ShapeTally shapes, ShapeScene scene, AttributeScore score)
+    {
+        accuracy.Add(score);
+        shapes.Add(scene.Shape, score.Shape);
     }
 
     /// <summary>Tiles the images 8 to a row into one PNG.</summary>
