@@ -313,7 +313,7 @@ public sealed class ModelRunner : IDisposable
     }
 
     private GenerationOptions Options(WorkItem item) =>
-        new() { Steps = item.Steps, GuidanceScale = item.Guidance, BatchedGuidance = options.BatchedGuidance };
+        new() { Steps = item.Steps, GuidanceScale = item.Guidance, TextNoise = textNoise, BatchedGuidance = options.BatchedGuidance };
 
     private List<T> DropCancelled<T>(List<T> batch) where T : WorkItem
     {

@@ -46,6 +46,15 @@ public sealed class ModelDirectory
         var index = ComponentConfig.Load<ModelIndex>(indexPath);
         if (index.Version > ModelIndex.CurrentVersion)
             throw new InvalidDataException($"{indexPath} has version {index.Version}; this build reads up to {ModelIndex.CurrentVersion}");
+        var defaults = index.Defaults;
+        try
+        {
+            new Pipelines.GenerationOptions { Steps = defaults.Steps, GuidanceScale = defaults.GuidanceScale, TextNoise = defaults.TextNoise }.Validate();
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            throw new InvalidDataException($"{indexPath} has invalid sampling defaults: {e.Message}", e);
+        }
         return new ModelDirectory(root, index);
     }
 

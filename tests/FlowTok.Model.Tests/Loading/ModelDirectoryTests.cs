@@ -67,6 +67,12 @@ public sealed class ModelDirectoryTests : IDisposable
         json["defaults"]!.AsObject().Remove("text_noise");
         File.WriteAllText(indexFile, json.ToJsonString());
         Assert.Equal(1.0, ModelDirectory.Open(temp.Path).Index.Defaults.TextNoise);
+        // An out-of-range default fails when the directory is opened, not at the first request.
+        json["defaults"]!["text_noise"] = -1;
+        File.WriteAllText(indexFile, json.ToJsonString());
+        var error = Assert.Throws<InvalidDataException>(() => ModelDirectory.Open(temp.Path));
+        Assert.Contains("text noise", error.Message);
+        Assert.Contains(ModelIndex.FileName, error.Message);
     }
 
     [Fact]
