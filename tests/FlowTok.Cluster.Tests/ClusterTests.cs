@@ -77,7 +77,8 @@ public sealed class ClusterTests(RabbitMqFixture fixture, ITestOutputHelper outp
         foreach (var silo in cluster.Silos)
         {
             var replaced = await Record.ExceptionAsync(() => WaitForItemsAsync(() => cluster.EndpointReplacementsAsync(silo), n => n >= 1, TimeSpan.FromSeconds(90)));
-            Assert.True(replaced is null, $"{silo.Name} did not replace all its receive endpoints: {replaced?.Message}\n{silo.LogTail()}");
+            Assert.True(replaced is null, $"{silo.Name} did not replace all its receive endpoints: {replaced?.Message}\n"
+                + $"{silo.LogMatching(": FlowTok.Silo.Hosting.")}\n{silo.LogTail()}");
         }
     }
 

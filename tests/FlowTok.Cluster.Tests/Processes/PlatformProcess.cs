@@ -74,6 +74,9 @@ public sealed class PlatformProcess : IAsyncDisposable
         return $"{reported}--- {Name} (pid {Pid}), {log.Path}, last lines ---\n{log.Tail(lines)}";
     }
 
+    /// <summary>This process's log entries whose header contains <paramref name="fragment"/> (see <see cref="ProcessLog.Matching"/>).</summary>
+    public string LogMatching(string fragment) => $"--- {Name}: log entries of {fragment} ---\n{log.Matching(fragment)}";
+
     /// <summary>kill -9 of the process and its children: no shutdown code runs.</summary>
     public void Kill() => ChildProcesses.KillTree(process);
 

@@ -64,6 +64,24 @@ public sealed class ProcessLog : IDisposable
         lock (recent) return string.Join('\n', recent.Skip(Math.Max(0, recent.Count - lines)));
     }
 
+    /// <summary>The kept lines that contain <paramref name="fragment"/> (a logger's category, say), each with the line after
+    /// it (the entry's message), so that a component's story survives the stack traces that fill the tail.</summary>
+    public string Matching(string fragment)
+    {
+        lock (recent)
+        {
+            var lines = recent.ToArray();
+            var picked = new List<string>();
+            for (int i = 0; i < lines.Length; i++)
+                if (lines[i].Contains(fragment, StringComparison.Ordinal))
+                {
+                    picked.Add(lines[i]);
+                    if (i + 1 < lines.Length) picked.Add(lines[++i]);
+                }
+            return string.Join('\n', picked);
+        }
+    }
+
     public void Dispose()
     {
         lock (recent)
