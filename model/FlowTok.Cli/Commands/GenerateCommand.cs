@@ -55,10 +55,8 @@ internal static partial class GenerateCommand
     {
         var terminal = Terminal.From(parse);
         var directory = modelOptions.Open(parse);
-        var options = modelOptions.Sampling(parse, directory.Index, settings.BatchedGuidance) with
-        {
-            TextNoise = settings.TextNoise ?? directory.Index.Defaults.TextNoise,
-        };
+        var options = modelOptions.Sampling(parse, directory.Index, settings.BatchedGuidance);
+        if (settings.TextNoise is { } textNoise) options = options with { TextNoise = textNoise };
         TextToImagePipeline.CheckInputs(settings.Prompts, options);
         long seed = settings.Seed ?? Random.Shared.NextInt64(RandomSeedLimit);
         Directory.CreateDirectory(settings.Output);

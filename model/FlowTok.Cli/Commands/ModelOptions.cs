@@ -64,7 +64,7 @@ internal sealed class ModelOptions
     /// <summary>Sampling settings: the options given, else the model's defaults; checked before anything is loaded.</summary>
     public GenerationOptions Sampling(ParseResult parse, ModelIndex index, bool batchedGuidance = true)
     {
-        var options = new GenerationOptions
+        var options = index.Defaults.ToOptions() with
         {
             Steps = parse.GetValue(Steps) ?? index.Defaults.Steps,
             GuidanceScale = parse.GetValue(Guidance) ?? index.Defaults.GuidanceScale,

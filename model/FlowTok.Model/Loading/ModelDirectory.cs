@@ -46,10 +46,9 @@ public sealed class ModelDirectory
         var index = ComponentConfig.Load<ModelIndex>(indexPath);
         if (index.Version > ModelIndex.CurrentVersion)
             throw new InvalidDataException($"{indexPath} has version {index.Version}; this build reads up to {ModelIndex.CurrentVersion}");
-        var defaults = index.Defaults;
         try
         {
-            new Pipelines.GenerationOptions { Steps = defaults.Steps, GuidanceScale = defaults.GuidanceScale, TextNoise = defaults.TextNoise }.Validate();
+            index.Defaults.ToOptions().Validate();
         }
         catch (ArgumentOutOfRangeException e)
         {

@@ -38,6 +38,9 @@ public sealed record ModelIndex
         public double GuidanceScale { get; init; } = 2.0;
         /// <summary>See <see cref="Pipelines.GenerationOptions.TextNoise"/>; 1 (the paper's sampling) when absent.</summary>
         public double TextNoise { get; init; } = 1.0;
+
+        /// <summary>These defaults as sampling options (not validated).</summary>
+        public Pipelines.GenerationOptions ToOptions() => new() { Steps = Steps, GuidanceScale = GuidanceScale, TextNoise = TextNoise };
     }
 
     public static class Roles

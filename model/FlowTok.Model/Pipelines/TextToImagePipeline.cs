@@ -88,7 +88,7 @@ public sealed class TextToImagePipeline : IDisposable
             using var generator = new Generator((ulong)seed);
             return torch.randn(shape, dtype: ScalarType.Float32, generator: generator);
         }).ToArray()).to(Device);
-        return PrepareLatents(encoding, textNoise == 1.0 ? eps : eps * textNoise).MoveToOuterDisposeScope();
+        return PrepareLatents(encoding, eps * textNoise).MoveToOuterDisposeScope();
     }
 
     /// <summary>Z_T from explicit noise eps [B, 77, C] (already scaled by any text noise, see <see cref="GenerationOptions.TextNoise"/>).</summary>

@@ -28,10 +28,7 @@ public static class ShapesEvaluation
         using var clip = ClipScore.Load(modelDir);
         var dataset = new ShapesDataset(imageSize: textToImage.ImageSize);
         var scenes = dataset.Split(split, count).ToList();
-        var options = new GenerationOptions
-        {
-            Steps = directory.Index.Defaults.Steps, GuidanceScale = directory.Index.Defaults.GuidanceScale, TextNoise = directory.Index.Defaults.TextNoise,
-        };
+        var options = directory.Index.Defaults.ToOptions();
 
         var t2i = new AttributeAccuracy();
         var i2t = new AttributeAccuracy();
