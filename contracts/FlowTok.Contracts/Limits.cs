@@ -12,6 +12,9 @@ public static class Limits
     public const double MinGuidance = 0;
     public const double MaxGuidance = 20;
     public const double DefaultGuidance = 2.0;
+    /// <summary>Range of a generation's text noise (the scale of the text VAE's sampling noise; the model's own value when not given).</summary>
+    public const double MinTextNoise = 0;
+    public const double MaxTextNoise = 4;
 
     /// <summary>Largest accepted upload (encoded bytes) for captioning.</summary>
     public const int MaxUploadBytes = 8 * 1024 * 1024;

@@ -39,7 +39,27 @@ public class CanonicalRequestTests
         { "seed", Base with { Seed = 43 } },
         { "steps", Base with { Steps = 21 } },
         { "guidance", Base with { GuidanceScale = 2.5 } },
+        { "text noise", Base with { TextNoise = 1 } },
     };
+
+    [Fact]
+    public void TextNoiseZeroAndTheModelsOwnAreDifferentRequests()
+    {
+        // Null means whatever the model's index says, which need not be 0; naming a value is another request.
+        Assert.NotEqual(Valid(Base).RequestHash, Valid(Base with { TextNoise = 0 }).RequestHash);
+        Assert.NotEqual(Valid(Base with { TextNoise = 0 }).RequestHash, Valid(Base with { TextNoise = 0.5 }).RequestHash);
+    }
+
+    [Fact]
+    public void RequestsWithoutTextNoiseKeepTheirHashAndSeed()
+    {
+        // Outputs cached before the field existed are still found: the canonical form without it is unchanged.
+        Assert.Equal("""["generation","a red circle",2,"256x256",42,20,2,"v1"]""", CanonicalRequest.Generation("a red circle", 2, 256, 42, 20, 2.0, "v1"));
+        Assert.Equal(CanonicalRequest.Hash("""["generation","a red circle",2,"256x256",42,20,2,"v1"]"""), Valid(Base).RequestHash);
+        var unseeded = Valid(Base with { Seed = null });
+        Assert.Equal(unseeded.Seed, CanonicalRequest.DefaultSeed("a red circle", 2, 256, 20, 2.0, "v1"));
+        Assert.NotEqual(unseeded.Seed, Valid(Base with { Seed = null, TextNoise = 1 }).Seed);
+    }
 
     [Theory]
     [MemberData(nameof(Changes))]

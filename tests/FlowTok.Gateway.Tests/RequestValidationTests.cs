@@ -31,6 +31,7 @@ public class RequestValidationTests
         Assert.Equal(Limits.DefaultSteps, p.Steps);
         Assert.Equal(Limits.DefaultGuidance, p.GuidanceScale);
         Assert.Equal(ResponseFormat.B64Json, p.ResponseFormat);
+        Assert.Null(p.TextNoise); // the served model's own
         Assert.Equal("v1", p.ModelVersion);
         Assert.Matches("^[0-9a-f]{64}$", p.RequestHash);
     }
@@ -41,12 +42,13 @@ public class RequestValidationTests
         var result = Validate(new GenerationRequest
         {
             Prompt = new string('x', Limits.MaxPromptCharacters), N = Limits.MaxImages, Size = "256x256", ResponseFormat = "url",
-            Seed = long.MaxValue, Steps = Limits.MaxSteps, GuidanceScale = Limits.MaxGuidance,
+            Seed = long.MaxValue, Steps = Limits.MaxSteps, GuidanceScale = Limits.MaxGuidance, TextNoise = Limits.MaxTextNoise,
             Model = "dall-e-3", User = "u", Quality = "hd", Style = "vivid",
         });
         Assert.True(result.IsValid, string.Join("; ", result.Errors.SelectMany(e => e.Value)));
         Assert.Equal(ResponseFormat.Url, result.Value!.ResponseFormat);
         Assert.Equal(long.MaxValue, result.Value.Seed);
+        Assert.Equal(Limits.MaxTextNoise, result.Value.TextNoise);
     }
 
     [Fact]
@@ -95,6 +97,14 @@ public class RequestValidationTests
     public void GuidanceOutOfRangeIsRejected(double guidance) =>
         RejectsField(new GenerationRequest { Prompt = "p", GuidanceScale = guidance }, "guidance_scale");
 
+    [Theory]
+    [InlineData(-0.01)]
+    [InlineData(Limits.MaxTextNoise + 0.01)]
+    [InlineData(double.NaN)]
+    [InlineData(double.PositiveInfinity)]
+    public void TextNoiseOutOfRangeIsRejected(double textNoise) =>
+        RejectsField(new GenerationRequest { Prompt = "p", TextNoise = textNoise }, "text_noise", "between 0 and 4");
+
     [Fact]
     public void UnknownResponseFormatIsRejected() =>
         RejectsField(new GenerationRequest { Prompt = "p", ResponseFormat = "png" }, "response_format");
@@ -130,13 +140,22 @@ public class RequestValidationTests
     [Fact]
     public void SnakeCaseBodyIsRead()
     {
-        var parsed = Parse("""{"prompt":"p","n":2,"size":"256x256","response_format":"url","seed":7,"steps":5,"guidance_scale":1.5,"model":"m","user":"u","quality":"hd","style":"natural"}""");
+        var parsed = Parse("""{"prompt":"p","n":2,"size":"256x256","response_format":"url","seed":7,"steps":5,"guidance_scale":1.5,"text_noise":0.5,"model":"m","user":"u","quality":"hd","style":"natural"}""");
         Assert.Null(parsed.Problem);
         Assert.Equal(new GenerationRequest
         {
-            Prompt = "p", N = 2, Size = "256x256", ResponseFormat = "url", Seed = 7, Steps = 5, GuidanceScale = 1.5,
+            Prompt = "p", N = 2, Size = "256x256", ResponseFormat = "url", Seed = 7, Steps = 5, GuidanceScale = 1.5, TextNoise = 0.5,
             Model = "m", User = "u", Quality = "hd", Style = "natural",
         }, parsed.Value);
+    }
+
+    [Fact]
+    public void AGenerationJobCarriesEveryGenerationField()
+    {
+        var job = JsonBody.Parse<JobRequest>(Encoding.UTF8.GetBytes(
+            """{"type":"generation","prompt":"p","n":2,"size":"256x256","seed":7,"steps":5,"guidance_scale":1.5,"text_noise":0.5,"user":"u"}""")).Value!;
+        Assert.Equal(new GenerationRequest { Prompt = "p", N = 2, Size = "256x256", Seed = 7, Steps = 5, GuidanceScale = 1.5, TextNoise = 0.5, User = "u" },
+            job.AsGeneration());
     }
 
     [Theory]

@@ -78,6 +78,25 @@ public sealed class ModelRunnerTests
     }
 
     [Fact]
+    public async Task ARequestedTextNoiseOverridesTheModelsAndBatchesApart()
+    {
+        using var runner = Start(maxBatch: 8, delayMs: 300);
+        await runner.Loaded;
+        const string prompt = "a large blue cross at the bottom right on a yellow background";
+        var results = await Task.WhenAll(
+            runner.GenerateAsync("job-a", 0, prompt, 1, 4, 2, cached: null, textNoise: 1),
+            runner.GenerateAsync("job-a", 1, prompt, 2, 4, 2, cached: null, textNoise: 1),
+            runner.GenerateAsync("job-b", 0, prompt, 1, 4, 2, cached: null),
+            runner.GenerateAsync("job-c", 0, prompt, 1, 4, 2, cached: null, textNoise: 0));
+        // With the paper's noise the seed matters again; the model's own (0 for the bundled model) and an explicit 0 agree.
+        Assert.NotEqual(results[0].Png, results[1].Png);
+        Assert.NotEqual(results[0].Png, results[2].Png);
+        Assert.Equal(results[2].Png, results[3].Png);
+        // Text noise 1, the model's own, and 0: three batches.
+        Assert.Equal(3, runner.Stats.Batches);
+    }
+
+    [Fact]
     public async Task TheQueueIsBoundedAndShutdownFailsWhatIsLeft()
     {
         var runner = Start(maxBatch: 8, delayMs: 10_000, maxQueue: 2);

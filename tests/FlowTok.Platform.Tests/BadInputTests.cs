@@ -22,6 +22,7 @@ public sealed class BadInputTests(PlatformFixture platform)
         { "malformed size", "application/json", """{"prompt": "a red circle", "size": "big"}""", HttpStatusCode.BadRequest },
         { "steps out of range", "application/json", $$"""{"prompt": "a red circle", "steps": {{Limits.MaxSteps + 1}}}""", HttpStatusCode.BadRequest },
         { "guidance out of range", "application/json", """{"prompt": "a red circle", "guidance_scale": -1}""", HttpStatusCode.BadRequest },
+        { "text noise out of range", "application/json", $$"""{"prompt": "a red circle", "text_noise": {{Limits.MaxTextNoise + 1}}}""", HttpStatusCode.BadRequest },
         { "wrong type", "application/json", """{"prompt": "a red circle", "n": "two"}""", HttpStatusCode.BadRequest },
         { "unknown field", "application/json", """{"prompt": "a red circle", "colour": "red"}""", HttpStatusCode.BadRequest },
         { "bad response format", "application/json", """{"prompt": "a red circle", "response_format": "jpeg"}""", HttpStatusCode.BadRequest },

@@ -17,4 +17,6 @@ public sealed record JobSpec
     [Id(7)] public string? InputFileId { get; init; }
     /// <summary>Hash of the canonical request: idempotent resubmissions must match it.</summary>
     [Id(8)] public string RequestHash { get; init; } = "";
+    /// <summary>Generation: scale of the text VAE's sampling noise; null means the served model's default.</summary>
+    [Id(9)] public double? TextNoise { get; init; }
 }

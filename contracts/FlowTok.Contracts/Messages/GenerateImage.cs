@@ -11,4 +11,6 @@ public sealed record GenerateImage
     [Id(4)] public required long Seed { get; init; }
     [Id(5)] public int Steps { get; init; } = Limits.DefaultSteps;
     [Id(6)] public double GuidanceScale { get; init; } = Limits.DefaultGuidance;
+    /// <summary>Scale of the text VAE's sampling noise; null means the model's default.</summary>
+    [Id(7)] public double? TextNoise { get; init; }
 }

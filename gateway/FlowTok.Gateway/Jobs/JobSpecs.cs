@@ -26,6 +26,7 @@ public static class JobSpecs
         Seed = p.Seed,
         Steps = p.Steps,
         GuidanceScale = p.GuidanceScale,
+        TextNoise = p.TextNoise,
         RequestHash = p.RequestHash,
     };
 

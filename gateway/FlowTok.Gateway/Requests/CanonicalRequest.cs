@@ -11,8 +11,13 @@ namespace FlowTok.Gateway.Requests;
 /// </summary>
 public static class CanonicalRequest
 {
-    public static string Generation(string prompt, int count, int size, long? seed, int steps, double guidance, string modelVersion) =>
-        JsonSerializer.Serialize(new object?[] { "generation", prompt, count, $"{size}x{size}", seed, steps, guidance, modelVersion });
+    /// <summary>A request without text noise (the model's own) keeps the form it had before the field existed, so its hash,
+    /// default seed and cached outputs stay the same.</summary>
+    public static string Generation(string prompt, int count, int size, long? seed, int steps, double guidance, string modelVersion,
+        double? textNoise = null) =>
+        JsonSerializer.Serialize(textNoise is { } noise
+            ? new object?[] { "generation", prompt, count, $"{size}x{size}", seed, steps, guidance, modelVersion, noise }
+            : new object?[] { "generation", prompt, count, $"{size}x{size}", seed, steps, guidance, modelVersion });
 
     public static string Caption(byte[] image, int steps, double guidance, string modelVersion) =>
         JsonSerializer.Serialize(new object?[] { "caption", Convert.ToHexStringLower(SHA256.HashData(image)), steps, guidance, modelVersion });
@@ -23,9 +28,9 @@ public static class CanonicalRequest
     /// The seed used when the request names none: the first 53 bits (exact in a JavaScript number) of the hash of the request
     /// without a seed, so identical requests give identical images and different ones differ.
     /// </summary>
-    public static long DefaultSeed(string prompt, int count, int size, int steps, double guidance, string modelVersion)
+    public static long DefaultSeed(string prompt, int count, int size, int steps, double guidance, string modelVersion, double? textNoise = null)
     {
-        byte[] hash = SHA256.HashData(Encoding.UTF8.GetBytes(Generation(prompt, count, size, null, steps, guidance, modelVersion)));
+        byte[] hash = SHA256.HashData(Encoding.UTF8.GetBytes(Generation(prompt, count, size, null, steps, guidance, modelVersion, textNoise)));
         return (long)(BinaryPrimitives.ReadUInt64BigEndian(hash) >> 11);
     }
 }

@@ -28,6 +28,9 @@ public sealed record GenerationRequest
     [Description("Classifier-free guidance scale, 0..20 (default 2.0).")]
     public double? GuidanceScale { get; init; }
 
+    [Description("Scale of the text tokens' sampling noise, 0..4 (default: the served model's; 1 is the paper's sampling, 0 samples the text VAE's mean, so every seed gives the same image).")]
+    public double? TextNoise { get; init; }
+
     // OpenAI fields accepted for compatibility and ignored.
     public string? Model { get; init; }
     public string? User { get; init; }
@@ -60,6 +63,7 @@ public sealed record JobRequest
     public long? Seed { get; init; }
     public int? Steps { get; init; }
     public double? GuidanceScale { get; init; }
+    public double? TextNoise { get; init; }
     public string? Model { get; init; }
     public string? User { get; init; }
     public string? Quality { get; init; }
@@ -70,7 +74,7 @@ public sealed record JobRequest
 
     public GenerationRequest AsGeneration() => new()
     {
-        Prompt = Prompt, N = N, Size = Size, Seed = Seed, Steps = Steps, GuidanceScale = GuidanceScale,
+        Prompt = Prompt, N = N, Size = Size, Seed = Seed, Steps = Steps, GuidanceScale = GuidanceScale, TextNoise = TextNoise,
         Model = Model, User = User, Quality = Quality, Style = Style,
     };
 }

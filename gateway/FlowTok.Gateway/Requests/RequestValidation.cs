@@ -22,10 +22,11 @@ public sealed record ServedModel(string Version, int NativeSize, IReadOnlyList<i
 /// <summary>Sampler settings shared by generations and captions.</summary>
 public sealed record SamplingParameters(int Steps, double GuidanceScale);
 
-/// <summary>A valid generation: every default resolved, the seed fixed, the canonical hash computed.</summary>
+/// <summary>A valid generation: every default resolved, the seed fixed, the canonical hash computed. A null
+/// <paramref name="TextNoise"/> is the model's own (the model version in the hash pins it).</summary>
 public sealed record GenerationParameters(
     string Prompt, int Count, int Size, long Seed, int Steps, double GuidanceScale, ResponseFormat ResponseFormat,
-    string ModelVersion, string RequestHash);
+    string ModelVersion, string RequestHash, double? TextNoise = null);
 
 /// <summary>Checks requests against <see cref="Limits"/> and resolves their defaults. Pure: no I/O.</summary>
 public static partial class RequestValidation
@@ -62,12 +63,15 @@ public static partial class RequestValidation
         }
 
         var sampling = CheckSampling(request.Steps, request.GuidanceScale, errors);
+        double? textNoise = request.TextNoise;
+        if (textNoise is { } noise && (!double.IsFinite(noise) || noise < Limits.MinTextNoise || noise > Limits.MaxTextNoise))
+            errors.Add("text_noise", $"text_noise must be between {Limits.MinTextNoise} and {Limits.MaxTextNoise}");
         if (errors.Count > 0) return new(null, errors.ToDictionary());
 
-        long seed = request.Seed ?? CanonicalRequest.DefaultSeed(prompt, count, size, sampling.Steps, sampling.GuidanceScale, model.Version);
+        long seed = request.Seed ?? CanonicalRequest.DefaultSeed(prompt, count, size, sampling.Steps, sampling.GuidanceScale, model.Version, textNoise);
         string hash = CanonicalRequest.Hash(
-            CanonicalRequest.Generation(prompt, count, size, seed, sampling.Steps, sampling.GuidanceScale, model.Version));
-        return new(new GenerationParameters(prompt, count, size, seed, sampling.Steps, sampling.GuidanceScale, format, model.Version, hash),
+            CanonicalRequest.Generation(prompt, count, size, seed, sampling.Steps, sampling.GuidanceScale, model.Version, textNoise));
+        return new(new GenerationParameters(prompt, count, size, seed, sampling.Steps, sampling.GuidanceScale, format, model.Version, hash, textNoise),
             errors.ToDictionary());
     }
 

@@ -142,7 +142,7 @@ public sealed class RequestGrain(
             : bus.PublishBatch(items.Select(i => new GenerateImage
             {
                 JobId = JobId, Index = i, TenantId = spec.TenantId, Prompt = spec.Prompt!, Seed = spec.Seed + i,
-                Steps = spec.Steps, GuidanceScale = spec.GuidanceScale,
+                Steps = spec.Steps, GuidanceScale = spec.GuidanceScale, TextNoise = spec.TextNoise,
             }), cancellationToken);
 
     /// <summary>

@@ -75,7 +75,7 @@ public sealed class ModelGrain(
         else Interlocked.Increment(ref promptHits);
         metrics.RecordPromptCacheLookup(cached is not null);
         var result = await runner!.GenerateAsync(work.JobId, work.Index, work.Prompt, work.Seed, work.Steps, work.GuidanceScale,
-            cached, ProgressReporter(work.JobId, work.Index));
+            cached, ProgressReporter(work.JobId, work.Index), work.TextNoise);
         var fileId = await files.PutAsync(work.TenantId, result.Png, "image/png");
         if (result.NewPromptEncoding is { } fresh)
         {

@@ -72,10 +72,11 @@ public sealed class ModelRunner : IDisposable
         }
     }
 
+    /// <param name="textNoise">Scale of the text VAE's sampling noise; null is the model's own (its index's default).</param>
     public Task<GeneratedImage> GenerateAsync(string jobId, int index, string prompt, long seed, int steps, double guidance,
-        PromptEncodingRecord? cached, ItemProgress? progress = null)
+        PromptEncodingRecord? cached, ItemProgress? progress = null, double? textNoise = null)
     {
-        var item = new GenerateItem(jobId, index, prompt, seed, steps, guidance, cached, progress);
+        var item = new GenerateItem(jobId, index, prompt, seed, steps, guidance, cached, progress, textNoise);
         Enqueue(item);
         return item.Done.Task;
     }
@@ -241,7 +242,7 @@ public sealed class ModelRunner : IDisposable
         }
         var records = batch.Select((item, i) => item.Cached ?? newRecords[i]!).ToList();
         using var encoding = PromptRecords.ToBatch(records, pipeline.Device);
-        var zText = pipeline.PrepareLatents(encoding, batch.Select(i => i.Seed).ToList(), textNoise);
+        var zText = pipeline.PrepareLatents(encoding, batch.Select(i => i.Seed).ToList(), batch[0].TextNoise ?? textNoise);
         var alive = Enumerable.Range(0, batch.Count).ToList();
         var first = batch[0];
         var zImage = pipeline.Sample(zText, Options(first), keepRows: p => KeepRows(batch, alive, p));
@@ -313,7 +314,7 @@ public sealed class ModelRunner : IDisposable
     }
 
     private GenerationOptions Options(WorkItem item) =>
-        new() { Steps = item.Steps, GuidanceScale = item.Guidance, TextNoise = textNoise, BatchedGuidance = options.BatchedGuidance };
+        new() { Steps = item.Steps, GuidanceScale = item.Guidance, TextNoise = item.TextNoise ?? textNoise, BatchedGuidance = options.BatchedGuidance };
 
     private List<T> DropCancelled<T>(List<T> batch) where T : WorkItem
     {

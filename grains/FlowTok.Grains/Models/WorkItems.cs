@@ -7,16 +7,18 @@ namespace FlowTok.Grains.Models;
 public delegate void ItemProgress(int step, int steps);
 
 /// <summary>An item waiting in a replica's queue. Items batch together when their <see cref="BatchKey"/> matches.</summary>
-internal abstract class WorkItem(string jobId, int index, int steps, double guidance, ItemProgress? progress)
+internal abstract class WorkItem(string jobId, int index, int steps, double guidance, ItemProgress? progress, double? textNoise = null)
 {
     public string JobId { get; } = jobId;
     public int Index { get; } = index;
     public int Steps { get; } = steps;
     public double Guidance { get; } = guidance;
+    /// <summary>Generations: the requested text noise, null for the model's own.</summary>
+    public double? TextNoise { get; } = textNoise;
     public ItemProgress? Progress { get; } = progress;
     public long EnqueuedAt { get; } = Stopwatch.GetTimestamp();
 
-    public (Type, int, double) BatchKey => (GetType(), Steps, Guidance);
+    public (Type, int, double, double?) BatchKey => (GetType(), Steps, Guidance, TextNoise);
 
     public abstract void Cancel();
 
@@ -27,7 +29,7 @@ internal abstract class WorkItem(string jobId, int index, int steps, double guid
 public sealed record GeneratedImage(byte[] Png, PromptEncodingRecord? NewPromptEncoding);
 
 internal sealed class GenerateItem(string jobId, int index, string prompt, long seed, int steps, double guidance,
-    PromptEncodingRecord? cached, ItemProgress? progress) : WorkItem(jobId, index, steps, guidance, progress)
+    PromptEncodingRecord? cached, ItemProgress? progress, double? textNoise = null) : WorkItem(jobId, index, steps, guidance, progress, textNoise)
 {
     public string Prompt { get; } = prompt;
     public long Seed { get; } = seed;
