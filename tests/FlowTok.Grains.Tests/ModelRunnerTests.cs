@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
+using FlowTok.Contracts;
 using FlowTok.Grains.Models;
 using FlowTok.Model.Loading;
+using FlowTok.Model.Pipelines;
 using Microsoft.Extensions.Logging.Abstractions;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
@@ -75,6 +77,13 @@ public sealed class ModelRunnerTests
         var first = await runner.GenerateAsync("job-a", 0, prompt, 1, 4, 2, cached: null);
         var second = await runner.GenerateAsync("job-a", 1, prompt, 2, 4, 2, cached: null);
         Assert.Equal(first.Png, second.Png);
+    }
+
+    [Fact]
+    public void EveryTextNoiseTheGatewayAcceptsTheModelAcceptsToo()
+    {
+        Assert.Equal(GenerationOptions.MaxTextNoise, Limits.MaxTextNoise);
+        Assert.Equal(0, Limits.MinTextNoise);
     }
 
     [Fact]
