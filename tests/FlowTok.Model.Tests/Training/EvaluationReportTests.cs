@@ -33,20 +33,24 @@ public sealed class EvaluationReportTests
     public void TheReportBreaksShapeAccuracyDownByTheExpectedShape()
     {
         var tally = new ShapeTally();
-        tally.Add(Shape.Star, correct: true);
-        tally.Add(Shape.Star, correct: false);
-        tally.Add(Shape.Star, correct: false);
-        tally.Add(Shape.Circle, correct: true);
+        tally.Add(Shape.Star, ShapeSize.Large, correct: true);
+        tally.Add(Shape.Star, ShapeSize.Small, correct: false);
+        tally.Add(Shape.Star, ShapeSize.Small, correct: false);
+        tally.Add(Shape.Circle, ShapeSize.Large, correct: true);
         Assert.Equal(new Dictionary<Shape, int> { [Shape.Circle] = 1, [Shape.Star] = 3 }, tally.Counts);
         Assert.Equal(1.0 / 3, tally.Accuracy[Shape.Star], 9);
         Assert.Equal(1.0, tally.Accuracy[Shape.Circle]);
         Assert.False(tally.Accuracy.ContainsKey(Shape.Square)); // never expected: no figure rather than 0 %
+        Assert.Equal(0.0, tally.Of(ShapeSize.Small).Accuracy[Shape.Star]);
+        Assert.Equal(new Dictionary<Shape, int> { [Shape.Circle] = 1, [Shape.Star] = 1 }, tally.Of(ShapeSize.Large).Counts);
 
-        var report = Report(DatasetSplit.Test) with { ShapeByShape = [ShapeAccuracyRow.From("text-to-image", tally)] };
+        var report = Report(DatasetSplit.Test) with { ShapeByShape = [.. ShapeAccuracyRow.WithSizes("text-to-image", tally)] };
         var md = report.ToMarkdown();
         Assert.Contains("(n: circle 1, star 3)", md);
         Assert.Contains("| direction | circle | star |", md);
         Assert.Contains("| text-to-image | 100.0 % | 33.3 % |", md);
+        Assert.Contains("| text-to-image, small | – | 0.0 % |", md); // no small circles
+        Assert.Contains("| text-to-image, large | 100.0 % | 100.0 % |", md);
         Assert.Contains("\"direction\": \"text-to-image\"", report.ToJson());
     }
 }

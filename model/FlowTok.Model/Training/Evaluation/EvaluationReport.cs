@@ -18,10 +18,15 @@ public sealed record AttributeFigures(double Shape, double Color, double Size, d
     public double Worst => new[] { Shape, Color, Size, Position, Background }.Min();
 }
 
-/// <summary>Shape accuracy per expected shape of one direction of the report.</summary>
+/// <summary>Shape accuracy per expected shape of one direction of the report (or of its small or large shapes).</summary>
 public sealed record ShapeAccuracyRow(string Direction, IReadOnlyDictionary<Shape, double> Accuracy, IReadOnlyDictionary<Shape, int> Counts)
 {
     public static ShapeAccuracyRow From(string direction, ShapeTally tally) => new(direction, tally.Accuracy, tally.Counts);
+
+    /// <summary>The direction's row, then one row per size.</summary>
+    public static IEnumerable<ShapeAccuracyRow> WithSizes(string direction, ShapeTally tally) =>
+        Enum.GetValues<ShapeSize>().Select(size => From($"{direction}, {size.ToString().ToLowerInvariant()}", tally.Of(size)))
+            .Prepend(From(direction, tally));
 }
 
 /// <summary>What <c>flowtok eval</c> measures on a split: by default the test split (attribute combinations never seen in
@@ -86,7 +91,7 @@ public sealed record EvaluationReport(
             md.AppendLine("| direction | " + string.Join(" | ", shapes.Select(s => s.ToString().ToLowerInvariant())) + " |");
             md.AppendLine("| --- |" + string.Concat(shapes.Select(_ => " --- |")));
             foreach (var row in rows)
-                md.AppendLine($"| {row.Direction} | " + string.Join(" | ", shapes.Select(s => P(row.Accuracy[s]))) + " |");
+                md.AppendLine($"| {row.Direction} | " + string.Join(" | ", shapes.Select(s => row.Accuracy.TryGetValue(s, out var a) ? P(a) : "–")) + " |");
         }
         md.AppendLine();
         md.AppendLine("Sample captions (expected -> generated):");

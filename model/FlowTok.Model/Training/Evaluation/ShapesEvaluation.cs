@@ -81,8 +81,8 @@ public static class ShapesEvaluation
             n, AttributeFigures.From(i2t), psnr / n, t2iSeconds / n, i2tSeconds / n, samples,
             AttributeFigures.From(reconstruction), AttributeFigures.From(tokensOnly), tokensOnlyPsnr / n, split, directory.Index.Defaults,
             [
-                ShapeAccuracyRow.From("text-to-image", t2iShapes), ShapeAccuracyRow.From("image-to-text", i2tShapes),
-                ShapeAccuracyRow.From("reconstruction, caption-guided", reconstructionShapes), ShapeAccuracyRow.From("tokens alone", tokensOnlyShapes),
+                .. ShapeAccuracyRow.WithSizes("text-to-image", t2iShapes), .. ShapeAccuracyRow.WithSizes("image-to-text", i2tShapes),
+                .. ShapeAccuracyRow.WithSizes("reconstruction, caption-guided", reconstructionShapes), .. ShapeAccuracyRow.WithSizes("tokens alone", tokensOnlyShapes),
             ]);
     }
 
@@ -97,7 +97,7 @@ public static class ShapesEvaluation
     private static void Add(AttributeAccuracy accuracy, ShapeTally shapes, ShapeScene scene, AttributeScore score)
     {
         accuracy.Add(score);
-        shapes.Add(scene.Shape, score.Shape);
+        shapes.Add(scene.Shape, scene.Size, score.Shape);
     }
 
     /// <summary>Tiles the images 8 to a row into one PNG.</summary>
