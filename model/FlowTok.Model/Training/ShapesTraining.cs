@@ -28,6 +28,8 @@ public sealed class ShapesTraining(string workDir, ShapesRecipe recipe, IProgres
     private readonly ShapesDataset dataset = new(recipe.DataSeed, recipe.ImageSize);
     /// <summary>Image tokens text-to-image encoded, for image-to-text right after it in the same run (see <see cref="ImageTokenCache"/>).</summary>
     private ImageTokenCache? tokenCache;
+    /// <summary>Pre-encoded training images for both flow stages (see <see cref="ShapesRecipe.FlowPoolImages"/>), handed from text-to-image to image-to-text.</summary>
+    private ImageTokenPool? tokenPool;
 
     private string StageDir(string stage) => Path.Combine(workDir, stage);
     private string Final(string stage, string module) => Path.Combine(StageDir(stage), "final", $"{module}.safetensors");
@@ -122,10 +124,14 @@ public sealed class ShapesTraining(string workDir, ShapesRecipe recipe, IProgres
         var vae = new TextVae.TextVae(recipe.TextVae);
         var flow = new FlowTransformer(recipe.Flow);
         tokenCache?.Dispose();
+        tokenPool?.Dispose();
+        tokenPool = null;
         var i2t = recipe.ImageToTextTraining;
-        tokenCache = i2t.BatchSize == recipe.TextToImageTraining.BatchSize ? new ImageTokenCache((long)i2t.Steps * i2t.BatchSize) : null;
+        if (recipe.FlowPoolImages > 0) tokenPool = EncodePool(imageTokenizer, withCells: recipe.FlowForegroundWeight > 0);
+        else tokenCache = i2t.BatchSize == recipe.TextToImageTraining.BatchSize ? new ImageTokenCache((long)i2t.Steps * i2t.BatchSize) : null;
         var stage = new TextToImageStage(vae, flow, imageTokenizer, text, new TrainImages(dataset), recipe.TextToImageTraining.BatchSize,
-            foregroundWeight: recipe.FlowForegroundWeight, tokenCache: tokenCache, startTimeShare: recipe.TextToImageStartShare, klWeight: recipe.TextVaeKlWeight);
+            foregroundWeight: recipe.FlowForegroundWeight, tokenCache: tokenCache, startTimeShare: recipe.TextToImageStartShare, klWeight: recipe.TextVaeKlWeight,
+            foregroundPerObject: recipe.FlowForegroundPerObject, pool: tokenPool);
         var loop = new TrainingLoop("t2i", [("text_vae", vae), ("flow", flow)], recipe.TextToImageTraining, Checkpoint("t2i"));
         loop.Run(stage.Step, progress, ct);
         SaveFinal("t2i", loop);
@@ -136,15 +142,18 @@ public sealed class ShapesTraining(string workDir, ShapesRecipe recipe, IProgres
         // This stage owns what text-to-image handed over, whether it trains or is already done.
         using var handedTokens = tokenCache;
         tokenCache = null;
+        using var handedPool = tokenPool;
+        tokenPool = null;
         if (Done("i2t", "i2t_flow")) return;
         using var text = FrozenText();
         using var imageTokenizer = LoadImageTokenizer();
+        using var pool = handedPool ?? (recipe.FlowPoolImages > 0 ? EncodePool(imageTokenizer, withCells: false) : null);
         using var vae = Load(new TextVae.TextVae(recipe.TextVae), Final("t2i", "text_vae"));
         torch.manual_seed(recipe.ImageToTextTraining.Seed);
         var flow = new FlowTransformer(recipe.ImageToTextFlow);
         var decoder = new TextTokenDecoder(recipe.TextDecoder(text.Tokenizer.VocabSize));
         var stage = new ImageToTextStage(flow, decoder, vae, imageTokenizer, text, new TrainImages(dataset), recipe.ImageToTextTraining.BatchSize,
-            captionWeight: recipe.ImageToTextCaptionWeight, tokenCache: handedTokens, startTimeShare: recipe.ImageToTextStartShare);
+            captionWeight: recipe.ImageToTextCaptionWeight, tokenCache: handedTokens, startTimeShare: recipe.ImageToTextStartShare, pool: pool);
         var loop = new TrainingLoop("i2t", [("i2t_flow", flow), ("text_decoder", decoder)], recipe.ImageToTextTraining, Checkpoint("i2t"));
         loop.Run(stage.Step, progress, ct);
         SaveFinal("i2t", loop);
@@ -179,6 +188,22 @@ public sealed class ShapesTraining(string workDir, ShapesRecipe recipe, IProgres
         Add(ModelIndex.Roles.ImageToTextFlow, recipe.ImageToTextFlow, Final("i2t", "i2t_flow"));
         Add(ModelIndex.Roles.TextDecoder, recipe.TextDecoder(vocab), Final("i2t", "text_decoder"));
         return builder.Defaults(recipe.SamplingSteps, recipe.GuidanceScale, recipe.TextNoise).Write("flowtok-shapes");
+    }
+
+    /// <summary>The first <see cref="ShapesRecipe.FlowPoolImages"/> training images, encoded once for the flow stages.</summary>
+    private ImageTokenPool EncodePool(FlowTiTok imageTokenizer, bool withCells)
+    {
+        int count = recipe.FlowPoolImages;
+        log?.Invoke($"pool: encoding {count} training images once for the flow stages");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        int reported = 0;
+        var pool = ImageTokenPool.Encode(imageTokenizer, new TrainImages(dataset), count, batchSize: 256, withCells, recipe.DataSeed, done =>
+        {
+            if (done * 4L / count <= reported) return;
+            reported = (int)(done * 4L / count);
+            log?.Invoke($"pool: {done}/{count} images, {clock.Elapsed:m\\:ss}");
+        });
+        return pool;
     }
 
     private FrozenTextEncoder FrozenText()

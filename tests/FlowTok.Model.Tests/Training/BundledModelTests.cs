@@ -7,10 +7,10 @@ namespace FlowTok.Model.Tests.Training;
 /// <summary>
 /// The model bundled under models/default keeps meeting a floor on a small fixed sample of the test split
 /// (shape-colour combinations never seen in training), so a regression fails CI. The floors sit about 10-20 points below
-/// what the current bundled model measures on this sample with its model_index.json defaults (text noise 0: t2i colour 93.8%,
-/// shape 78.1%, size, position and background 100%; i2t shape 90.6%, colour, size, position and background 100%; PSNR 28.1 dB; tokens alone: shape 87.5%,
-/// colour, size, position and background 100%). Text-to-image shape is still below issue 3's target: its floor only guards
-/// what there is, raise it with the model.
+/// what the current bundled model measures on this sample with its model_index.json defaults (text noise 0: t2i shape 75.0%,
+/// colour, size, position and background 100%; i2t shape 90.6%, colour, size, position and background 100%; tokens alone: shape 87.5%,
+/// colour, size, position and background 100%). Text-to-image shape sits closest to issue 3's target (80.5% on 200 test prompts,
+/// 81.0% on 600), so its floor is the loosest: 32 prompts put it anywhere from about 65 to 95%.
 /// </summary>
 [Collection(nameof(Pipelines.SoakCollection))]
 public sealed class BundledModelTests(ITestOutputHelper output)
@@ -34,7 +34,7 @@ public sealed class BundledModelTests(ITestOutputHelper output)
         var report = ShapesEvaluation.Run(BundledModel, Prompts);
         output.WriteLine(report.ToMarkdown());
 
-        Assert.True(report.TextToImage.Color >= 0.85, $"text-to-image colour {report.TextToImage.Color:P1}");
+        Assert.True(report.TextToImage.Color >= 0.90, $"text-to-image colour {report.TextToImage.Color:P1}");
         Assert.True(report.TextToImage.Shape >= 0.60, $"text-to-image shape {report.TextToImage.Shape:P1}");
         Assert.True(report.TextToImage.Size >= 0.90, $"text-to-image size {report.TextToImage.Size:P1}");
         Assert.True(report.TextToImage.Position >= 0.90, $"text-to-image position {report.TextToImage.Position:P1}");

@@ -17,24 +17,33 @@ namespace FlowTok.Model.Training.Stages;
 /// loss weighs every channel of every text token alike, so the one token that names the shape barely counts; the
 /// caption loss counts each word once, and teaches the decoder to read the flow's estimates as well as clean tokens.
 /// </para>
-/// <para>Image tokens come from <c>tokenCache</c> when text-to-image left them there (the same numbers: the same encoder on the same batch).</para>
+/// <para>Image tokens come from <c>tokenCache</c> when text-to-image left them there (the same numbers: the same encoder on the same batch),
+/// or from <c>pool</c> (its posterior means) when one is given.</para>
 /// </summary>
 public sealed class ImageToTextStage(
     FlowTransformer flow, TextTokenDecoder decoder, TextVae.TextVae textVae, FlowTiTok imageTokenizer, FrozenTextEncoder text,
-    ICaptionedImages data, int batchSize, double captionWeight = 0, ImageTokenCache? tokenCache = null, double startTimeShare = 0)
+    ICaptionedImages data, int batchSize, double captionWeight = 0, ImageTokenCache? tokenCache = null, double startTimeShare = 0,
+    ImageTokenPool? pool = null)
 {
     public StepResult Step(int step, Generator generator)
     {
         long first = (long)step * batchSize;
-        var (images, captions) = data.Batch(first, batchSize);
+        string[] captions;
+        Tensor x0;
+        if (pool is not null)
+        {
+            var pooled = pool.Batch(first, batchSize, generator);
+            (captions, x0) = (pooled.Captions, pooled.Mean);
+        }
+        else
+        {
+            (var images, captions) = data.Batch(first, batchSize);
+            using (torch.no_grad()) x0 = tokenCache?.Take(first, batchSize) ?? imageTokenizer.EncodeFlowTokens(images);
+        }
         var states = text.States(captions);
         var ids = text.Ids(captions);
-        Tensor x0, mu, logVar;
-        using (torch.no_grad())
-        {
-            x0 = tokenCache?.Take(first, batchSize) ?? imageTokenizer.EncodeFlowTokens(images);
-            (mu, logVar) = textVae.forward(states);
-        }
+        Tensor mu, logVar;
+        using (torch.no_grad()) (mu, logVar) = textVae.forward(states);
 
         var (indicator, targets) = FlowTokObjectives.NullIndicator(mu, generator);
         var t = FlowTokObjectives.WithStartTimes(FlowTokObjectives.UniformTime(mu.shape[0], generator), generator, startTimeShare);

@@ -127,14 +127,17 @@ public sealed class StageTrainingTests : IDisposable
     [InlineData(false, 0.0, 0.0)]
     [InlineData(true, 10.0, 0.0)]
     [InlineData(true, 10.0, 0.25)]
-    public void TextToImageFlowLossFalls(bool gridAligned, double foregroundWeight, double startShare)
+    [InlineData(true, 10.0, 0.25, true)]
+    public void TextToImageFlowLossFalls(bool gridAligned, double foregroundWeight, double startShare, bool pooled = false)
     {
         torch.manual_seed(7);
         using var tokenizer = new FlowTiTok(TokenizerConfig with { GridAlignedLatents = gridAligned });
         using var vae = NewTextVae();
         using var flow = new FlowTransformer(FlowConfig);
-        var stage = new TextToImageStage(vae, flow, tokenizer, text, new Data(dataset), Batch, foregroundWeight: foregroundWeight, startTimeShare: startShare);
-        var (early, late) = Train($"t2i-{foregroundWeight}-{startShare}", [("v", vae), ("f", flow)], stage.Step);
+        using var pool = pooled ? ImageTokenPool.Encode(tokenizer, new Data(dataset), 5 * Batch, 32, withCells: true, seed: 1) : null;
+        var stage = new TextToImageStage(vae, flow, tokenizer, text, new Data(dataset), Batch, foregroundWeight: foregroundWeight, startTimeShare: startShare,
+            foregroundPerObject: pooled, pool: pool);
+        var (early, late) = Train($"t2i-{foregroundWeight}-{startShare}-{pooled}", [("v", vae), ("f", flow)], stage.Step);
         Assert.True(late < 0.8 * early, $"text-to-image loss {early:F4} -> {late:F4}");
     }
 
@@ -176,13 +179,78 @@ public sealed class StageTrainingTests : IDisposable
         // Two grey images, each with a white object filling half of the cell at row 1, column 2.
         var images = torch.full(2, 3, config.ImageSize, config.ImageSize, 0.5f);
         images[.., .., cellH..(cellH + cellH / 2), (2 * cellW)..(3 * cellW)] = torch.tensor(1f);
-        var weights = stage.TokenWeights(images, torch.tensor(new long[] { 0, 1 }));
+        var weights = stage.TokenWeights(ImageTokenPool.CellCoverage(images, config), torch.tensor(new long[] { 0, 1 }));
         Assert.Equal(new long[] { 2, rows * cols }, weights.shape);
         int cell = cols + 2;
         Assert.Equal(1 + 10 * 0.5, weights[0, cell].item<float>(), 4);
         Assert.Equal(rows * cols - 1, (weights[0] == 1).sum().item<long>());
         // A null sample (CFG indicator 1) is trained on another sample's target: it stays unweighted.
         Assert.Equal(rows * cols, (weights[1] == 1).sum().item<long>());
+    }
+
+    [Fact]
+    public void PerObjectTokenWeightsGiveSmallAndLargeObjectsTheSameTotal()
+    {
+        using var scope = torch.NewDisposeScope();
+        var config = TokenizerConfig with { GridAlignedLatents = true };
+        using var tokenizer = new FlowTiTok(config);
+        using var vae = NewTextVae();
+        using var flow = new FlowTransformer(FlowConfig);
+        int n = config.LatentRows * config.LatentColumns;
+        // One object covers half a cell, the other two whole cells.
+        var cells = torch.zeros(2, n);
+        cells[0, 3] = torch.tensor(0.5f);
+        cells[1, 5] = torch.tensor(1f);
+        cells[1, 6] = torch.tensor(1f);
+        var none = torch.zeros(2, dtype: ScalarType.Int64);
+        var plain = new TextToImageStage(vae, flow, tokenizer, text, new Data(dataset), Batch, foregroundWeight: 10).TokenWeights(cells, none);
+        var perObject = new TextToImageStage(vae, flow, tokenizer, text, new Data(dataset), Batch, foregroundWeight: 10, foregroundPerObject: true).TokenWeights(cells, none);
+        var plainExtra = (plain - 1).sum(1);
+        var extra = (perObject - 1).sum(1);
+        Assert.Equal(4 * plainExtra[0].item<float>(), plainExtra[1].item<float>(), 4); // plain: by area
+        Assert.Equal(extra[0].item<float>(), extra[1].item<float>(), 4); // per object: the same for both
+        Assert.Equal(plainExtra.mean().item<float>(), extra.mean().item<float>(), 4); // and the batch's total is kept
+        Assert.Equal(1f, perObject[0, 0].item<float>()); // background tokens stay at 1
+    }
+
+    [Fact]
+    public void ThePoolKeepsEachImagesPosteriorAndCellsAndReshufflesEveryPass()
+    {
+        using var scope = torch.NewDisposeScope();
+        torch.manual_seed(7);
+        var config = TokenizerConfig with { GridAlignedLatents = true };
+        using var tokenizer = new FlowTiTok(config);
+        tokenizer.eval();
+        const int count = 2 * Batch + 3;
+        var encodedSoFar = new List<int>();
+        using var pool = ImageTokenPool.Encode(tokenizer, new Data(dataset), count, batchSize: 8, withCells: true, seed: 1, encodedSoFar.Add);
+        Assert.Equal(count, pool.Count);
+        Assert.Equal(new[] { 8, 16, 24, 32, count }, encodedSoFar);
+
+        // The first pass is the data in order: the same posterior means, cells and captions as encoding the images directly.
+        var (images, captions) = new Data(dataset).Batch(0, Batch);
+        using var generator = new Generator(3);
+        var batch = pool.Batch(0, Batch, generator);
+        Assert.Equal(captions, batch.Captions);
+        using (torch.no_grad()) Assert.True(tokenizer.EncodeFlowTokens(images).allclose(batch.Mean, rtol: 1e-4, atol: 1e-5));
+        Assert.True(ImageTokenPool.CellCoverage(images, config).allclose(batch.Cells!));
+        // The sample is a fresh posterior draw around the mean.
+        Assert.False(batch.Sample.allclose(batch.Mean));
+        Assert.True((batch.Sample - batch.Mean).abs().max().item<float>() < 10 * (batch.Sample - batch.Mean).abs().mean().item<float>() + 1e-3);
+
+        // Every pass visits every image once; later passes in another, seeded order.
+        var first = Enumerable.Range(0, count).Select(i => pool.ImageOf(i)).ToArray();
+        var second = Enumerable.Range(count, count).Select(i => pool.ImageOf(i)).ToArray();
+        Assert.Equal(Enumerable.Range(0, count).Select(i => (long)i), first);
+        Assert.Equal(first, second.Order());
+        Assert.NotEqual(first, second);
+        using var again = ImageTokenPool.Encode(tokenizer, new Data(dataset), count, batchSize: 16, withCells: false, seed: 1);
+        Assert.Equal(second, Enumerable.Range(count, count).Select(i => again.ImageOf(i)));
+        Assert.Null(again.Batch(0, 2, generator).Cells);
+        // Foreground weighting needs the cells.
+        using var vae = NewTextVae();
+        using var flow = new FlowTransformer(FlowConfig);
+        Assert.Throws<ArgumentException>(() => new TextToImageStage(vae, flow, tokenizer, text, new Data(dataset), Batch, foregroundWeight: 10, pool: again));
     }
 
     [Fact]
@@ -220,15 +288,17 @@ public sealed class StageTrainingTests : IDisposable
     [InlineData(0.0, 0.0)]
     [InlineData(1.0, 0.0)]
     [InlineData(1.0, 0.5)]
-    public void ImageToTextDecoderLearnsIds(double captionWeight, double startShare)
+    [InlineData(1.0, 0.5, true)]
+    public void ImageToTextDecoderLearnsIds(double captionWeight, double startShare, bool pooled = false)
     {
         torch.manual_seed(8);
         using var tokenizer = new FlowTiTok(TokenizerConfig);
         using var vae = NewTextVae();
         using var flow = new FlowTransformer(FlowConfig);
         using var decoder = new TextTokenDecoder(new TextDecoderConfig { Channels = 8, Tokens = Tokens, Width = 32, Layers = 1, Heads = 2, VocabSize = text.Tokenizer.VocabSize });
-        var stage = new ImageToTextStage(flow, decoder, vae, tokenizer, text, new Data(dataset), Batch, captionWeight, startTimeShare: startShare);
-        var (early, late) = Train($"i2t-{captionWeight}-{startShare}", [("f", flow), ("d", decoder)], stage.Step);
+        using var pool = pooled ? ImageTokenPool.Encode(tokenizer, new Data(dataset), 5 * Batch, 32, withCells: false, seed: 1) : null;
+        var stage = new ImageToTextStage(flow, decoder, vae, tokenizer, text, new Data(dataset), Batch, captionWeight, startTimeShare: startShare, pool: pool);
+        var (early, late) = Train($"i2t-{captionWeight}-{startShare}-{pooled}", [("f", flow), ("d", decoder)], stage.Step);
         Assert.True(late < 0.6 * early, $"image-to-text loss {early:F4} -> {late:F4}");
     }
 
