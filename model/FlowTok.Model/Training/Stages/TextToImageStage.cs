@@ -13,7 +13,8 @@ namespace FlowTok.Model.Training.Stages;
 /// <para>
 /// With <c>foregroundWeight</c> w &gt; 0 (grid-aligned image tokens only), each image token's error counts 1 + w f, f being
 /// the share of its grid cell covered by the object (<see cref="ImageTokenizerStage.ForegroundMask"/>): the few tokens
-/// that hold the object's shape weigh as much as the many flat background ones. Null samples stay unweighted.
+/// that hold the object's shape weigh as much as the many flat background ones. Null samples stay unweighted. With
+/// <c>foregroundPerObject</c>, f is scaled so that every object gets the batch's mean total (small shapes as much as large ones).
 /// </para>
 /// <para>With a <c>tokenCache</c>, the posterior means of the batches are left there for image-to-text. With a <c>pool</c>,
 /// the batches come from it (pre-encoded images, a fresh posterior sample each time) instead of <c>data</c> and the tokenizer.</para>
