@@ -242,10 +242,10 @@ public sealed class ModelRunner : IDisposable
         }
         var records = batch.Select((item, i) => item.Cached ?? newRecords[i]!).ToList();
         using var encoding = PromptRecords.ToBatch(records, pipeline.Device);
-        var zText = pipeline.PrepareLatents(encoding, batch.Select(i => i.Seed).ToList(), batch[0].TextNoise ?? textNoise);
+        var sampling = Options(batch[0]); // one batch key: the same steps, guidance and text noise for every item
+        var zText = pipeline.PrepareLatents(encoding, batch.Select(i => i.Seed).ToList(), sampling.TextNoise);
         var alive = Enumerable.Range(0, batch.Count).ToList();
-        var first = batch[0];
-        var zImage = pipeline.Sample(zText, Options(first), keepRows: p => KeepRows(batch, alive, p));
+        var zImage = pipeline.Sample(zText, sampling, keepRows: p => KeepRows(batch, alive, p));
         if (alive.Count == 0) return;
         using var rows = torch.tensor(alive.Select(i => (long)i).ToArray(), device: pipeline.Device);
         var images = NativeCallGuard.Run(() => pipeline.Decode(zImage, encoding.ClipStates.index_select(0, rows)));
