@@ -13,8 +13,9 @@ public sealed class ModelHostingOptions
     /// above the application's folder, then the current directory. Default: the bundled model.</summary>
     public string Path { get; set; } = "models/default";
 
-    /// <summary>fp32 or bf16 (bf16 only pays off on CPUs with AVX512-BF16/AMX or on GPUs).</summary>
-    public string Dtype { get; set; } = "fp32";
+    /// <summary>auto (default), fp32 or bf16. auto is bf16 where the device computes it natively (CPUs with AVX512-BF16 or
+    /// AMX, GPUs) and fp32 elsewhere: bf16 is emulated, and several times slower, on AVX2-only CPUs.</summary>
+    public string Dtype { get; set; } = FlowTok.Model.Nn.ComputePrecision.Auto;
 
     /// <summary>False: this silo hosts no model (a gateway- or job-only node).</summary>
     public bool Enabled { get; set; } = true;

@@ -176,13 +176,8 @@ public sealed class ModelRunner : IDisposable
         if (options.IntraOpThreads > 0) torch.set_num_threads(options.IntraOpThreads);
         var root = options.ResolvePath();
         var directory = ModelDirectory.Open(root);
-        var dtype = options.Dtype.ToLowerInvariant() switch
-        {
-            "fp32" or "float32" => ScalarType.Float32,
-            "bf16" or "bfloat16" => ScalarType.BFloat16,
-            _ => throw new ArgumentException($"Model:Dtype '{options.Dtype}' is not fp32 or bf16"),
-        };
         var device = ParseDevice(Device);
+        var dtype = ComputePrecision.Resolve(options.Dtype, device);
         var watch = Stopwatch.StartNew();
         textToImage = directory.LoadTextToImage(dtype, device);
         textNoise = directory.Index.Defaults.TextNoise;
@@ -196,7 +191,7 @@ public sealed class ModelRunner : IDisposable
             ImageToText = imageToText is not null,
         };
         logger.LogInformation("Loaded {Name} ({Version}, {Size}px, image-to-text: {I2T}) from {Root} on {Device} as {Dtype} in {Seconds:F1} s",
-            descriptor.Name, descriptor.Version, descriptor.ImageSize, descriptor.ImageToText, root, Device, options.Dtype, watch.Elapsed.TotalSeconds);
+            descriptor.Name, descriptor.Version, descriptor.ImageSize, descriptor.ImageToText, root, Device, ComputePrecision.Describe(options.Dtype, device), watch.Elapsed.TotalSeconds);
         loaded.TrySetResult(descriptor);
     }
 

@@ -43,7 +43,7 @@ internal static class CaptionCommand
 
         var progress = terminal.Progress();
         using var pipeline = progress.Loading(ModelIndex.Roles.ImageToText,
-            sink => directory.LoadImageToText(modelOptions.ComputeType(parse), progress: sink));
+            sink => directory.LoadImageToText(modelOptions.ComputeType(parse, terminal), progress: sink));
 
         var batches = Enumerable.Range(0, paths.Length).Chunk(batchSize).ToArray();
         var lines = new List<string>();

@@ -69,7 +69,7 @@ internal static partial class GenerateCommand
 
         var progress = terminal.Progress();
         using var pipeline = progress.Loading(ModelIndex.Roles.TextToImage,
-            sink => directory.LoadTextToImage(modelOptions.ComputeType(parse), progress: sink));
+            sink => directory.LoadTextToImage(modelOptions.ComputeType(parse, terminal), progress: sink));
 
         // Live bars own the terminal while they run, so paths are printed once they finish.
         var written = new List<string>();

@@ -18,7 +18,7 @@ namespace FlowTok.Model.Clip;
 /// </remarks>
 public sealed class ClipImageEncoder : nn.Module<Tensor, Tensor>
 {
-    private readonly Conv2d conv1;
+    private readonly BlockedConv2d conv1;
     private readonly Parameter? class_embedding;
     private readonly Parameter positional_embedding;
     private readonly LayerNorm ln_pre;
@@ -33,7 +33,7 @@ public sealed class ClipImageEncoder : nn.Module<Tensor, Tensor>
         config.Validate();
         Config = config;
         int tokens = config.Patches + (config.Pooling == ClipImagePooling.ClassToken ? 1 : 0);
-        conv1 = nn.Conv2d(config.Channels, config.Width, config.PatchSize, stride: config.PatchSize, bias: false);
+        conv1 = new BlockedConv2d(config.Channels, config.Width, config.PatchSize, stride: config.PatchSize, bias: false);
         if (config.Pooling == ClipImagePooling.ClassToken)
             class_embedding = nn.Parameter(torch.empty(config.Width));
         positional_embedding = nn.Parameter(torch.empty(tokens, config.Width));

@@ -1,3 +1,4 @@
+using FlowTok.Model.Nn;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -24,8 +25,8 @@ public sealed class FlowTiTokDecoder : nn.Module<Tensor, Tensor, Tensor>
     private readonly ModuleList<RopeBlock> transformer;
     private readonly LayerNorm ln_post;
     private readonly Sequential ffn;
-    private readonly Conv2d conv_out;
-    private readonly Conv2d? pixel_conv;
+    private readonly BlockedConv2d conv_out;
+    private readonly BlockedConv2d? pixel_conv;
     private readonly ImageTokenizerConfig config;
     /// <summary>Channels per pixel the head writes: the refiner's features, or RGB in the published layout.</summary>
     private readonly int pixelChannels;
@@ -45,9 +46,9 @@ public sealed class FlowTiTokDecoder : nn.Module<Tensor, Tensor, Tensor>
         transformer = nn.ModuleList(Enumerable.Range(0, size.Layers).Select(_ => new RopeBlock(size, config.LayerNormEps)).ToArray());
         ln_post = nn.LayerNorm(size.Width, config.LayerNormEps);
         pixelChannels = config.PixelChannels > 0 ? config.PixelChannels : 3;
-        ffn = nn.Sequential(nn.Conv2d(size.Width, config.PatchSize * config.PatchSize * pixelChannels, 1));
-        if (config.PixelChannels > 0) pixel_conv = nn.Conv2d(pixelChannels, pixelChannels, 3, padding: 1);
-        conv_out = nn.Conv2d(pixelChannels, 3, 3, padding: 1);
+        ffn = nn.Sequential(new BlockedConv2d(size.Width, config.PatchSize * config.PatchSize * pixelChannels, 1));
+        if (config.PixelChannels > 0) pixel_conv = new BlockedConv2d(pixelChannels, pixelChannels, 3, padding: 1);
+        conv_out = new BlockedConv2d(pixelChannels, 3, 3, padding: 1);
         RegisterComponents();
     }
 

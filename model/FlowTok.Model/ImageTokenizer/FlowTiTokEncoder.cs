@@ -1,3 +1,4 @@
+using FlowTok.Model.Nn;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -11,26 +12,26 @@ namespace FlowTok.Model.ImageTokenizer;
 /// </summary>
 public sealed class FlowTiTokEncoder : nn.Module<Tensor, Tensor, Tensor>
 {
-    private readonly Conv2d patch_embed;
+    private readonly BlockedConv2d patch_embed;
     private readonly Parameter latent_token_positional_embedding;
     private readonly Rope2D positional_embedding;
     private readonly LayerNorm ln_pre;
     private readonly ModuleList<RopeBlock> transformer;
     private readonly LayerNorm ln_post;
-    private readonly Conv2d conv_out;
+    private readonly BlockedConv2d conv_out;
     private readonly ImageTokenizerConfig config;
 
     public FlowTiTokEncoder(ImageTokenizerConfig config) : base(nameof(FlowTiTokEncoder))
     {
         this.config = config;
         var size = config.Encoder;
-        patch_embed = nn.Conv2d(3, size.Width, config.PatchSize, stride: config.PatchSize);
+        patch_embed = new BlockedConv2d(3, size.Width, config.PatchSize, stride: config.PatchSize);
         latent_token_positional_embedding = nn.Parameter(torch.randn(config.LatentTokens, size.Width) * Math.Pow(size.Width, -0.5));
         positional_embedding = new Rope2D(config.Grid, size.HeadDim, config.RopeTheta);
         ln_pre = nn.LayerNorm(size.Width, config.LayerNormEps);
         transformer = nn.ModuleList(Enumerable.Range(0, size.Layers).Select(_ => new RopeBlock(size, config.LayerNormEps)).ToArray());
         ln_post = nn.LayerNorm(size.Width, config.LayerNormEps);
-        conv_out = nn.Conv2d(size.Width, 2 * config.TokenSize, 1);
+        conv_out = new BlockedConv2d(size.Width, 2 * config.TokenSize, 1);
         RegisterComponents();
     }
 
