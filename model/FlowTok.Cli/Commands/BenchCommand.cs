@@ -3,6 +3,7 @@ using System.Diagnostics;
 using FlowTok.Model.Clip;
 using FlowTok.Model.Flow;
 using FlowTok.Model.ImageTokenizer;
+using FlowTok.Model.Nn;
 using FlowTok.Model.Pipelines;
 using FlowTok.Model.Text;
 using FlowTok.Model.TextVae;
@@ -40,12 +41,15 @@ internal static class BenchCommand
         {
             torch.set_num_threads(parse.GetValue(threads));
             var types = parse.GetValue(dtypes)!.Select(ParseDtype).ToArray();
-            Console.WriteLine($"flowtok bench: {Environment.ProcessorCount} cores, {torch.get_num_threads()} threads, libtorch CPU");
+            Console.WriteLine($"flowtok bench: {Environment.ProcessorCount} cores, {torch.get_num_threads()} threads, libtorch CPU, kernels {CpuFeatures.Current}");
+            var peaks = types.ToDictionary(t => t, MatmulPeak);
+            foreach (var (dtype, peak) in peaks)
+                Console.WriteLine($"  measured peak ({Name(dtype)} {PeakSize}x{PeakSize} matmul): {peak:F0} GFLOP/s");
             if (!parse.GetValue(skipFlow))
                 FlowTable(parse.GetValue(sizes)!, parse.GetValue(batches)!, types, parse.GetValue(repeats), parse.GetValue(steps));
             if (!parse.GetValue(skipPipeline))
                 foreach (var dtype in types)
-                    PipelineRun(parse.GetValue(pipelineFlow)!, parse.GetValue(pipelineRes), parse.GetValue(pipelineBatch), parse.GetValue(steps), dtype);
+                    PipelineRun(parse.GetValue(pipelineFlow)!, parse.GetValue(pipelineRes), parse.GetValue(pipelineBatch), parse.GetValue(steps), dtype, peaks[dtype]);
             return 0;
         });
         return command;
@@ -103,17 +107,65 @@ internal static class BenchCommand
         return sw.Elapsed.TotalMilliseconds / repeats;
     }
 
-    private static void PipelineRun(string flowSize, int resolution, int batch, int steps, ScalarType dtype)
+    private const int PeakSize = 2048;
+
+    /// <summary>GFLOP/s of a plain square matmul in <paramref name="dtype"/>: what this CPU's kernels reach at best.</summary>
+    private static double MatmulPeak(ScalarType dtype)
+    {
+        using var noGrad = torch.no_grad();
+        using var scope = torch.NewDisposeScope();
+        var a = torch.randn(PeakSize, PeakSize).to(dtype);
+        var b = torch.randn(PeakSize, PeakSize).to(dtype);
+        torch.matmul(a, b);
+        double best = 0;
+        for (int i = 0; i < 5; i++)
+        {
+            using var s = torch.NewDisposeScope();
+            var sw = Stopwatch.StartNew();
+            torch.matmul(a, b);
+            best = Math.Max(best, 2.0 * PeakSize * PeakSize * PeakSize / sw.Elapsed.TotalSeconds / 1e9);
+        }
+        return best;
+    }
+
+    /// <summary>Matrix-product GFLOP of one image: 2 x (weights of every linear or convolution layer) x tokens through
+    /// them, plus 4 x tokens^2 x width per attention layer; CLIP and the text VAE once, the flow transformer twice per
+    /// step (cond + null), the tokenizer's decoder once.</summary>
+    private static double GflopPerImage(ClipTextConfig clip, TextVaeConfig vae, FlowTransformerConfig flow, ImageTokenizerConfig tokenizer,
+        IReadOnlyList<nn.Module> modules, int steps)
+    {
+        static double Weights(nn.Module m) => m.named_parameters()
+            .Where(p => p.parameter.dim() >= 2 && !p.name.Contains("embedding") && !p.name.Contains("mask_token") && !p.name.Contains("latent_tokens"))
+            .Sum(p => (double)p.parameter.numel());
+        static double Attention(int layers, double tokens, int width) => 4.0 * layers * tokens * tokens * width;
+        int clipTokens = clip.ContextLength;
+        double decoderTokens = tokenizer.Grid * tokenizer.Grid + tokenizer.LatentTokens + tokenizer.TextTokens;
+        double decoderWeights = modules[3].named_parameters().Where(p => p.name.StartsWith("decoder.") && p.parameter.dim() >= 2 && !p.name.Contains("embedding") && !p.name.Contains("mask_token"))
+            .Sum(p => (double)p.parameter.numel());
+        double flops = 2 * Weights(modules[0]) * clipTokens + Attention(clip.Layers, clipTokens, clip.Width)
+                     + 2 * Weights(modules[1]) * clipTokens + Attention(vae.Blocks, clipTokens, vae.Width)
+                     + 2 * steps * (2 * Weights(modules[2]) * flow.Tokens + Attention(flow.Depth, flow.Tokens, flow.Hidden))
+                     + 2 * decoderWeights * decoderTokens + Attention(tokenizer.Decoder.Layers, decoderTokens, tokenizer.Decoder.Width);
+        return flops / 1e9;
+    }
+
+    private static void PipelineRun(string flowSize, int resolution, int batch, int steps, ScalarType dtype, double peak)
     {
         Console.WriteLine();
         Console.WriteLine($"Text-to-image pipeline: CLIP ViT-L/14 text, FlowTok-{flowSize}, FlowTiTok base encoder / large decoder at {resolution} px, {steps} steps, guidance 2, batch {batch}, {Name(dtype)}");
         var merges = Locate("clip", "bpe_simple_vocab_16e6.txt.gz");
-        using var pipeline = new TextToImagePipeline(
-            ClipTokenizer.FromOpenAiMergesGz(merges),
-            Convert(new ClipTextTransformer(ClipTextConfig.VitL14_336), dtype),
-            Convert(new TextVae(TextVaeConfig.FlowTok), dtype),
-            Convert(new FlowTransformer(FlowTransformerConfig.Named(flowSize)), dtype),
-            Convert(new FlowTiTok(new ImageTokenizerConfig { ImageSize = resolution }), dtype));
+        var clipConfig = ClipTextConfig.VitL14_336;
+        var vaeConfig = TextVaeConfig.FlowTok;
+        var flowConfig = FlowTransformerConfig.Named(flowSize);
+        var tokenizerConfig = new ImageTokenizerConfig { ImageSize = resolution };
+        nn.Module[] modules =
+        [
+            Convert(new ClipTextTransformer(clipConfig), dtype), Convert(new TextVae(vaeConfig), dtype),
+            Convert(new FlowTransformer(flowConfig), dtype), Convert(new FlowTiTok(tokenizerConfig), dtype),
+        ];
+        double gflop = GflopPerImage(clipConfig, vaeConfig, flowConfig, tokenizerConfig, modules, steps);
+        using var pipeline = new TextToImagePipeline(ClipTokenizer.FromOpenAiMergesGz(merges), (ClipTextTransformer)modules[0],
+            (TextVae)modules[1], (FlowTransformer)modules[2], (FlowTiTok)modules[3]);
         var prompts = Enumerable.Range(0, batch).Select(i => $"a photo of a red circle number {i} on a blue background").ToArray();
         var seeds = Enumerable.Range(0, batch).Select(i => (long)i).ToArray();
         var options = new GenerationOptions { Steps = steps };
@@ -132,7 +184,11 @@ internal static class BenchCommand
             var png = ImageIo.ToPngs(images);
             double totalMs = sw.Elapsed.TotalMilliseconds;
             if (run == 1)
-                Console.WriteLine($"  {Name(dtype)}: {totalMs / 1000 / batch:F2} s/image ({batch / (totalMs / 1000):F3} images/s); text encode {encodeMs:F0} ms, sampling {sampleMs:F0} ms, decode {decodeMs:F0} ms, PNG {totalMs - encodeMs - sampleMs - decodeMs:F0} ms (whole batch)");
+            {
+                double secondsPerImage = totalMs / 1000 / batch;
+                Console.WriteLine($"  {Name(dtype)}: {secondsPerImage:F2} s/image ({batch / (totalMs / 1000):F3} images/s); text encode {encodeMs:F0} ms, sampling {sampleMs:F0} ms, decode {decodeMs:F0} ms, PNG {totalMs - encodeMs - sampleMs - decodeMs:F0} ms (whole batch)");
+                Console.WriteLine($"  {Name(dtype)}: about {gflop:F0} GFLOP/image, {gflop / secondsPerImage:F0} GFLOP/s achieved = {gflop / secondsPerImage / peak:P0} of the measured {Name(dtype)} matmul peak ({peak:F0} GFLOP/s); floor at peak {gflop / peak:F2} s/image");
+            }
         }
     }
 
