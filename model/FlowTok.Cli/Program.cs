@@ -10,8 +10,19 @@ namespace FlowTok.Cli;
 /// </summary>
 public static class Program
 {
-    public static Task<int> Main(string[] args) =>
-        CommandRunner.RunWithCtrlCAsync(ct => RunAsync(args, System.Console.Out, System.Console.Error, ct));
+    public static Task<int> Main(string[] args)
+    {
+        try
+        {
+            FlowTok.Model.Nn.LibTorchRuntime.LoadConfigured();
+        }
+        catch (FlowTok.Model.Nn.LibTorchException e)
+        {
+            System.Console.Error.WriteLine($"error: {e.Message}");
+            return Task.FromResult(1);
+        }
+        return CommandRunner.RunWithCtrlCAsync(ct => RunAsync(args, System.Console.Out, System.Console.Error, ct));
+    }
 
     /// <summary>Runs one command line in-process and returns its exit code (0 ok, 1 failure, 2 usage, 130 cancelled).</summary>
     public static Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default) =>

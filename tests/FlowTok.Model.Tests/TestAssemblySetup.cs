@@ -10,5 +10,9 @@ internal static class TestAssemblySetup
     /// oversubscribe the cores and OpenMP barriers stall (a 15 ms step became 1.2 s). One thread per test keeps them fast.
     /// </summary>
     [ModuleInitializer]
-    internal static void UseOneIntraOpThread() => torch.set_num_threads(1);
+    internal static void UseOneIntraOpThread()
+    {
+        FlowTok.Model.Nn.LibTorchRuntime.LoadConfigured();
+        torch.set_num_threads(1);
+    }
 }
