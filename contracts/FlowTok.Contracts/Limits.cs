@@ -21,4 +21,7 @@ public static class Limits
     /// <summary>Largest accepted upload side and pixel count, checked from the header before decoding (decompression bombs).</summary>
     public const int MaxUploadSide = 4096;
     public const long MaxUploadPixels = 16_777_216;
+    /// <summary>Largest pixel count of an upload whose decoder holds the whole image at once (GIF, WebP, BMP, interlaced PNG,
+    /// progressive JPEG) rather than a row at a time: 16 MB of RGBA.</summary>
+    public const long MaxWholeDecodeUploadPixels = 4_194_304;
 }
