@@ -21,7 +21,8 @@ public static class Limits
     /// <summary>Largest accepted upload side and pixel count, checked from the header before decoding (decompression bombs).</summary>
     public const int MaxUploadSide = 4096;
     public const long MaxUploadPixels = 16_777_216;
-    /// <summary>Largest pixel count of an upload whose decoder holds the whole image at once (GIF, WebP, BMP, interlaced PNG,
-    /// progressive JPEG) rather than a row at a time: 16 MB of RGBA.</summary>
-    public const long MaxWholeDecodeUploadPixels = 4_194_304;
+    /// <summary>Most memory an upload's decode may take, as the gateway estimates it from the header: RGBA of every decoded
+    /// pixel (JPEG is decoded scaled down by its decoder), plus what an interlaced PNG or a progressive JPEG keeps on the
+    /// side. A 4096 x 3072 PNG is the largest PNG that fits; a JPEG fits up to <see cref="MaxUploadPixels"/>.</summary>
+    public const long MaxUploadDecodeBytes = 48L << 20;
 }

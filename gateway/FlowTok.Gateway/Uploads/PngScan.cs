@@ -23,8 +23,10 @@ public static class PngScan
         byte bitDepth = ihdr[8], colourType = ihdr[9];
         if (!ValidDepth(colourType, bitDepth) || ihdr[10] != 0 || ihdr[11] != 0 || ihdr[12] > 1)
             throw UploadRefusedException.Invalid($"the PNG header is invalid (colour type {colourType}, bit depth {bitDepth})");
-        bool interlaced = ihdr[12] == 1;
-        UploadScan.CheckDimensions(UploadFormat.Png, width, height, interlaced);
+        // Skia decodes to RGBA; for an interlaced image libpng also keeps every pass's rows in the file's own pixel format.
+        int channels = colourType switch { 2 => 3, 4 => 2, 6 => 4, _ => 1 };
+        long decoderBytes = ScannedUpload.Rgba(width, height) + (ihdr[12] == 1 ? (width * channels * bitDepth + 7) / 8 * height : 0);
+        UploadScan.CheckDimensions(UploadFormat.Png, width, height, decoderBytes);
 
         using var kept = new MemoryStream(file.Length);
         kept.Write(PngChunks.Signature);
@@ -75,7 +77,7 @@ public static class PngScan
         if (dataChunks == 0) throw UploadRefusedException.Invalid("the PNG has no image data (IDAT)");
         if (!ended) throw UploadScan.Truncated("PNG");
         if (colourType == 3 && !palette) throw UploadRefusedException.Invalid("the PNG uses a palette but has none (PLTE)");
-        return new ScannedUpload(UploadFormat.Png, (int)width, (int)height, kept.ToArray(), DecodedWhole: interlaced);
+        return new ScannedUpload(UploadFormat.Png, (int)width, (int)height, kept.ToArray(), decoderBytes);
     }
 
     /// <summary>The colour type and bit depth pairs the PNG specification allows.</summary>

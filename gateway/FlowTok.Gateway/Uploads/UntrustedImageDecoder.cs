@@ -1,23 +1,19 @@
-using System.Diagnostics;
 using System.Runtime.InteropServices;
 using SkiaSharp;
 
 namespace FlowTok.Gateway.Uploads;
 
 /// <summary>
-/// Decodes a scanned upload with Skia (libpng, libjpeg-turbo, libwebp, Skia's GIF and BMP decoders) straight into
-/// <see cref="CanonicalPixels"/>: a row at a time where the format allows, so a 16-megapixel upload costs one row of
-/// RGBA plus the canonical image, not the whole picture. The decoder must agree with the scan about the dimensions,
-/// every row must decode (a truncated or corrupt file is refused, not padded), and decoding stops once it has taken
-/// <see cref="TimeLimit"/>. Alpha is dropped, as the model sees RGB.
+/// Decodes a scanned upload with Skia (libpng, libjpeg-turbo, libwebp, Skia's GIF and BMP decoders) into
+/// <see cref="CanonicalPixels"/>. One decode to RGBA at the size the scan chose (a JPEG scaled down by its decoder,
+/// everything else at full size; Skia's PNG decoder in this build has no row-at-a-time mode, which is why the scan
+/// bounds the decoder's memory). The decoder must agree with the scan about the dimensions, and the whole image must
+/// decode: a truncated or corrupt file is refused, not padded. Alpha is dropped, as the model sees RGB.
 /// </summary>
 public static class UntrustedImageDecoder
 {
-    public static readonly TimeSpan TimeLimit = TimeSpan.FromSeconds(1.5);
-
     public static CanonicalPixels Decode(ScannedUpload upload)
     {
-        long started = Stopwatch.GetTimestamp();
         using var data = SKData.CreateCopy(upload.Bytes);
         using var codec = SKCodec.Create(data)
             ?? throw UploadRefusedException.Invalid($"the {upload.Format} could not be decoded");
@@ -25,49 +21,25 @@ public static class UntrustedImageDecoder
             throw UploadRefusedException.Invalid(
                 $"the {upload.Format} is inconsistent ({upload.Width}x{upload.Height} in its header, {codec.Info.Width}x{codec.Info.Height} to the decoder)");
 
-        var info = new SKImageInfo(upload.Width, upload.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        var pixels = new CanonicalPixels(upload.Width, upload.Height);
-        if (!upload.DecodedWhole && codec.StartScanlineDecode(info) == SKCodecResult.Success)
-        {
-            var row = new byte[info.RowBytes];
-            var pin = GCHandle.Alloc(row, GCHandleType.Pinned);
-            try
-            {
-                for (int line = 0; line < upload.Height; line++)
-                {
-                    if (codec.GetScanlines(pin.AddrOfPinnedObject(), 1, info.RowBytes) != 1)
-                        throw UploadRefusedException.Invalid($"the {upload.Format} is truncated or corrupt (row {line} of {upload.Height} did not decode)");
-                    pixels.AddRow(codec.GetOutputScanline(line), row);
-                    if ((line & 63) == 0) CheckTime(started, upload);
-                }
-            }
-            finally
-            {
-                pin.Free();
-            }
-            return pixels;
-        }
-
-        var whole = new byte[(long)info.RowBytes * upload.Height];
-        var wholePin = GCHandle.Alloc(whole, GCHandleType.Pinned);
+        var size = upload.DecodeEighths == 8 ? codec.Info.Size : codec.GetScaledDimensions(upload.DecodeEighths / 8f);
+        if ((long)size.Width * size.Height > (long)upload.DecodedWidth * upload.DecodedHeight)
+            throw new InvalidOperationException($"the decoder chose {size} for {upload.DecodedWidth}x{upload.DecodedHeight}");
+        var info = new SKImageInfo(size.Width, size.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        var rgba = GC.AllocateUninitializedArray<byte>(info.BytesSize);
+        var pin = GCHandle.Alloc(rgba, GCHandleType.Pinned);
         try
         {
-            var result = codec.GetPixels(info, wholePin.AddrOfPinnedObject());
+            var result = codec.GetPixels(info, pin.AddrOfPinnedObject());
             if (result != SKCodecResult.Success)
                 throw UploadRefusedException.Invalid($"the {upload.Format} is truncated or corrupt ({result})");
         }
         finally
         {
-            wholePin.Free();
+            pin.Free();
         }
-        CheckTime(started, upload);
-        for (int y = 0; y < upload.Height; y++) pixels.AddRow(y, whole.AsSpan(y * info.RowBytes, info.RowBytes));
-        return pixels;
-    }
 
-    private static void CheckTime(long started, ScannedUpload upload)
-    {
-        if (Stopwatch.GetElapsedTime(started) > TimeLimit)
-            throw UploadRefusedException.Invalid($"the {upload.Format} took longer than {TimeLimit.TotalSeconds:0.#} s to decode");
+        var pixels = new CanonicalPixels(info.Width, info.Height);
+        for (int y = 0; y < info.Height; y++) pixels.AddRow(y, rgba.AsSpan(y * info.RowBytes, info.RowBytes));
+        return pixels;
     }
 }

@@ -6,11 +6,19 @@ namespace FlowTok.Gateway.Uploads;
 public enum UploadFormat { Png, Jpeg, Gif, Bmp, WebP }
 
 /// <summary>
-/// An upload after the byte-level scan, before any decoder saw it: its format and dimensions from the header, and the
-/// bytes a decoder gets (PNG and JPEG with their metadata taken out). <see cref="DecodedWhole"/>: the decoder holds the
-/// whole image at once (GIF, WebP, BMP, interlaced PNG, progressive JPEG) rather than a row at a time.
+/// An upload after the byte-level scan, before any decoder saw it: its format and dimensions from the header, the bytes
+/// a decoder gets (PNG and JPEG with their metadata taken out), the size to decode at (<see cref="DecodeEighths"/>/8 of
+/// the full size: a JPEG decoder scales by eighths on the way, everything else is decoded at full size) and the memory
+/// that decode is estimated to take.
 /// </summary>
-public sealed record ScannedUpload(UploadFormat Format, int Width, int Height, byte[] Bytes, bool DecodedWhole);
+public sealed record ScannedUpload(UploadFormat Format, int Width, int Height, byte[] Bytes, long DecoderBytes, int DecodeEighths = 8)
+{
+    public int DecodedWidth => (int)(((long)Width * DecodeEighths + 7) / 8);
+    public int DecodedHeight => (int)(((long)Height * DecodeEighths + 7) / 8);
+
+    /// <summary>RGBA of every pixel decoded at full size: what Skia's decoders need for PNG, GIF, BMP and WebP.</summary>
+    public static long Rgba(long width, long height) => 4 * width * height;
+}
 
 /// <summary>An upload refused: 400 (not a usable image) or 413 (too large).</summary>
 public sealed class UploadRefusedException(int status, string message) : Exception(message)
@@ -40,7 +48,7 @@ public static class UploadScan
             UploadFormat.WebP => WebP(bytes),
             _ => throw UploadRefusedException.Invalid($"not a supported image (accepted: {SupportedFormats})"),
         };
-        CheckDimensions(upload.Format, upload.Width, upload.Height, upload.DecodedWhole);
+        CheckDimensions(upload.Format, upload.Width, upload.Height, upload.DecoderBytes);
         return upload;
     }
 
@@ -53,27 +61,19 @@ public static class UploadScan
         : null;
 
     /// <summary>
-    /// Per side, in all, and for formats decoded whole a lower pixel count (their decoder holds every pixel). Called as soon
-    /// as a header is read, so a pixel bomb is refused before anything else of it is looked at.
+    /// Per side, in all, and the decoder's estimated memory. Called as soon as a header is read, so a pixel bomb is refused
+    /// before anything else of it is looked at.
     /// </summary>
-    internal static void CheckDimensions(UploadFormat format, long width, long height, bool decodedWhole)
+    internal static void CheckDimensions(UploadFormat format, long width, long height, long decoderBytes)
     {
         if (width <= 0 || height <= 0) throw UploadRefusedException.Invalid($"image has no pixels ({width}x{height})");
-        long pixels = width * height;
-        if (width > Limits.MaxUploadSide || height > Limits.MaxUploadSide || pixels > Limits.MaxUploadPixels)
+        if (width > Limits.MaxUploadSide || height > Limits.MaxUploadSide || width * height > Limits.MaxUploadPixels)
             throw new UploadRefusedException(413,
                 $"image is {width}x{height} pixels; at most {Limits.MaxUploadSide} per side and {Limits.MaxUploadPixels:N0} pixels in all are accepted");
-        if (decodedWhole && pixels > Limits.MaxWholeDecodeUploadPixels)
+        if (decoderBytes > Limits.MaxUploadDecodeBytes)
             throw new UploadRefusedException(413,
-                $"image is {width}x{height} pixels; a {Describe(format)} is accepted up to {Limits.MaxWholeDecodeUploadPixels:N0} pixels");
+                $"image is {width}x{height} pixels; decoding this {format} would take about {decoderBytes >> 20} MB, and at most {Limits.MaxUploadDecodeBytes >> 20} MB is spent on one upload");
     }
-
-    private static string Describe(UploadFormat format) => format switch
-    {
-        UploadFormat.Png => "interlaced PNG",
-        UploadFormat.Jpeg => "progressive JPEG",
-        _ => format.ToString().ToUpperInvariant(),
-    };
 
     /// <summary>The logical screen and the first frame (skipping extension blocks to reach it) must both be in bounds.</summary>
     private static ScannedUpload Gif(byte[] b)
@@ -95,7 +95,8 @@ public static class UploadScan
                     if (at + 10 > b.Length) throw Truncated("GIF");
                     int frameWidth = BinaryPrimitives.ReadUInt16LittleEndian(b.AsSpan(at + 5));
                     int frameHeight = BinaryPrimitives.ReadUInt16LittleEndian(b.AsSpan(at + 7));
-                    return new ScannedUpload(UploadFormat.Gif, Math.Max(width, frameWidth), Math.Max(height, frameHeight), b, DecodedWhole: true);
+                    (width, height) = (Math.Max(width, frameWidth), Math.Max(height, frameHeight));
+                    return new ScannedUpload(UploadFormat.Gif, width, height, b, ScannedUpload.Rgba(width, height));
                 default:
                     throw UploadRefusedException.Invalid("the GIF has no image");
             }
@@ -109,7 +110,8 @@ public static class UploadScan
         (long width, long height) = header == 12
             ? (BinaryPrimitives.ReadUInt16LittleEndian(b.AsSpan(18)), BinaryPrimitives.ReadUInt16LittleEndian(b.AsSpan(20)))
             : ((long)BinaryPrimitives.ReadInt32LittleEndian(b.AsSpan(18)), Math.Abs((long)BinaryPrimitives.ReadInt32LittleEndian(b.AsSpan(22))));
-        return new ScannedUpload(UploadFormat.Bmp, (int)Math.Clamp(width, -1, int.MaxValue), (int)Math.Clamp(height, -1, int.MaxValue), b, DecodedWhole: true);
+        CheckDimensions(UploadFormat.Bmp, width, height, ScannedUpload.Rgba(width, height));
+        return new ScannedUpload(UploadFormat.Bmp, (int)width, (int)height, b, ScannedUpload.Rgba(width, height));
     }
 
     /// <summary>The first chunk says it all: VP8 (lossy), VP8L (lossless) or VP8X (extended: canvas size, animation flag).</summary>
@@ -126,7 +128,7 @@ public static class UploadScan
             _ => throw UploadRefusedException.Invalid("the WebP has no image chunk first"),
         };
         if (chunk.SequenceEqual("VP8X"u8) && (data[0] & 0x02) != 0) throw UploadRefusedException.Invalid("animated WebP images are not supported");
-        return new ScannedUpload(UploadFormat.WebP, width, height, b, DecodedWhole: true);
+        return new ScannedUpload(UploadFormat.WebP, width, height, b, ScannedUpload.Rgba(width, height));
     }
 
     private static int ReadUInt24(ReadOnlySpan<byte> b) => b[0] | b[1] << 8 | b[2] << 16;

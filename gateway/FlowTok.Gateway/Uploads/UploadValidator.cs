@@ -18,7 +18,8 @@ public sealed record UploadCheck(byte[]? Bytes, string? ContentType, int Width, 
 
 /// <summary>
 /// Checks an upload before anything reaches a model, and decodes a client's bytes once, here: size; a byte-level scan
-/// that reads the dimensions from the header (pixel bombs are refused before any pixel is decoded) and strips metadata
+/// that reads the dimensions from the header (pixel bombs, and decodes that would take more than
+/// <see cref="Limits.MaxUploadDecodeBytes"/>, are refused before any pixel is decoded) and strips metadata
 /// (<see cref="UploadScan"/>); a bounded decode with Skia (<see cref="UntrustedImageDecoder"/>); and the canonical PNG of
 /// the decoded pixels, which is what is stored and what a model silo decodes. ImageSharp never sees a client's bytes.
 /// </summary>
