@@ -116,18 +116,19 @@ public sealed class HostileUploadTests
         Assert.Contains("64 MB", check.Error);
     }
 
-    [Fact]
-    public void ALargeJpegIsDecodedScaledDown()
+    [Theory]
+    [InlineData(4096, 4096, 512, 512)] // 64 MB of RGBA at full size; libjpeg-turbo decodes it at 1/8 straight away
+    [InlineData(1500, 1000, 768, 512)] // decoded at 5/8 (938 x 625), then averaged down
+    public void ALargeJpegIsDecodedScaledDown(int width, int height, int canonicalWidth, int canonicalHeight)
     {
-        // 4096 x 4096 would be 64 MB of RGBA; libjpeg-turbo decodes it at 1/8 straight away.
-        using var image = new Image<Rgb24>(4096, 4096, new Rgb24(200, 40, 40));
+        using var image = new Image<Rgb24>(width, height, new Rgb24(200, 40, 40));
         using var jpeg = new MemoryStream();
         image.SaveAsJpeg(jpeg);
         var check = Timed(jpeg.ToArray());
         Assert.True(check.IsValid, check.Error);
-        Assert.Equal((4096, 4096), (check.Width, check.Height));
+        Assert.Equal((width, height), (check.Width, check.Height));
         using var canonical = Image.Load<Rgb24>(check.Bytes!);
-        Assert.Equal((512, 512), (canonical.Width, canonical.Height));
+        Assert.Equal((canonicalWidth, canonicalHeight), (canonical.Width, canonical.Height));
         Assert.InRange(canonical[300, 300].R, 190, 210);
     }
 

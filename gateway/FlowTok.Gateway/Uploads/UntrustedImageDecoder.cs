@@ -23,7 +23,7 @@ public static class UntrustedImageDecoder
 
         var size = upload.DecodeEighths == 8 ? codec.Info.Size : codec.GetScaledDimensions(upload.DecodeEighths / 8f);
         if ((long)size.Width * size.Height > (long)upload.DecodedWidth * upload.DecodedHeight)
-            throw new InvalidOperationException($"the decoder chose {size} for {upload.DecodedWidth}x{upload.DecodedHeight}");
+            throw UploadRefusedException.Invalid($"the {upload.Format} is inconsistent (the decoder would decode it at {size.Width}x{size.Height})");
         var info = new SKImageInfo(size.Width, size.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
         var rgba = GC.AllocateUninitializedArray<byte>(info.BytesSize);
         var pin = GCHandle.Alloc(rgba, GCHandleType.Pinned);
