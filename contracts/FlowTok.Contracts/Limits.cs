@@ -21,4 +21,8 @@ public static class Limits
     /// <summary>Largest accepted upload side and pixel count, checked from the header before decoding (decompression bombs).</summary>
     public const int MaxUploadSide = 4096;
     public const long MaxUploadPixels = 16_777_216;
+    /// <summary>Most memory an upload's decode may take, as the gateway estimates it from the header: RGBA of every decoded
+    /// pixel (JPEG is decoded scaled down by its decoder), plus what an interlaced PNG or a progressive JPEG keeps on the
+    /// side. A 4096 x 3072 PNG is the largest PNG that fits; a JPEG fits up to <see cref="MaxUploadPixels"/>.</summary>
+    public const long MaxUploadDecodeBytes = 48L << 20;
 }

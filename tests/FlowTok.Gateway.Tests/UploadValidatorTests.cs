@@ -1,8 +1,11 @@
 using System.Buffers.Binary;
 using System.Text;
 using FlowTok.Contracts;
+using FlowTok.Contracts.Images;
 using FlowTok.Gateway.Uploads;
 using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats.Png;
+using SixLabors.ImageSharp.Formats.Webp;
 using SixLabors.ImageSharp.PixelFormats;
 
 namespace FlowTok.Gateway.Tests;
@@ -22,23 +25,72 @@ public class UploadValidatorTests
 
     private static byte[] Png(int width = 64, int height = 48) => Encode(width, height, (i, s) => i.SaveAsPng(s));
 
-    [Fact]
-    public void ValidPngIsAcceptedAsIs()
+    /// <summary>The canonical PNG's pixels (ImageSharp is fine here: the test made the bytes).</summary>
+    private static Rgb24[] PixelsOf(byte[] png, out int width, out int height)
     {
-        byte[] png = Png();
-        var check = UploadValidator.Check(png);
+        using var image = Image.Load<Rgb24>(png);
+        (width, height) = (image.Width, image.Height);
+        var pixels = new Rgb24[image.Width * image.Height];
+        image.CopyPixelDataTo(pixels);
+        return pixels;
+    }
+
+    private static UploadCheck Accepted(byte[] upload)
+    {
+        var check = UploadValidator.Check(upload);
         Assert.True(check.IsValid, check.Error);
         Assert.Equal("image/png", check.ContentType);
-        Assert.Equal((64, 48), (check.Width, check.Height));
-        Assert.Equal(png, check.Bytes);
+        Assert.Null(CanonicalImage.Problem(check.Bytes));
+        return check;
     }
 
     [Fact]
-    public void ValidJpegIsAccepted()
+    public void ValidPngIsStoredAsTheCanonicalPngOfItsPixels()
     {
-        var check = UploadValidator.Check(Encode(32, 32, (i, s) => i.SaveAsJpeg(s)));
-        Assert.True(check.IsValid, check.Error);
-        Assert.Equal("image/jpeg", check.ContentType);
+        byte[] png = Encode(64, 48, (i, s) => i.SaveAsPng(s, new PngEncoder { ColorType = PngColorType.RgbWithAlpha }));
+        var check = Accepted(png);
+        Assert.Equal((64, 48), (check.Width, check.Height));
+        Assert.Equal(UploadFormat.Png, check.SourceFormat);
+        Assert.NotEqual(png, check.Bytes);
+        Assert.Equal(PixelsOf(png, out _, out _), PixelsOf(check.Bytes!, out _, out _));
+    }
+
+    [Fact]
+    public void ValidJpegIsAcceptedAndStoredAsPng()
+    {
+        var check = Accepted(Encode(32, 32, (i, s) => i.SaveAsJpeg(s)));
+        Assert.Equal(UploadFormat.Jpeg, check.SourceFormat);
+        PixelsOf(check.Bytes!, out int width, out int height);
+        Assert.Equal((32, 32), (width, height));
+    }
+
+    public static TheoryData<string> OtherEncodings => ["webp", "bmp", "interlaced png", "palette png", "16-bit png", "grey png"];
+
+    [Theory]
+    [MemberData(nameof(OtherEncodings))]
+    public void OtherSupportedEncodingsDecodeToTheSamePixels(string encoding)
+    {
+        byte[] upload = Encode(40, 24, (image, stream) =>
+        {
+            switch (encoding)
+            {
+                case "webp": image.SaveAsWebp(stream, new WebpEncoder { FileFormat = WebpFileFormatType.Lossless }); break;
+                case "bmp": image.SaveAsBmp(stream); break;
+                case "interlaced png": image.SaveAsPng(stream, new PngEncoder { InterlaceMethod = PngInterlaceMode.Adam7 }); break;
+                case "palette png": image.SaveAsPng(stream, new PngEncoder { ColorType = PngColorType.Palette }); break;
+                case "16-bit png": image.SaveAsPng(stream, new PngEncoder { ColorType = PngColorType.Rgb, BitDepth = PngBitDepth.Bit16 }); break;
+                case "grey png": image.SaveAsPng(stream, new PngEncoder { ColorType = PngColorType.Grayscale }); break;
+            }
+        });
+        var check = Accepted(upload);
+        var expected = PixelsOf(upload, out _, out _);
+        var actual = PixelsOf(check.Bytes!, out int width, out int height);
+        Assert.Equal((40, 24), (width, height));
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.True(Math.Abs(expected[i].R - actual[i].R) <= 1 && Math.Abs(expected[i].G - actual[i].G) <= 1 && Math.Abs(expected[i].B - actual[i].B) <= 1,
+                $"{encoding}: pixel {i} is {actual[i]}, expected {expected[i]}");
+        }
     }
 
     [Fact]

@@ -24,6 +24,8 @@ public static class FilesApi
         if (file is null) return Problems.NotFound($"there is no file '{id}' (files expire after a while)");
         int maxAge = (int)Math.Max(0, (file.ExpiresAt - DateTimeOffset.UtcNow).TotalSeconds);
         s.Http.Response.Headers.CacheControl = $"private, max-age={maxAge}";
+        // A browser must take the stored content type as it is, never guess HTML or script from the bytes.
+        s.Http.Response.Headers.XContentTypeOptions = "nosniff";
         return TypedResults.File(file.Bytes, file.ContentType);
     }
 }

@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace FlowTok.Gateway.Uploads;
 
-/// <summary>A validated image to caption (the bytes to store and their content type) and the sampler settings.</summary>
+/// <summary>A validated image to caption (the canonical PNG the gateway made of it, and its content type) and the sampler settings.</summary>
 public sealed record CaptionInput(byte[] Image, string ContentType, SamplingParameters Sampling);
 
 /// <summary>Reads a caption request: multipart/form-data (file field <c>image</c>) or JSON with the image in base64.</summary>

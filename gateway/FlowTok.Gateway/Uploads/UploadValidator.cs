@@ -1,35 +1,32 @@
 using FlowTok.Contracts;
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.Formats;
-using SixLabors.ImageSharp.Formats.Bmp;
-using SixLabors.ImageSharp.Formats.Gif;
-using SixLabors.ImageSharp.Formats.Jpeg;
-using SixLabors.ImageSharp.Formats.Png;
-using SixLabors.ImageSharp.Formats.Webp;
-using SixLabors.ImageSharp.Memory;
-using SixLabors.ImageSharp.Metadata;
-using SixLabors.ImageSharp.PixelFormats;
+using FlowTok.Contracts.Images;
 
 namespace FlowTok.Gateway.Uploads;
 
-/// <summary>An accepted upload (the bytes to store and their content type) or why it was refused (400 or 413).</summary>
+/// <summary>
+/// An accepted upload, as the canonical PNG the platform made of it (<see cref="CanonicalImage"/>) with the upload's own
+/// format and dimensions, or why it was refused (400 or 413).
+/// </summary>
 public sealed record UploadCheck(byte[]? Bytes, string? ContentType, int Width, int Height, int Status, string? Error)
 {
     public bool IsValid => Error is null;
+    /// <summary>The format the client sent (the stored bytes are always the canonical PNG).</summary>
+    public UploadFormat? SourceFormat { get; init; }
 
     public static UploadCheck Refused(int status, string error) => new(null, null, 0, 0, status, error);
 }
 
 /// <summary>
-/// Checks an upload before anything reaches a model: size, then the header (dimensions, so decompression bombs are refused
-/// before any pixel is decoded), then a full decode with a restricted decoder set and an allocation limit.
+/// Checks an upload before anything reaches a model, and decodes a client's bytes once, here: size; a byte-level scan
+/// that reads the dimensions from the header (pixel bombs, and decodes that would take more than
+/// <see cref="Limits.MaxUploadDecodeBytes"/>, are refused before any pixel is decoded) and strips metadata
+/// (<see cref="UploadScan"/>); a bounded decode with Skia (<see cref="UntrustedImageDecoder"/>); and the canonical PNG of
+/// the decoded pixels, which is what is stored and what a model silo decodes. ImageSharp never sees a client's bytes.
 /// </summary>
 public static class UploadValidator
 {
-    public const string SupportedFormats = "PNG, JPEG, GIF, BMP, WebP";
-
-    /// <summary>Decoders the gateway accepts: single-frame decoding only (a GIF's first frame), one allocation at most 256 MB.</summary>
-    private static readonly Configuration Decoding = CreateConfiguration();
+    public const string SupportedFormats = UploadScan.SupportedFormats;
+    private const string NotSupported = "not a supported image";
 
     public static UploadCheck CheckBase64(string? base64)
     {
@@ -49,63 +46,22 @@ public static class UploadValidator
     {
         if (bytes.Length == 0) return UploadCheck.Refused(400, "image is empty");
         if (bytes.Length > Limits.MaxUploadBytes) return TooLarge();
-
-        IImageInfo? info;
-        IImageFormat? format;
         try
         {
-            info = Image.Identify(Decoding, bytes, out format);
+            var upload = UploadScan.Scan(bytes);
+            var pixels = UntrustedImageDecoder.Decode(upload);
+            byte[] png = pixels.ToPng();
+            if (CanonicalImage.Problem(png) is { } problem)
+                throw new InvalidOperationException($"the canonical PNG made of an upload is not canonical: {problem}");
+            return new UploadCheck(png, CanonicalImage.ContentType, upload.Width, upload.Height, 200, null) { SourceFormat = upload.Format };
         }
-        catch (Exception e) when (e is not OutOfMemoryException)
+        catch (UploadRefusedException e)
         {
-            return NotAnImage();
-        }
-        if (info is null || format is null) return NotAnImage();
-        if (info.Width <= 0 || info.Height <= 0) return UploadCheck.Refused(400, $"image has no pixels ({info.Width}x{info.Height})");
-        if (info.Width > Limits.MaxUploadSide || info.Height > Limits.MaxUploadSide || (long)info.Width * info.Height > Limits.MaxUploadPixels)
-            return UploadCheck.Refused(413,
-                $"image is {info.Width}x{info.Height} pixels; at most {Limits.MaxUploadSide} per side and {Limits.MaxUploadPixels:N0} pixels in all are accepted");
-        if (format is WebpFormat && IsAnimatedWebp(bytes))
-            return UploadCheck.Refused(400, "animated WebP images are not supported");
-
-        try
-        {
-            using var image = Image.Load<Rgb24>(Decoding, bytes);
-            if (format is GifFormat)
-            {
-                // Store the first frame only: model silos decode every frame of what they are given.
-                using var png = new MemoryStream();
-                image.SaveAsPng(png);
-                return new UploadCheck(png.ToArray(), PngFormat.Instance.DefaultMimeType, image.Width, image.Height, 200, null);
-            }
-            return new UploadCheck(bytes, format.DefaultMimeType, image.Width, image.Height, 200, null);
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            return UploadCheck.Refused(400, $"not a supported image: it could not be decoded ({e.Message})");
+            return UploadCheck.Refused(e.Status, e.Status == 400 && !e.Message.StartsWith(NotSupported, StringComparison.Ordinal)
+                ? $"{NotSupported}: {e.Message}" : e.Message);
         }
     }
 
     private static UploadCheck TooLarge() =>
         UploadCheck.Refused(413, $"image is larger than {Limits.MaxUploadBytes:N0} bytes");
-
-    private static UploadCheck NotAnImage() =>
-        UploadCheck.Refused(400, $"not a supported image (accepted: {SupportedFormats})");
-
-    /// <summary>RIFF....WEBPVP8X with the animation flag (bit 1 of the first VP8X byte).</summary>
-    private static bool IsAnimatedWebp(byte[] bytes) =>
-        bytes.Length > 20 && bytes.AsSpan(12, 4).SequenceEqual("VP8X"u8) && (bytes[20] & 0x02) != 0;
-
-    private static Configuration CreateConfiguration()
-    {
-        var configuration = new Configuration(
-            new PngConfigurationModule(), new JpegConfigurationModule(), new GifConfigurationModule(),
-            new BmpConfigurationModule(), new WebpConfigurationModule())
-        {
-            MemoryAllocator = MemoryAllocator.Create(new MemoryAllocatorOptions { AllocationLimitMegabytes = 256, MaximumPoolSizeMegabytes = 64 }),
-            MaxDegreeOfParallelism = 1,
-        };
-        configuration.ImageFormatsManager.SetDecoder(GifFormat.Instance, new GifDecoder { DecodingMode = FrameDecodingMode.First });
-        return configuration;
-    }
 }

@@ -1,4 +1,5 @@
 using FlowTok.Grains.Models;
+using FlowTok.Model.Pipelines;
 using MassTransit;
 using Microsoft.Extensions.Options;
 
@@ -37,7 +38,7 @@ public sealed class JobEventConsumerDefinition<TConsumer> : ConsumerDefinition<T
 /// <summary>
 /// Retries with exponential back-off for about two minutes in all (a full replica queue, a failing Redis or
 /// silo, a grain moving after its silo died), holding the message unacknowledged meanwhile. A model that cannot do
-/// the work (not supported, upload gone) is not retried.
+/// the work (not supported, upload gone, not an image the model may decode) is not retried.
 /// </summary>
 internal static class ConsumerRetry
 {
@@ -46,6 +47,7 @@ internal static class ConsumerRetry
         {
             retry.Ignore<NotSupportedException>();
             retry.Ignore<FileNotFoundException>();
+            retry.Ignore<InvalidImageException>();
             retry.Exponential(12, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(500));
         });
 }

@@ -1,10 +1,12 @@
 using System.Diagnostics;
+using FlowTok.Contracts.Images;
 using FlowTok.Contracts.Jobs;
 using FlowTok.Contracts.Messages;
 using FlowTok.Contracts.Models;
 using FlowTok.Grains.Placement;
 using FlowTok.Infrastructure.Observability;
 using FlowTok.Infrastructure.Storage;
+using FlowTok.Model.Pipelines;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
@@ -93,6 +95,9 @@ public sealed class ModelGrain(
         long started = Stopwatch.GetTimestamp();
         var upload = await files.GetAnyTenantAsync(work.InputFileId)
             ?? throw new FileNotFoundException($"upload {work.InputFileId} of job {work.JobId} is missing or expired");
+        // The gateway stores the PNG it made of the client's pixels; a client's own bytes never reach a decoder here.
+        if (CanonicalImage.Problem(upload.Bytes) is { } problem)
+            throw new InvalidImageException($"upload {work.InputFileId} of job {work.JobId} is not a canonical image ({problem})");
         var caption = await runner!.CaptionAsync(work.JobId, work.Index, upload.Bytes, work.Steps, work.GuidanceScale,
             ProgressReporter(work.JobId, work.Index));
         metrics.RecordItem("caption", "succeeded");
