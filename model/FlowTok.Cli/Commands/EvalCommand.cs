@@ -2,6 +2,8 @@ using System.CommandLine;
 using FlowTok.Cli.ConsoleUi;
 using FlowTok.Model.Training.Evaluation;
 using FlowTok.Model.Training.Shapes;
+using FlowTok.Model.Nn;
+using FlowTok.Model.Pipelines;
 using TorchSharp;
 
 namespace FlowTok.Cli.Commands;
@@ -20,9 +22,14 @@ internal static class EvalCommand
         var split = new Option<string>("--split") { Description = "test (unseen shape-colour pairs) or validation (seen pairs)", DefaultValueFactory = _ => "test" }
             .AcceptOnlyFromAmong("test", "validation");
         var threads = new Option<int>("--threads") { Description = "Intra-op CPU threads", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var dtype = new Option<string>("--dtype") { Description = "Compute dtype: fp32 (default here, the reference figures), bf16 or auto", DefaultValueFactory = _ => "fp32" }
+            .AcceptOnlyFromAmong(ComputePrecision.Names);
+        var steps = new Option<int?>("--steps") { Description = "Sampling steps (default: the model's)" };
+        var solver = new Option<string>("--solver") { Description = "euler (the paper's) or heun (second order, 2 evaluations per step)", DefaultValueFactory = _ => "euler" }
+            .AcceptOnlyFromAmong("euler", "heun");
         var command = new Command("eval", "Evaluate a shapes-trained model: text-to-image attributes and CLIP score, image-to-text accuracy, reconstruction PSNR")
         {
-            model, count, output, split, threads,
+            model, count, output, split, threads, dtype, steps, solver,
         };
         command.SetAction(parse =>
         {
@@ -33,7 +40,13 @@ internal static class EvalCommand
             Directory.CreateDirectory(outDir);
             var report = ShapesEvaluation.Run(dir, parse.GetValue(count), gridPng: Path.Combine(outDir, "samples.png"),
                 log: new ConsoleUi.SyncProgress<string>(terminal.Note),
-                split: parse.GetValue(split) == "validation" ? DatasetSplit.Validation : DatasetSplit.Test);
+                split: parse.GetValue(split) == "validation" ? DatasetSplit.Validation : DatasetSplit.Test,
+                computeType: ComputePrecision.Resolve(parse.GetValue(dtype), torch.CPU),
+                sampling: o => o with
+                {
+                    Steps = parse.GetValue(steps) ?? o.Steps,
+                    Solver = parse.GetValue(solver) == "heun" ? FlowSolver.Heun : FlowSolver.Euler,
+                });
             File.WriteAllText(Path.Combine(outDir, "report.md"), report.ToMarkdown());
             File.WriteAllText(Path.Combine(outDir, "report.json"), report.ToJson());
             terminal.Out.Write(report.ToMarkdown());

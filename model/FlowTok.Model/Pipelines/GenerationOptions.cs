@@ -13,6 +13,11 @@ public sealed record GenerationOptions
     /// with the seed; 0 starts every seed's flow from the text tokens' mean (one image per prompt). A small model may draw the
     /// prompt more faithfully below 1, like a lower sampling temperature; a model directory names its own in its defaults.</summary>
     public double TextNoise { get; init; } = 1.0;
+    /// <summary>The ODE solver: Euler (the paper's; <see cref="Steps"/> network evaluations) or Heun (second order;
+    /// 2 x <see cref="Steps"/> evaluations).</summary>
+    public FlowSolver Solver { get; init; } = FlowSolver.Euler;
+    /// <summary>Network evaluations (cond + null count once: they share a batch) of one sampling run.</summary>
+    public int Evaluations => Solver == FlowSolver.Heun ? 2 * Steps : Steps;
     /// <summary>Run the conditional and null passes as one 2B batch (default) or as two passes.</summary>
     public bool BatchedGuidance { get; init; } = true;
 
@@ -22,7 +27,16 @@ public sealed record GenerationOptions
             throw new ArgumentOutOfRangeException(nameof(Steps), Steps, $"steps must be between 1 and {MaxSteps}");
         if (double.IsNaN(GuidanceScale) || GuidanceScale < 0 || GuidanceScale > MaxGuidance)
             throw new ArgumentOutOfRangeException(nameof(GuidanceScale), GuidanceScale, $"guidance scale must be between 0 and {MaxGuidance}");
+        if (!Enum.IsDefined(Solver))
+            throw new ArgumentOutOfRangeException(nameof(Solver), Solver, "solver must be euler or heun");
         if (double.IsNaN(TextNoise) || TextNoise < 0 || TextNoise > MaxTextNoise)
             throw new ArgumentOutOfRangeException(nameof(TextNoise), TextNoise, $"text noise must be between 0 and {MaxTextNoise}");
     }
+}
+
+/// <summary>How the flow's ODE is integrated.</summary>
+public enum FlowSolver
+{
+    Euler,
+    Heun,
 }

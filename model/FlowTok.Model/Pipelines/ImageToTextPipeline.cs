@@ -59,7 +59,8 @@ public sealed class ImageToTextPipeline : IDisposable
         CancellationToken cancellationToken = default, Func<SamplingProgress, long[]?>? keepRows = null)
     {
         options.Validate();
-        return GuidedFlow.Sample(flow, imageTokens, options.Steps, options.GuidanceScale, options.BatchedGuidance, progress, cancellationToken, keepRows);
+        return GuidedFlow.Sample(flow, imageTokens, options.Steps, options.GuidanceScale, options.BatchedGuidance, progress, cancellationToken,
+            options.Solver == FlowSolver.Heun ? null : keepRows, options.Solver);
     }
 
     // 4. Decode text.

@@ -101,7 +101,8 @@ public sealed class TextToImagePipeline : IDisposable
         CancellationToken cancellationToken = default, Func<SamplingProgress, long[]?>? keepRows = null)
     {
         options.Validate();
-        return GuidedFlow.Sample(flow, textTokens, options.Steps, options.GuidanceScale, options.BatchedGuidance, progress, cancellationToken, keepRows);
+        return GuidedFlow.Sample(flow, textTokens, options.Steps, options.GuidanceScale, options.BatchedGuidance, progress, cancellationToken,
+            options.Solver == FlowSolver.Heun ? null : keepRows, options.Solver);
     }
 
     // 5. Decode.

@@ -19,16 +19,21 @@ namespace FlowTok.Model.Training.Evaluation;
 /// </summary>
 public static class ShapesEvaluation
 {
+    /// <param name="computeType">The dtype the model runs in (default float32).</param>
+    /// <param name="sampling">Changes the model's default sampling settings (steps, solver), e.g. to trade evaluations for accuracy.</param>
     public static EvaluationReport Run(string modelDir, int count, int batchSize = 16, string? gridPng = null, int seed = 0, IProgress<string>? log = null,
-        DatasetSplit split = DatasetSplit.Test)
+        DatasetSplit split = DatasetSplit.Test, ScalarType computeType = ScalarType.Float32, Func<GenerationOptions, GenerationOptions>? sampling = null)
     {
         var directory = ModelDirectory.Open(modelDir);
-        using var textToImage = directory.LoadTextToImage();
-        using var imageToText = directory.LoadImageToText();
+        using var textToImage = directory.LoadTextToImage(computeType);
+        using var imageToText = directory.LoadImageToText(computeType);
         using var clip = ClipScore.Load(modelDir);
         var dataset = new ShapesDataset(imageSize: textToImage.ImageSize);
         var scenes = dataset.Split(split, count).ToList();
         var options = directory.Index.Defaults.ToOptions();
+        if (sampling is not null) options = sampling(options);
+        options.Validate();
+        log?.Report($"sampling: {options.Solver} {options.Steps} steps ({options.Evaluations} network evaluations), guidance {options.GuidanceScale}, {Nn.ComputePrecision.Name(computeType)}");
 
         var t2i = new AttributeAccuracy();
         var i2t = new AttributeAccuracy();
