@@ -12,7 +12,7 @@ namespace FlowTok.Grains.Scheduling;
 /// so idle time neither wastes the device (others use it) nor becomes credit it could burst with later.</item>
 /// <item>Priorities: interactive goes first, except that batch work is taken whenever its class is behind its guaranteed
 /// share (<see cref="SchedulerOptions.BatchMinimumShare"/>; the two classes keep virtual times of their own in the same
-/// way), so batch work is never starved.</item>
+/// way and the one whose next item finishes first in it goes), so batch work is never starved.</item>
 /// <item>Deadlines: an item whose deadline passed is dropped before it uses a device and returned to the caller to fail.</item>
 /// <item>Bounds: a tenant beyond its share of queued items is refused (<see cref="QueueBounds"/>).</item>
 /// </list>
@@ -171,13 +171,26 @@ public sealed class FairScheduler<T>
         return removed;
     }
 
-    /// <summary>Interactive first, unless batch work waits and its class is behind its guaranteed share.</summary>
+    /// <summary>
+    /// Interactive first, unless batch work waits and its class is behind its guaranteed share: the class whose next item
+    /// would FINISH first in its own virtual time (weighted fair queuing between the two classes; with a small batch share
+    /// an arriving batch item waits for about (1 - share) / share interactive items, then takes its turn). Ties go to
+    /// interactive work.
+    /// </summary>
     private WorkPriority PickClass()
     {
         var (interactive, batch) = (classes[0], classes[1]);
         if (interactive.Queued == 0) return WorkPriority.Batch;
         if (batch.Queued == 0) return WorkPriority.Interactive;
-        return batch.VirtualTime < interactive.VirtualTime ? WorkPriority.Batch : WorkPriority.Interactive;
+        return FinishTag(batch, WorkPriority.Batch) < FinishTag(interactive, WorkPriority.Interactive) ? WorkPriority.Batch : WorkPriority.Interactive;
+    }
+
+    private double FinishTag(Class cls, WorkPriority priority)
+    {
+        double head = double.PositiveInfinity;
+        foreach (var t in tenants.Values)
+            if (t.Queues[(int)priority].Count > 0) head = Math.Min(head, Math.Max(0, t.Queues[(int)priority].Peek().Ticket.EstimatedCost));
+        return cls.VirtualTime + head / cls.Share;
     }
 
     /// <summary>Where a tenant that was idle re-enters: the least virtual time of the active tenants (no credit for idling).</summary>
