@@ -3,6 +3,7 @@ using FlowTok.Contracts.Jobs;
 using FlowTok.Contracts.Messages;
 using FlowTok.Contracts.Models;
 using FlowTok.Grains.Placement;
+using FlowTok.Grains.Scheduling;
 using FlowTok.Infrastructure.Observability;
 using FlowTok.Infrastructure.Storage;
 using Microsoft.Extensions.Logging;
@@ -42,6 +43,9 @@ public sealed class ModelGrain(
         runner = new ModelRunner(options.Value, device, cancellations.IsCancelledLocally, logger);
         memo = new PromptMemo(options.Value.PromptMemoryEntries);
         runner.BatchCompleted += (size, _) => metrics.RecordBatchSize(size);
+        runner.DeviceTimeCharged += metrics.RecordTenantDeviceTime;
+        runner.ItemStarted += metrics.RecordTenantQueueWait;
+        runner.ItemEnded += metrics.RecordTenantItem;
         cancellations.Cancelled += runner.CancelJob;
         model = await runner.Loaded;
         queueGauge = metrics.AddQueueDepthSource(this.GetPrimaryKeyString(), () => runner.QueueDepth);
@@ -75,7 +79,7 @@ public sealed class ModelGrain(
         else Interlocked.Increment(ref promptHits);
         metrics.RecordPromptCacheLookup(cached is not null);
         var result = await runner!.GenerateAsync(work.JobId, work.Index, work.Prompt, work.Seed, work.Steps, work.GuidanceScale,
-            cached, ProgressReporter(work.JobId, work.Index), work.TextNoise);
+            cached, ProgressReporter(work.JobId, work.Index), work.TextNoise, Origin(work.TenantId, work.TenantWeight, work.Priority, work.Deadline));
         var fileId = await files.PutAsync(work.TenantId, result.Png, "image/png");
         if (result.NewPromptEncoding is { } fresh)
         {
@@ -94,7 +98,7 @@ public sealed class ModelGrain(
         var upload = await files.GetAnyTenantAsync(work.InputFileId)
             ?? throw new FileNotFoundException($"upload {work.InputFileId} of job {work.JobId} is missing or expired");
         var caption = await runner!.CaptionAsync(work.JobId, work.Index, upload.Bytes, work.Steps, work.GuidanceScale,
-            ProgressReporter(work.JobId, work.Index));
+            ProgressReporter(work.JobId, work.Index), Origin(work.TenantId, work.TenantWeight, work.Priority, work.Deadline));
         metrics.RecordItem("caption", "succeeded");
         metrics.RecordItemLatency(Stopwatch.GetElapsedTime(started));
         return caption;
@@ -117,6 +121,9 @@ public sealed class ModelGrain(
             PromptCacheMisses = Interlocked.Read(ref promptMisses),
         });
     }
+
+    private static WorkOrigin Origin(string tenant, double weight, JobPriority priority, DateTimeOffset? deadline) =>
+        new(tenant, weight > 0 ? weight : 1, priority == JobPriority.Batch ? WorkPriority.Batch : WorkPriority.Interactive, deadline);
 
     /// <summary>Progress from the inference thread to the job, at most every <see cref="ProgressInterval"/> (and the last step).</summary>
     private ItemProgress ProgressReporter(string jobId, int index)

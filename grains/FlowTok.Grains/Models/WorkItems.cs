@@ -16,8 +16,19 @@ public sealed record WorkOrigin(string Tenant, double Weight = 1, WorkPriority P
 /// <summary>A generated image (PNG) and, when the prompt was not cached, its encoding for the prompt cache.</summary>
 public sealed record GeneratedImage(byte[] Png, PromptEncodingRecord? NewPromptEncoding);
 
-/// <summary>An item's deadline passed before it reached a device: it was dropped without using one.</summary>
-public sealed class DeadlineExceededException(string message) : TimeoutException(message);
+/// <summary>An item's deadline passed before it reached a device: it was dropped without using one. (Serializable: it crosses
+/// the model grain's call back to the consumer, which fails the item with its message.)</summary>
+[GenerateSerializer]
+public sealed class DeadlineExceededException : TimeoutException
+{
+    public DeadlineExceededException()
+    {
+    }
+
+    public DeadlineExceededException(string message) : base(message)
+    {
+    }
+}
 
 /// <summary>One image or caption from its arrival at a replica to its result: its row, its origin, and how it ends.</summary>
 internal abstract class WorkItem(string jobId, int index, StepRow row, WorkOrigin origin, ItemProgress? progress)
