@@ -22,7 +22,7 @@ internal sealed class SimulatedStepDevice(RowKind kind, SimulatedDeviceOptions o
 
     public void Step(IReadOnlyList<StepRow> rows)
     {
-        Thread.Sleep(options.StepTime(rows.Count));
+        Take(options.StepTime(rows.Count));
         if (rows.FirstOrDefault(r => r.State is true && r.StepsDone + 1 == FailAtStep) is { } bad)
             throw new InvalidOperationException($"simulated device failure in {bad}");
     }
@@ -30,7 +30,7 @@ internal sealed class SimulatedStepDevice(RowKind kind, SimulatedDeviceOptions o
     public IReadOnlyList<object> Finish(IReadOnlyList<StepRow> rows)
     {
         var time = options.DecodeTime(rows.Count);
-        if (time > TimeSpan.Zero) Thread.Sleep(time);
+        if (time > TimeSpan.Zero) Take(time);
         return rows.Select(row => row.Input switch
         {
             GenerateInput g => (object)new GeneratedImage(outputs.Image(g.Seed), null),
@@ -40,6 +40,16 @@ internal sealed class SimulatedStepDevice(RowKind kind, SimulatedDeviceOptions o
     }
 
     public void Release(StepRow row) => row.State = null;
+
+    /// <summary>Exactly <paramref name="time"/> of wall time: Thread.Sleep counts whole milliseconds (12.5 ms would be 12), so
+    /// the last fraction is waited out yielding the core.</summary>
+    private static void Take(TimeSpan time)
+    {
+        long until = System.Diagnostics.Stopwatch.GetTimestamp() + (long)(time.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+        int whole = (int)Math.Floor(time.TotalMilliseconds) - 1;
+        if (whole > 0) Thread.Sleep(whole);
+        while (System.Diagnostics.Stopwatch.GetTimestamp() < until) Thread.Yield();
+    }
 
     public void Dispose()
     {

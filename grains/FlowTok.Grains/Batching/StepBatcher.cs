@@ -18,6 +18,8 @@ public enum BatchingMode
 public sealed class StepBatcher
 {
     private readonly List<StepRow> rows = [];
+    /// <summary>Request-level: the batch has not taken its first step yet, so it still takes rows.</summary>
+    private bool forming = true;
 
     public StepBatcher(int maxRows, BatchingMode mode = BatchingMode.Continuous)
     {
@@ -32,7 +34,7 @@ public sealed class StepBatcher
     public int Count => rows.Count;
 
     /// <summary>Rows that may join before the next step.</summary>
-    public int FreeSlots => Mode == BatchingMode.Continuous || rows.Count == 0 ? MaxRows - rows.Count : 0;
+    public int FreeSlots => Mode == BatchingMode.Continuous || forming ? MaxRows - rows.Count : 0;
 
     public void Join(StepRow row)
     {
@@ -49,6 +51,7 @@ public sealed class StepBatcher
     public List<StepRow> Advance(IEnumerable<StepRow> stepped)
     {
         var sampled = new List<StepRow>();
+        forming = false;
         foreach (var row in stepped)
         {
             if (!rows.Contains(row)) throw new InvalidOperationException($"{row} is not in the batch");
@@ -58,5 +61,9 @@ public sealed class StepBatcher
         return sampled;
     }
 
-    public void Leave(StepRow row) => rows.Remove(row);
+    public void Leave(StepRow row)
+    {
+        rows.Remove(row);
+        if (rows.Count == 0) forming = true;
+    }
 }

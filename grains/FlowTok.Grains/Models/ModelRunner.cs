@@ -31,7 +31,9 @@ public sealed class ModelRunner : IDisposable
     private StepDevices? devices;
     private bool stopping;
     private long nextRowId;
-    private long steps, rowSteps, items, busyTicks, deadlineDrops;
+    private long steps, rowSteps, items, busyTicks, deadlineDrops, preemptions;
+    /// <summary>Rows of started items cancelled while preempted: their state is freed on the device thread.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentQueue<StepRow> releases = new();
     private int maxRowsSeen;
     /// <summary>Device seconds one row-step costs (moving average of measurements): the scheduler's cost estimate.</summary>
     private double rowStepSeconds = 0.01;
@@ -83,7 +85,7 @@ public sealed class ModelRunner : IDisposable
         get
         {
             lock (gate)
-                return new RunnerStats(scheduler.Count, steps, rowSteps, items, TimeSpan.FromSeconds(busyTicks / (double)Stopwatch.Frequency), maxRowsSeen, deadlineDrops);
+                return new RunnerStats(scheduler.Count, steps, rowSteps, items, TimeSpan.FromSeconds(busyTicks / (double)Stopwatch.Frequency), maxRowsSeen, deadlineDrops, preemptions);
         }
     }
 
@@ -123,7 +125,11 @@ public sealed class ModelRunner : IDisposable
     {
         List<ScheduledWork<WorkItem>> dropped;
         lock (gate) dropped = scheduler.Remove(i => i.JobId == jobId);
-        foreach (var work in dropped) Ended(work.Item, "cancelled", i => i.Cancel());
+        foreach (var work in dropped)
+        {
+            if (work.Item.Started) releases.Enqueue(work.Item.Row);
+            Ended(work.Item, "cancelled", i => i.Cancel());
+        }
     }
 
     private void Enqueue(WorkItem item)
@@ -178,6 +184,7 @@ public sealed class ModelRunner : IDisposable
     {
         var expired = new List<ScheduledWork<WorkItem>>();
         var joining = new List<WorkItem>();
+        while (releases.TryDequeue(out var released)) devices!.Kinds.GetValueOrDefault(released.Kind)?.Release(released);
         lock (gate)
         {
             while (!stopping && batcher.Count == 0 && scheduler.Count == 0) Monitor.Wait(gate);
@@ -201,6 +208,21 @@ public sealed class ModelRunner : IDisposable
                 work.Item.Scheduled = work;
                 joining.Add(work.Item);
             }
+            if (joining.Count == 0 && batcher.FreeSlots == 0 && batcher.Mode == BatchingMode.Continuous && options.Scheduling.Preemption
+                && scheduler.ChoosePreemption(running.Values.Select(i => (i.Scheduled!, i.Row.Settings.Steps - i.Row.StepsDone)).ToList(), batcher.MaxRows, now) is { } victim)
+            {
+                // The victim keeps its state and waits at the head of its tenant's queue; the waiting item takes its row.
+                var row = victim.Item.Row;
+                batcher.Leave(row);
+                running.Remove(row);
+                victim.Item.Scheduled = scheduler.Suspend(victim, (row.Settings.Steps - row.StepsDone) * rowStepSeconds);
+                preemptions++;
+                if (scheduler.Next(now, expired) is { } work)
+                {
+                    work.Item.Scheduled = work;
+                    joining.Add(work.Item);
+                }
+            }
             deadlineDrops += expired.Count;
         }
         foreach (var work in expired)
@@ -218,7 +240,13 @@ public sealed class ModelRunner : IDisposable
         var live = new List<WorkItem>();
         foreach (var item in joining)
         {
-            if (isCancelled(item.JobId)) Settle(item, "cancelled", i => i.Cancel());
+            if (item.Started)
+            {
+                // A preempted item resumes where it stopped.
+                lock (gate) running[item.Row] = item;
+                batcher.Join(item.Row);
+            }
+            else if (isCancelled(item.JobId)) Settle(item, "cancelled", i => i.Cancel());
             else if (!devices!.Kinds.ContainsKey(item.Row.Kind))
                 Settle(item, "failed", i => i.Fail(new NotSupportedException($"model {devices.Model.Version} cannot do {item.Kind}")));
             else live.Add(item);
@@ -243,6 +271,7 @@ public sealed class ModelRunner : IDisposable
                     continue;
                 }
                 batcher.Join(item.Row);
+                item.Started = true;
                 var waited = now - item.Scheduled!.EnqueuedAt;
                 lock (gate) TallyOf(item.Origin.Tenant).QueueWaitSeconds += waited.TotalSeconds;
                 ItemStarted?.Invoke(item.Origin.Tenant, waited);

@@ -4,7 +4,7 @@ namespace FlowTok.Grains.Models;
 /// A replica's counters: sampler steps run (each one forward over the rows it held), row-steps (rows summed over steps),
 /// items finished, busy time (for throughput), most rows in one step.
 /// </summary>
-public sealed record RunnerStats(int QueueDepth, long Steps, long RowSteps, long Items, TimeSpan Busy, int MaxRows, long DeadlineDrops)
+public sealed record RunnerStats(int QueueDepth, long Steps, long RowSteps, long Items, TimeSpan Busy, int MaxRows, long DeadlineDrops, long Preemptions = 0)
 {
     /// <summary>Mean rows per step (how full the device's forwards were).</summary>
     public double MeanBatchSize => Steps == 0 ? 0 : (double)RowSteps / Steps;

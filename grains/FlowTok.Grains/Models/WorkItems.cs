@@ -40,6 +40,8 @@ internal abstract class WorkItem(string jobId, int index, StepRow row, WorkOrigi
     public ItemProgress? Progress { get; } = progress;
     /// <summary>The scheduler's handle once queued.</summary>
     public ScheduledWork<WorkItem>? Scheduled { get; set; }
+    /// <summary>Its row has started on the device (a preempted item resumes with its state instead of starting again).</summary>
+    public bool Started { get; set; }
 
     public abstract string Kind { get; }
 

@@ -64,7 +64,7 @@ public sealed class FairScheduler<T>
             if (other.Active) cls.VirtualTime = Math.Max(cls.VirtualTime, other.VirtualTime);
         }
         var work = new ScheduledWork<T>(item, ticket, now, sequence++);
-        tenant.Queues[(int)ticket.Priority].Enqueue(work);
+        tenant.Queues[(int)ticket.Priority].AddLast(work);
         cls.Queued++;
         Count++;
         return EnqueueOutcome.Queued;
@@ -80,15 +80,9 @@ public sealed class FairScheduler<T>
         {
             var priority = PickClass();
             var cls = classes[(int)priority];
-            Tenant? best = null;
-            foreach (var t in tenants.Values)
-            {
-                if (t.Queues[(int)priority].Count == 0) continue;
-                if (best is null || t.VirtualTime < best.VirtualTime
-                    || (t.VirtualTime == best.VirtualTime && t.Queues[(int)priority].Peek().Sequence < best.Queues[(int)priority].Peek().Sequence))
-                    best = t;
-            }
-            var work = best!.Queues[(int)priority].Dequeue();
+            var best = PickTenant(priority);
+            var work = best.Queues[(int)priority].First!.Value;
+            best.Queues[(int)priority].RemoveFirst();
             cls.Queued--;
             Count--;
             if (work.Ticket.Expired(now))
@@ -99,6 +93,7 @@ public sealed class FairScheduler<T>
             }
             double cost = Math.Max(0, work.Ticket.EstimatedCost);
             work.Reserved = cost;
+            best.Reserved += cost;
             work.Running = true;
             best.Running++;
             cls.Running++;
@@ -109,6 +104,60 @@ public sealed class FairScheduler<T>
         return null;
     }
 
+    /// <summary>The backlogged tenant of a class with the least virtual time (ties: the earliest queued head).</summary>
+    private Tenant PickTenant(WorkPriority priority)
+    {
+        Tenant? best = null;
+        foreach (var t in tenants.Values)
+        {
+            if (t.Queues[(int)priority].First is not { } head) continue;
+            if (best is null || t.VirtualTime < best.VirtualTime
+                || (t.VirtualTime == best.VirtualTime && head.Value.Sequence < best.Queues[(int)priority].First!.Value.Sequence))
+                best = t;
+        }
+        return best!;
+    }
+
+    /// <summary>
+    /// Preemption at a step boundary when the device is full: if the item that would start next belongs to a tenant holding
+    /// fewer rows than its weighted share of the device's <paramref name="maxRows"/> (among the tenants with work running or
+    /// queued), the running item of the tenant furthest above its own share with the most steps left gives up its row.
+    /// Null when nobody is under its share or nobody above. Without this, a tenant's one-image request waits for a flood's
+    /// rows to finish (up to a whole sampling run); with it, it starts at the next step.
+    /// </summary>
+    /// <param name="running">the running items, with the steps each has left</param>
+    public ScheduledWork<T>? ChoosePreemption(IReadOnlyList<(ScheduledWork<T> Work, int StepsLeft)> running, int maxRows, DateTimeOffset now)
+    {
+        if (Count == 0 || running.Count < maxRows) return null;
+        var waiting = PickTenant(PickClass());
+        var head = waiting.Queues[(int)PickClass()].First!.Value;
+        if (head.Ticket.Expired(now)) return null;
+        var rows = running.GroupBy(r => r.Work.Ticket.Tenant).ToDictionary(g => g.Key, g => g.Count());
+        double totalWeight = tenants.Values.Where(t => t.Active).Sum(t => t.Weight);
+        double FairRows(Tenant t) => maxRows * t.Weight / totalWeight;
+        if (rows.GetValueOrDefault(waiting.Name) + 1 > FairRows(waiting)) return null;
+        var over = rows.Select(r => (Tenant: tenants[r.Key], Excess: r.Value - FairRows(tenants[r.Key])))
+            .Where(r => r.Excess >= 1).OrderByDescending(r => r.Excess).FirstOrDefault();
+        if (over.Tenant is null) return null;
+        return running.Where(r => r.Work.Ticket.Tenant == over.Tenant.Name).OrderByDescending(r => r.StepsLeft).First().Work;
+    }
+
+    /// <summary>
+    /// A running item gives up its row (preempted) and waits at the head of its tenant's queue to resume where it stopped.
+    /// Its unused reservation is returned; it is re-queued with <paramref name="remainingCost"/> and no deadline (it has
+    /// already used the device, so it is never dropped).
+    /// </summary>
+    public ScheduledWork<T> Suspend(ScheduledWork<T> work, double remainingCost)
+    {
+        Complete(work);
+        var tenant = TenantOf(work.Ticket.Tenant);
+        var resumed = new ScheduledWork<T>(work.Item, work.Ticket with { Deadline = null, EstimatedCost = remainingCost }, work.EnqueuedAt, work.Sequence);
+        tenant.Queues[(int)work.Ticket.Priority].AddFirst(resumed);
+        classes[(int)work.Ticket.Priority].Queued++;
+        Count++;
+        return resumed;
+    }
+
     /// <summary>Measured device time used by a running item: it consumes the item's reservation first, then counts on.</summary>
     public void Charge(ScheduledWork<T> work, double deviceSeconds)
     {
@@ -117,6 +166,7 @@ public sealed class FairScheduler<T>
         var cls = classes[(int)work.Ticket.Priority];
         tenant.DeviceSeconds += deviceSeconds;
         double beyond = Math.Max(0, deviceSeconds - work.Reserved);
+        tenant.Reserved -= Math.Min(work.Reserved, deviceSeconds);
         work.Reserved = Math.Max(0, work.Reserved - deviceSeconds);
         tenant.VirtualTime += beyond / tenant.Weight;
         cls.VirtualTime += beyond / cls.Share;
@@ -130,6 +180,7 @@ public sealed class FairScheduler<T>
         var tenant = TenantOf(work.Ticket.Tenant);
         var cls = classes[(int)work.Ticket.Priority];
         tenant.VirtualTime -= work.Reserved / tenant.Weight;
+        tenant.Reserved -= work.Reserved;
         cls.VirtualTime -= work.Reserved / cls.Share;
         work.Reserved = 0;
         tenant.Running--;
@@ -160,10 +211,10 @@ public sealed class FairScheduler<T>
             {
                 var queue = tenant.Queues[c];
                 if (queue.Count == 0 || !queue.Any(match)) continue;
-                var kept = new Queue<ScheduledWork<T>>();
+                var kept = new LinkedList<ScheduledWork<T>>();
                 foreach (var w in queue)
                     if (match(w)) removed.Add(w);
-                    else kept.Enqueue(w);
+                    else kept.AddLast(w);
                 classes[c].Queued -= queue.Count - kept.Count;
                 Count -= queue.Count - kept.Count;
                 tenant.Queues[c] = kept;
@@ -189,7 +240,7 @@ public sealed class FairScheduler<T>
     {
         double head = double.PositiveInfinity;
         foreach (var t in tenants.Values)
-            if (t.Queues[(int)priority].Count > 0) head = Math.Min(head, Math.Max(0, t.Queues[(int)priority].Peek().Ticket.EstimatedCost));
+            if (t.Queues[(int)priority].First is { } first) head = Math.Min(head, Math.Max(0, first.Value.Ticket.EstimatedCost));
         return cls.VirtualTime + head / cls.Share;
     }
 
@@ -203,8 +254,10 @@ public sealed class FairScheduler<T>
     private double ActiveFloorOrInfinity(Tenant? except = null)
     {
         double floor = double.PositiveInfinity;
+        // What the active tenants have used, not what their running items reserved: an arriving tenant starts level with
+        // the others' progress, not behind the work they hold.
         foreach (var t in tenants.Values)
-            if (t != except && t.Active) floor = Math.Min(floor, t.VirtualTime);
+            if (t != except && t.Active) floor = Math.Min(floor, t.UsedVirtualTime);
         return floor;
     }
 
@@ -228,10 +281,14 @@ public sealed class FairScheduler<T>
         public string Name { get; } = name;
         public double Weight { get; set; } = weight;
         public double VirtualTime { get; set; }
+        /// <summary>Reservations of its running items not yet consumed by charges (included in <see cref="VirtualTime"/>).</summary>
+        public double Reserved { get; set; }
+        /// <summary>Virtual time for what it has used so far (without the reservations of what runs).</summary>
+        public double UsedVirtualTime => VirtualTime - Reserved / Weight;
         public double DeviceSeconds { get; set; }
         public int Running { get; set; }
         public long DeadlineDrops { get; set; }
-        public Queue<ScheduledWork<T>>[] Queues { get; } = [new(), new()];
+        public LinkedList<ScheduledWork<T>>[] Queues { get; } = [new(), new()];
         public int QueuedCount => Queues[0].Count + Queues[1].Count;
         public bool Active => Running > 0 || QueuedCount > 0;
     }

@@ -16,6 +16,10 @@ public sealed class SchedulerOptions
     /// <summary>Every tenant may queue at least this many items, however many tenants share the queue.</summary>
     public int MinQueuedItemsPerTenant { get; set; } = 8;
 
+    /// <summary>When the device is full, an item of a tenant holding less than its weighted share of the rows takes the row of
+    /// a tenant above its share at the next step boundary (the preempted row keeps its state and resumes later).</summary>
+    public bool Preemption { get; set; } = true;
+
     /// <summary>Weight of a tenant that names none (weights divide device time: 2 gets twice the share of 1).</summary>
     public double DefaultWeight { get; set; } = 1;
 

@@ -66,6 +66,24 @@ public sealed class ReplicaTests
     }
 
     [Fact]
+    public async Task ASmallTenantsItemTakesARowAtTheNextStepWhenAFloodHoldsThemAll()
+    {
+        using var runner = Start(maxBatch: 2);
+        await runner.Loaded;
+        var big = Enumerable.Range(0, 12).Select(i => runner.GenerateAsync("big", i, "p", i, 10, 2, null, origin: new WorkOrigin("big"))).ToList();
+        while (runner.Stats.Steps < 3) await Task.Delay(5);
+        long before = runner.Stats.Steps;
+        await runner.GenerateAsync("small", 0, "p", 1, 10, 2, null, origin: new WorkOrigin("small"));
+        long waited = runner.Stats.Steps - before;
+        // Its 10 steps plus at most a step boundary or two; waiting for a big row to finish would take up to 10 more.
+        Assert.True(waited <= 12, $"the small tenant's 10-step item took {waited} steps");
+        Assert.True(runner.Stats.Preemptions >= 1);
+        // The preempted row resumed: every big item still finishes, each with exactly its 10 steps.
+        await Task.WhenAll(big);
+        Assert.Equal(13 * 10, runner.Stats.RowSteps);
+    }
+
+    [Fact]
     public async Task EachStepsDeviceTimeIsChargedToTheTenantsOfItsRows()
     {
         using var runner = Start(maxBatch: 4);

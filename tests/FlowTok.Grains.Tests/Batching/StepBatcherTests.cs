@@ -36,6 +36,9 @@ public sealed class StepBatcherTests
         var batcher = new StepBatcher(maxRows: 4, BatchingMode.RequestLevel);
         Assert.Equal(4, batcher.FreeSlots);
         batcher.Join(Row(2));
+        Assert.Equal(3, batcher.FreeSlots); // still forming: no step taken yet
+        batcher.Join(Row(2));
+        batcher.Advance(batcher.Rows.ToList());
         Assert.Equal(0, batcher.FreeSlots);
         Assert.Throws<InvalidOperationException>(() => batcher.Join(Row(2)));
         foreach (var row in batcher.Advance(batcher.Rows.ToList()).Concat(batcher.Advance(batcher.Rows.ToList())).ToList()) batcher.Leave(row);

@@ -209,6 +209,40 @@ public sealed class FairSchedulerTests
     }
 
     [Fact]
+    public void ATenantUnderItsShareOfRowsPreemptsTheTenantAboveItsShareAndTheRowResumesFirst()
+    {
+        var scheduler = Scheduler();
+        var now = DateTimeOffset.UnixEpoch;
+        for (int i = 0; i < 6; i++) scheduler.TryEnqueue($"big-{i}", Ticket("big"), now);
+        var running = Enumerable.Range(0, 4).Select(i => (Work: scheduler.Next(now, [])!, StepsLeft: 20 - i)).ToList();
+        // Big alone holds all 4 rows: nobody is under its share, so nothing is preempted.
+        Assert.Null(scheduler.ChoosePreemption(running, maxRows: 4, now));
+        scheduler.TryEnqueue("small-0", Ticket("small"), now);
+        var victim = scheduler.ChoosePreemption(running, maxRows: 4, now);
+        Assert.Equal("big-0", victim!.Item); // the row with the most steps left
+        var resumed = scheduler.Suspend(victim, remainingCost: RowCost);
+        Assert.Equal("small-0", scheduler.Next(now, [])!.Item);
+        // The preempted row waits at the head of its tenant's queue, ahead of big's unstarted items, without a deadline.
+        Assert.Equal("big-0", scheduler.Next(now, [])!.Item);
+        Assert.Null(resumed.Ticket.Deadline);
+    }
+
+    [Fact]
+    public void TenantsAtTheirShareDoNotPreemptEachOther()
+    {
+        var scheduler = Scheduler();
+        var now = DateTimeOffset.UnixEpoch;
+        for (int i = 0; i < 4; i++)
+        {
+            scheduler.TryEnqueue($"a-{i}", Ticket("a"), now);
+            scheduler.TryEnqueue($"b-{i}", Ticket("b"), now);
+        }
+        var running = Enumerable.Range(0, 4).Select(_ => (Work: scheduler.Next(now, [])!, StepsLeft: 10)).ToList();
+        Assert.Equal(2, running.Count(r => r.Work.Ticket.Tenant == "a"));
+        Assert.Null(scheduler.ChoosePreemption(running, maxRows: 4, now));
+    }
+
+    [Fact]
     public void RemovedWorkNeverStarts()
     {
         var scheduler = Scheduler();
