@@ -60,4 +60,22 @@ public sealed class FairShareTests
         Assert.Equal("failed", done.GetProperty("status").GetString());
         Assert.Contains("deadline", done.GetProperty("error").GetString());
     }
+
+    [Fact]
+    public async Task UsageReportsTheTenantsMeteredDeviceTime()
+    {
+        await using var platform = await SimulatedPlatform.StartAsync("usage", []);
+        await (await platform.Client.PostJson("/v1/images/generations", new { prompt = "a red circle", n = 2, steps = 20 })).ExpectJson(HttpStatusCode.OK);
+        // Replicas report every few seconds.
+        System.Text.Json.JsonElement usage = default;
+        for (var until = DateTime.UtcNow.AddSeconds(20); DateTime.UtcNow < until; await Task.Delay(250))
+        {
+            usage = await (await platform.Client.GetAsync("/v1/usage")).ExpectJson(HttpStatusCode.OK);
+            if (usage.GetProperty("items_run").GetInt64() >= 2) break;
+        }
+        Assert.Equal("usage", usage.GetProperty("tenant").GetString());
+        Assert.Equal(2, usage.GetProperty("items_run").GetInt64());
+        // Two rows shared 20 steps of 10 ms + 2 x 1.25 ms: 0.25 s of device time, all of it this tenant's.
+        Assert.InRange(usage.GetProperty("device_seconds").GetDouble(), 0.2, 0.6);
+    }
 }

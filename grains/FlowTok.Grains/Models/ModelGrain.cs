@@ -30,12 +30,14 @@ public sealed class ModelGrain(
 {
     public static readonly TimeSpan AnnouncementInterval = TimeSpan.FromSeconds(20);
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(200);
+    public static readonly TimeSpan UsageInterval = TimeSpan.FromSeconds(5);
 
     private ModelRunner? runner;
     private PromptMemo? memo;
     private ModelDescriptor? model;
     private long promptHits, promptMisses;
     private IDisposable? queueGauge;
+    private readonly UsageMeter usage = new();
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -46,6 +48,10 @@ public sealed class ModelGrain(
         runner.DeviceTimeCharged += metrics.RecordTenantDeviceTime;
         runner.ItemStarted += metrics.RecordTenantQueueWait;
         runner.ItemEnded += metrics.RecordTenantItem;
+        runner.DeviceTimeCharged += usage.AddDeviceTime;
+        runner.ItemStarted += usage.AddQueueWait;
+        runner.ItemEnded += usage.AddItem;
+        this.RegisterGrainTimer(ReportUsage, new GrainTimerCreationOptions(UsageInterval, UsageInterval) { Interleave = true });
         cancellations.Cancelled += runner.CancelJob;
         model = await runner.Loaded;
         queueGauge = metrics.AddQueueDepthSource(this.GetPrimaryKeyString(), () => runner.QueueDepth);
@@ -59,6 +65,23 @@ public sealed class ModelGrain(
         if (runner is not null) cancellations.Cancelled -= runner.CancelJob;
         queueGauge?.Dispose();
         runner?.Dispose();
+    }
+
+    /// <summary>Sends each tenant's measured device use to its tenant grain (GET /v1/usage); kept for the next report if that fails.</summary>
+    private async Task ReportUsage()
+    {
+        foreach (var (tenant, metered) in usage.Take())
+        {
+            try
+            {
+                await grains.GetGrain<ITenantGrain>(tenant).RecordUsageAsync(metered);
+            }
+            catch (Exception e)
+            {
+                logger.LogWarning(e, "Reporting the device use of tenant {Tenant} failed; it is kept for the next report", tenant);
+                usage.Restore(tenant, metered);
+            }
+        }
     }
 
     private Task Announce() => registry.AnnounceAsync(this.GetPrimaryKeyString(), model!, 3 * AnnouncementInterval);
