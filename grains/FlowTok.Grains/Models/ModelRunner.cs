@@ -50,7 +50,9 @@ public sealed class ModelRunner : IDisposable
         {
             MaxQueuedItems = options.MaxQueueLength,
             BatchMinimumShare = options.Scheduling.BatchMinimumShare,
-            MinQueuedItemsPerTenant = Math.Min(options.Scheduling.MinQueuedItemsPerTenant, options.MaxQueueLength),
+            // Tenants' queue shares are enforced where a refusal can be answered (platform admission: 429 + Retry-After). Here
+            // a refusal would only make the consumer retry the message, so every tenant may use the whole replica queue.
+            MinQueuedItemsPerTenant = options.MaxQueueLength,
             DefaultWeight = options.Scheduling.DefaultWeight,
         });
         batcher = new StepBatcher(options.MaxBatchSize, options.Batching);
