@@ -81,7 +81,8 @@ internal sealed class PlatformBenchmark(BenchSettings settings)
             return 1;
         }, cancel);
         var after = runner.Stats;
-        return result with { MeanBatch = (double)(after.Items - before.Items) / Math.Max(1, after.Batches - before.Batches) };
+        // Mean rows per step (step-level batching: a forward's batch is the rows it held).
+        return result with { MeanBatch = (double)(after.RowSteps - before.RowSteps) / Math.Max(1, after.Steps - before.Steps) };
     }
 
     private ModelHostingOptions Options(string model) => new()
@@ -132,7 +133,7 @@ internal sealed class PlatformBenchmark(BenchSettings settings)
             return 1;
         }, cancel);
         var after = await ModelStats(platform);
-        return result with { MeanBatch = (double)(after.Items - before.Items) / Math.Max(1, after.Batches - before.Batches) };
+        return result with { MeanBatch = after.MeanBatchSize };
     }
 
     private async Task<Latencies> CacheHits(RunningPlatform platform, CancellationToken cancel)

@@ -16,9 +16,14 @@ var key = new Option<string?>("--key") { Description = "--target: the API key to
 var images = new Option<int>("--images") { Description = "--target: images per request (\"n\")", DefaultValueFactory = _ => 1 };
 var warmUp = new Option<int>("--warmup-seconds") { Description = "--target: seconds of load before the measured window, not measured", DefaultValueFactory = _ => 5 };
 var json = new Option<string?>("--json") { Description = "--target: also write the figures to this file as JSON" };
+var scheduling = new Option<bool>("--scheduling") { Description = "benchmark the replica's scheduler and step batcher on a simulated device (two tenants, weights, mixed settings, continuous vs request-level batching); uses --seconds, --warmup-seconds, --steps, --max-batch, --sim-step-ms, --sim-row-step-ms" };
+var schedulingHttp = new Option<bool>("--scheduling-http") { Description = "two tenants on the whole platform over HTTP on a simulated device (the issue's setup); uses the --scheduling options" };
+var simStep = new Option<double>("--sim-step-ms") { Description = "--scheduling: simulated device milliseconds per step", DefaultValueFactory = _ => 10 };
+var simRowStep = new Option<double>("--sim-row-step-ms") { Description = "--scheduling: simulated device milliseconds per row per step", DefaultValueFactory = _ => 1.25 };
 var root = new RootCommand("Load benchmark: FlowTok platform over HTTP versus the model replica alone in process; or, with --target, HTTP load at a running gateway.")
 {
     clients, duration, steps, batch, model, cacheRequests, threads, simulated, simBatch, simItem, target, key, images, warmUp, json,
+    scheduling, schedulingHttp, simStep, simRowStep,
 };
 target.Validators.Add(result =>
 {
@@ -39,6 +44,18 @@ root.Validators.Add(result =>
 });
 root.SetAction(async (parse, cancel) =>
 {
+    var schedulingSettings = new SchedulingSettings(TimeSpan.FromSeconds(parse.GetValue(duration)), TimeSpan.FromSeconds(parse.GetValue(warmUp)),
+        TimeSpan.FromMilliseconds(parse.GetValue(simStep)), TimeSpan.FromMilliseconds(parse.GetValue(simRowStep)), parse.GetValue(batch), parse.GetValue(steps));
+    if (parse.GetValue(scheduling))
+    {
+        await new SchedulingBenchmark(schedulingSettings).RunAsync(cancel);
+        return 0;
+    }
+    if (parse.GetValue(schedulingHttp))
+    {
+        await new PlatformTwoTenants(schedulingSettings).RunAsync(cancel);
+        return 0;
+    }
     if (parse.GetValue(target) is { } url)
     {
         var load = new GatewayLoadSettings(new Uri(url), parse.GetValue(key)!, parse.GetValue(clients), parse.GetValue(images),

@@ -52,6 +52,7 @@ public static class GatewayExtensions
         app.MapImagesApi();
         app.MapJobsApi();
         app.MapFilesApi();
+        app.MapUsageApi();
         return app;
     }
 

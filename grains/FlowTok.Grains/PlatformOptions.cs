@@ -8,6 +8,9 @@ public sealed class PlatformOptions
     /// <summary>Items (images or captions) queued or running across the platform beyond which new jobs get 429.</summary>
     public int MaxQueuedItems { get; set; } = 512;
 
+    /// <summary>Tenants with work queued divide <see cref="MaxQueuedItems"/> by weight; each may hold at least this many.</summary>
+    public int MinQueuedItemsPerTenant { get; set; } = 8;
+
     /// <summary>A job not finished after this long fails with a timeout (its items are never waited for forever).</summary>
     public TimeSpan JobTimeout { get; set; } = TimeSpan.FromMinutes(30);
 

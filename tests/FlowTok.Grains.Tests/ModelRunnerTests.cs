@@ -9,7 +9,7 @@ using SixLabors.ImageSharp.PixelFormats;
 
 namespace FlowTok.Grains.Tests;
 
-/// <summary>The replica's batcher with the bundled model: batching, bounds, cancellation, prompt-cache reuse.</summary>
+/// <summary>The replica with the bundled model: step-level batching, bounds, cancellation, prompt-cache reuse.</summary>
 public sealed class ModelRunnerTests
 {
     private static readonly string BundledModel = ModelSearch.FindAbove(ModelSearch.DefaultRelative, ModelSearch.DefaultStarts())
@@ -30,10 +30,12 @@ public sealed class ModelRunnerTests
             runner.GenerateAsync("job-a", i, "a small red circle at the top left on a blue background", seed: i, steps: 4, guidance: 2, cached: null)).ToArray();
         var results = await Task.WhenAll(tasks);
 
+        // Four rows start together and take 4 steps; the other two join when they leave: 8 steps, never more than 4 rows.
         var stats = runner.Stats;
         Assert.Equal(6, stats.Items);
-        Assert.Equal(2, stats.Batches);
-        Assert.Equal(4, stats.MaxBatchSize);
+        Assert.Equal(8, stats.Steps);
+        Assert.Equal(6 * 4, stats.RowSteps);
+        Assert.Equal(4, stats.MaxRows);
         foreach (var result in results)
         {
             using var image = Image.Load<Rgb24>(result.Png);
@@ -43,15 +45,17 @@ public sealed class ModelRunnerTests
     }
 
     [Fact]
-    public async Task ItemsWithOtherStepsDoNotShareABatch()
+    public async Task ItemsWithOtherStepsAndGuidanceShareSteps()
     {
         using var runner = Start(maxBatch: 8);
         await runner.Loaded;
         await Task.WhenAll(
             runner.GenerateAsync("job-a", 0, "a red circle", 1, steps: 3, guidance: 2, cached: null),
-            runner.GenerateAsync("job-b", 0, "a red circle", 1, steps: 5, guidance: 2, cached: null),
-            runner.GenerateAsync("job-c", 0, "a red circle", 1, steps: 3, guidance: 2, cached: null));
-        Assert.Equal(2, runner.Stats.Batches);
+            runner.GenerateAsync("job-b", 0, "a red circle", 1, steps: 5, guidance: 3.5, cached: null),
+            runner.GenerateAsync("job-c", 0, "a red circle", 1, steps: 3, guidance: 1, cached: null));
+        // One forward per step for all three rows while they last: 5 steps, 3 + 5 + 3 row-steps.
+        Assert.Equal(5, runner.Stats.Steps);
+        Assert.Equal(11, runner.Stats.RowSteps);
     }
 
     [Fact]
@@ -87,7 +91,7 @@ public sealed class ModelRunnerTests
     }
 
     [Fact]
-    public async Task ARequestedTextNoiseOverridesTheModelsAndBatchesApart()
+    public async Task ARequestedTextNoiseOverridesTheModels()
     {
         using var runner = Start(maxBatch: 8, delayMs: 300);
         await runner.Loaded;
@@ -101,8 +105,8 @@ public sealed class ModelRunnerTests
         Assert.NotEqual(results[0].Png, results[1].Png);
         Assert.NotEqual(results[0].Png, results[2].Png);
         Assert.Equal(results[2].Png, results[3].Png);
-        // Text noise 1, the model's own, and 0: three batches.
-        Assert.Equal(3, runner.Stats.Batches);
+        // Text noise 1, the model's own, and 0 share every step.
+        Assert.Equal(4, runner.Stats.Steps);
     }
 
     [Fact]
@@ -150,7 +154,8 @@ public sealed class ModelRunnerTests
         Assert.Equal(3, stepsOfCancelled.Max());
         using var image = Image.Load<Rgb24>(kept.Png);
         Assert.True(image.Width > 0);
-        Assert.Equal(1, runner.Stats.Batches);
+        Assert.Equal(10, runner.Stats.Steps);
+        Assert.Equal(10 + 3, runner.Stats.RowSteps);
     }
 
     [Fact]

@@ -6,7 +6,7 @@ using SixLabors.ImageSharp.PixelFormats;
 
 namespace FlowTok.Grains.Tests;
 
-/// <summary>A simulated device takes the configured time per batch, batches like a real one, and loads no model.</summary>
+/// <summary>A simulated device takes the configured time per step, batches like a real one, and loads no model.</summary>
 public sealed class SimulatedDeviceTests
 {
     private static readonly SimulatedDeviceOptions Timing = new()
@@ -26,9 +26,11 @@ public sealed class SimulatedDeviceTests
 
         var watch = Stopwatch.StartNew();
         var results = await Task.WhenAll(Enumerable.Range(0, 4).Select(i => runner.GenerateAsync("job", i, "anything", i, steps: 5, guidance: 2, cached: null)));
-        var expected = Timing.BatchLatency + 4 * Timing.ItemLatency;
-        Assert.True(watch.Elapsed >= expected, $"a batch of 4 took {watch.Elapsed.TotalMilliseconds:F0} ms, expected at least {expected.TotalMilliseconds:F0}");
-        Assert.Equal(1, runner.Stats.Batches);
+        // Per step a + n b, with a and b the per-batch figures over the reference 20 steps.
+        var expected = 5 * (Timing.BatchLatency + 4 * Timing.ItemLatency) / SimulatedDeviceOptions.ReferenceSteps;
+        Assert.True(watch.Elapsed >= expected, $"5 steps of 4 rows took {watch.Elapsed.TotalMilliseconds:F0} ms, expected at least {expected.TotalMilliseconds:F0}");
+        Assert.Equal(5, runner.Stats.Steps);
+        Assert.Equal(4, runner.Stats.MaxRows);
         using var image = Image.Load<Rgb24>(results[0].Png);
         Assert.Equal(Timing.ImageSize, image.Width);
         Assert.NotEqual(results[0].Png, results[1].Png); // the seed picks the image

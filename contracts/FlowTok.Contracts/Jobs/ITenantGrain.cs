@@ -20,6 +20,23 @@ public sealed record TenantUsage
     [Id(1)] public long ImagesUsed { get; init; }
     [Id(2)] public long ImageQuota { get; init; }
     [Id(3)] public int MaxConcurrentJobs { get; init; }
+    /// <summary>Device seconds its items used (each sampler step's measured time split among the rows it held).</summary>
+    [Id(4)] public double DeviceSeconds { get; init; }
+    /// <summary>Items that ran on a device (succeeded), and the seconds they waited in replicas' schedulers in all.</summary>
+    [Id(5)] public long ItemsRun { get; init; }
+    [Id(6)] public double QueueWaitSeconds { get; init; }
+    /// <summary>Items dropped because their deadline passed before they reached a device.</summary>
+    [Id(7)] public long DeadlineDrops { get; init; }
+}
+
+/// <summary>Device use a model replica measured for one tenant since its last report.</summary>
+[GenerateSerializer, Immutable]
+public sealed record MeteredUsage
+{
+    [Id(0)] public double DeviceSeconds { get; init; }
+    [Id(1)] public long ItemsRun { get; init; }
+    [Id(2)] public double QueueWaitSeconds { get; init; }
+    [Id(3)] public long DeadlineDrops { get; init; }
 }
 
 /// <summary>Per-tenant concurrency and quota accounting (keyed by tenant id).</summary>
@@ -32,4 +49,7 @@ public interface ITenantGrain : IGrainWithStringKey
     Task FinishJobAsync(string jobId, int itemsProduced);
 
     Task<TenantUsage> GetUsageAsync();
+
+    /// <summary>Adds device use measured by a model replica (reported every few seconds).</summary>
+    Task RecordUsageAsync(MeteredUsage usage);
 }

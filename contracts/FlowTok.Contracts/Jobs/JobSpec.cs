@@ -19,4 +19,10 @@ public sealed record JobSpec
     [Id(8)] public string RequestHash { get; init; } = "";
     /// <summary>Generation: scale of the text VAE's sampling noise; null means the served model's default.</summary>
     [Id(9)] public double? TextNoise { get; init; }
+    /// <summary>Interactive (synchronous requests) or batch (async jobs): the devices' scheduler serves interactive work first.</summary>
+    [Id(10)] public JobPriority Priority { get; init; } = JobPriority.Interactive;
+    /// <summary>Work not started on a device by then is dropped (it fails with the reason); null: the job's timeout decides.</summary>
+    [Id(11)] public DateTimeOffset? Deadline { get; init; }
+    /// <summary>The tenant's share weight when the job was admitted (device time is divided among tenants by weight).</summary>
+    [Id(12)] public double TenantWeight { get; init; } = 1;
 }

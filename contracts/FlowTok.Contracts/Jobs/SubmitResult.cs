@@ -17,4 +17,6 @@ public sealed record TenantLimits
     [Id(0)] public int MaxConcurrentJobs { get; init; } = 16;
     /// <summary>Outputs the tenant may produce in total; 0 = unlimited.</summary>
     [Id(1)] public long ItemQuota { get; init; }
+    /// <summary>The tenant's weight: its share of device time and of the platform queue relative to other tenants (default 1).</summary>
+    [Id(2)] public double Weight { get; init; } = 1;
 }

@@ -10,4 +10,9 @@ public sealed record CaptionImage
     [Id(3)] public required string InputFileId { get; init; }
     [Id(4)] public int Steps { get; init; } = Limits.DefaultSteps;
     [Id(5)] public double GuidanceScale { get; init; } = Limits.DefaultGuidance;
+    /// <summary>The tenant's weight (its share of device time); carried so a model silo needs no tenant directory.</summary>
+    [Id(20)] public double TenantWeight { get; init; } = 1;
+    [Id(21)] public FlowTok.Contracts.Jobs.JobPriority Priority { get; init; }
+    /// <summary>Dropped, and failed with the reason, if not started on a device by then.</summary>
+    [Id(22)] public DateTimeOffset? Deadline { get; init; }
 }

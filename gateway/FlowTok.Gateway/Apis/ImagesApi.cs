@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using FlowTok.Contracts.Jobs;
 using FlowTok.Gateway.Jobs;
 using FlowTok.Gateway.Requests;
 using FlowTok.Gateway.Uploads;
@@ -51,7 +52,7 @@ public static class ImagesApi
         }
         s.Http.Response.Headers[GatewayHeaders.Cache] = "miss";
 
-        var submission = await s.Jobs.SubmitAsync(s.Http, JobSpecs.Generation(tenantId, p), s.Tenant, s.IdempotencyKey);
+        var submission = await s.Jobs.SubmitAsync(s.Http, Interactive(JobSpecs.Generation(tenantId, p), s), s.Tenant, s.IdempotencyKey);
         if (submission.Job is null) return submission.Problem!;
         s.Http.Response.Headers[GatewayHeaders.JobId] = submission.Job.JobId;
         var job = await s.Jobs.WaitAsync(submission.Job, s.Options.Value.SyncTimeout, s.Aborted);
@@ -71,6 +72,10 @@ public static class ImagesApi
         return TypedResults.Ok(await ImagesResponse.CreateAsync(s, p, images, [.. outputs.Select(o => o.Seed)], [.. outputs.Select(o => o.FileId!)]));
     }
 
+    /// <summary>A synchronous request is interactive work, and work not started before the request would time out is dropped.</summary>
+    private static JobSpec Interactive(JobSpec spec, GatewayServices s) =>
+        spec with { Priority = JobPriority.Interactive, Deadline = DateTimeOffset.UtcNow + s.Options.Value.SyncTimeout };
+
     public static async Task<Results<Ok<CaptionResponse>, ProblemHttpResult>> CreateCaption([AsParameters] GatewayServices s)
     {
         var (input, invalid) = await CaptionInputs.ReadAsync(s.Http.Request, s.Aborted);
@@ -78,7 +83,7 @@ public static class ImagesApi
         var (spec, unavailable) = await JobSpecs.CaptionAsync(s, input);
         if (spec is null) return unavailable!;
 
-        var submission = await s.Jobs.SubmitAsync(s.Http, spec, s.Tenant, s.IdempotencyKey);
+        var submission = await s.Jobs.SubmitAsync(s.Http, Interactive(spec, s), s.Tenant, s.IdempotencyKey);
         if (submission.Job is null) return submission.Problem!;
         s.Http.Response.Headers[GatewayHeaders.JobId] = submission.Job.JobId;
         var job = await s.Jobs.WaitAsync(submission.Job, s.Options.Value.SyncTimeout, s.Aborted);

@@ -56,7 +56,8 @@ public static class JobsApi
         }
         if (spec is null) return problem!;
 
-        var submission = await s.Jobs.SubmitAsync(s.Http, spec, s.Tenant, s.IdempotencyKey);
+        // Async jobs are batch work: interactive requests go first, batch keeps its guaranteed share; the job's timeout is its deadline.
+        var submission = await s.Jobs.SubmitAsync(s.Http, spec with { Priority = JobPriority.Batch }, s.Tenant, s.IdempotencyKey);
         if (submission.Job is not { } job) return submission.Problem!;
         if (!submission.Repeated) return TypedResults.Accepted(Links.Job(job.JobId), s.ToJson(job));
         s.Http.Response.Headers.Location = Links.Job(job.JobId);

@@ -46,7 +46,7 @@ public sealed class JobSubmitter(IGrainFactory grains, IIdempotencyStore idempot
             }
         }
 
-        var result = await SubmitWithRetryAsync(Job(jobId), spec, new TenantLimits { MaxConcurrentJobs = tenant.MaxConcurrentJobs, ItemQuota = tenant.ItemQuota });
+        var result = await SubmitWithRetryAsync(Job(jobId), spec, new TenantLimits { MaxConcurrentJobs = tenant.MaxConcurrentJobs, ItemQuota = tenant.ItemQuota, Weight = tenant.Weight });
         if (result.Job is { } job) return new(job, repeated, null);
         var rejection = result.Rejection ?? new Admission { Accepted = false, Reason = "the job was not admitted", RetryAfter = TimeSpan.FromSeconds(1) };
         return new(null, false, Problems.TooManyRequests(http, rejection.RetryAfter, rejection.Reason ?? "the job was not admitted", rejection.Code));

@@ -54,6 +54,12 @@ internal static class WorkItemRun
             await context.Publish(cancelled);
             return;
         }
+        catch (DeadlineExceededException e)
+        {
+            // Dropped by the replica's scheduler before it used a device: the item fails with the reason, no retry.
+            await context.Publish(new GenerationFailed(jobId, index, e.Message, Cancelled: false));
+            return;
+        }
         await context.Publish(done);
     }
 }

@@ -6,8 +6,9 @@ using Microsoft.Extensions.Options;
 namespace FlowTok.Grains.Consumers;
 
 /// <summary>
-/// Policy for the work consumers: enough messages in flight (and prefetched from the broker) to fill every local
-/// replica's batches twice over, so a batch forms while the previous one runs, and <see cref="ConsumerRetry"/>.
+/// Policy for the work consumers: as many messages in flight (and prefetched from the broker) as the local replicas'
+/// schedulers hold (Model:MaxQueueLength per device), so queued work waits in the schedulers, which order it by tenant
+/// share, priority and deadline, and the broker's FIFO queue stays shallow; and <see cref="ConsumerRetry"/>.
 /// After the last retry MassTransit publishes Fault&lt;T&gt;, which fails the item (<see cref="WorkFaultConsumer"/>).
 /// </summary>
 public sealed class WorkConsumerDefinition<TConsumer> : ConsumerDefinition<TConsumer> where TConsumer : class, IConsumer
@@ -15,7 +16,7 @@ public sealed class WorkConsumerDefinition<TConsumer> : ConsumerDefinition<TCons
     private readonly int concurrency;
 
     public WorkConsumerDefinition(IOptions<ModelHostingOptions> options) =>
-        ConcurrentMessageLimit = concurrency = Math.Max(1, options.Value.EffectiveDevices.Count) * options.Value.MaxBatchSize * 2;
+        ConcurrentMessageLimit = concurrency = Math.Max(1, options.Value.EffectiveDevices.Count) * Math.Max(options.Value.MaxQueueLength, options.Value.MaxBatchSize * 2);
 
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpoint,
         IConsumerConfigurator<TConsumer> consumer, IRegistrationContext context)
@@ -48,6 +49,7 @@ internal static class ConsumerRetry
             retry.Ignore<NotSupportedException>();
             retry.Ignore<FileNotFoundException>();
             retry.Ignore<InvalidImageException>();
+            retry.Ignore<DeadlineExceededException>();
             retry.Exponential(12, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(500));
         });
 }

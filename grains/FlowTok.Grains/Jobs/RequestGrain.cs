@@ -1,5 +1,6 @@
 using FlowTok.Contracts.Jobs;
 using FlowTok.Contracts.Messages;
+using FlowTok.Grains.Scheduling;
 using FlowTok.Infrastructure.Storage;
 using MassTransit;
 using Microsoft.Extensions.Logging;
@@ -55,23 +56,17 @@ public sealed class RequestGrain(
         if (Job.Spec is not null) return new SubmitResult { Job = Snapshot() };
         int items = spec.Kind == JobKind.Caption ? 1 : spec.Count;
 
-        if (!await admission.TryAddAsync(items, platform.Value.MaxQueuedItems))
-            return Rejected(new Admission
-            {
-                Accepted = false,
-                Code = "queue_full",
-                Reason = $"the platform queue is full ({platform.Value.MaxQueuedItems} items queued or running)",
-                RetryAfter = platform.Value.QueueFullRetryAfter,
-            });
+        double weight = limits.Weight > 0 ? limits.Weight : 1;
+        if (await AdmitForTenant(spec.TenantId, weight, items) is { } refused) return Rejected(refused);
         var tenant = GrainFactory.GetGrain<ITenantGrain>(spec.TenantId);
         var verdict = await tenant.TryStartJobAsync(JobId, items, limits);
         if (!verdict.Accepted)
         {
-            await admission.ReleaseAsync(items);
+            await admission.ReleaseForTenantAsync(spec.TenantId, items);
             return Rejected(verdict);
         }
 
-        Job.Spec = spec with { Count = items };
+        Job.Spec = spec with { Count = items, TenantWeight = weight };
         Job.Status = JobStatus.Queued;
         Job.CreatedAt = DateTimeOffset.UtcNow;
         await Save();
@@ -126,6 +121,39 @@ public sealed class RequestGrain(
         }, new GrainTimerCreationOptions(remaining, Timeout.InfiniteTimeSpan));
     }
 
+    /// <summary>
+    /// The platform queue is shared by weight among the tenants that have work in it (<see cref="QueueBounds"/>): a tenant
+    /// holding its share is refused (429) while the others are still admitted. Null when admitted.
+    /// </summary>
+    private async Task<Admission?> AdmitForTenant(string tenant, double weight, int items)
+    {
+        var options = platform.Value;
+        var held = await admission.TenantsAsync();
+        double others = held.Where(h => h.Key != tenant).Sum(h => h.Value.Weight);
+        int limit = QueueBounds.TenantLimit(options.MaxQueuedItems, Math.Min(options.MinQueuedItemsPerTenant, options.MaxQueuedItems), weight, others);
+        // While tenants' shares shift, the queue may briefly hold more than MaxQueuedItems; never more than twice.
+        var verdict = await admission.TryAddForTenantAsync(tenant, weight, items, limit, 2 * options.MaxQueuedItems);
+        return verdict switch
+        {
+            AdmissionVerdict.Admitted => null,
+            AdmissionVerdict.TenantShareFull => new Admission
+            {
+                Accepted = false,
+                Code = "tenant_queue_full",
+                Reason = $"the tenant holds its share of the platform queue ({held.GetValueOrDefault(tenant).Items} items queued or running; " +
+                    $"its share is {limit} of {options.MaxQueuedItems} at weight {weight:0.##} while {held.Count(h => h.Key != tenant)} other tenant(s) have work queued)",
+                RetryAfter = options.QueueFullRetryAfter,
+            },
+            _ => new Admission
+            {
+                Accepted = false,
+                Code = "queue_full",
+                Reason = $"the platform queue is full ({2 * options.MaxQueuedItems} items queued or running)",
+                RetryAfter = options.QueueFullRetryAfter,
+            },
+        };
+    }
+
     private SubmitResult Rejected(Admission why)
     {
         DeactivateOnIdle(); // nothing was stored: the job id stays free
@@ -138,12 +166,21 @@ public sealed class RequestGrain(
             {
                 JobId = JobId, Index = i, TenantId = spec.TenantId, InputFileId = spec.InputFileId!,
                 Steps = spec.Steps, GuidanceScale = spec.GuidanceScale,
+                TenantWeight = spec.TenantWeight, Priority = spec.Priority, Deadline = ItemDeadline(spec),
             }), cancellationToken)
             : bus.PublishBatch(items.Select(i => new GenerateImage
             {
                 JobId = JobId, Index = i, TenantId = spec.TenantId, Prompt = spec.Prompt!, Seed = spec.Seed + i,
                 Steps = spec.Steps, GuidanceScale = spec.GuidanceScale, TextNoise = spec.TextNoise,
+                TenantWeight = spec.TenantWeight, Priority = spec.Priority, Deadline = ItemDeadline(spec),
             }), cancellationToken);
+
+    /// <summary>An item not started by the request's deadline, or else by the job's timeout, is dropped before it runs.</summary>
+    private DateTimeOffset ItemDeadline(JobSpec spec)
+    {
+        var timeout = Job.CreatedAt + platform.Value.JobTimeout;
+        return spec.Deadline is { } deadline && deadline < timeout ? deadline : timeout;
+    }
 
     /// <summary>
     /// Items go silent when their result event is lost (published as the broker went down) or their replica vanished with
@@ -284,7 +321,7 @@ public sealed class RequestGrain(
         {
             if (!admissionReleased)
             {
-                await admission.ReleaseAsync(Job.Spec!.Count);
+                await admission.ReleaseForTenantAsync(Job.Spec!.TenantId, Job.Spec!.Count);
                 admissionReleased = true;
             }
             await GrainFactory.GetGrain<ITenantGrain>(Job.Spec!.TenantId).FinishJobAsync(JobId, Job.Outputs.Count);

@@ -8,6 +8,10 @@ public sealed class TenantState
     /// <summary>Running jobs and the items each reserved against the quota.</summary>
     [Id(0)] public Dictionary<string, int> Active { get; set; } = [];
     [Id(1)] public long ItemsUsed { get; set; }
+    [Id(2)] public double DeviceSeconds { get; set; }
+    [Id(3)] public long ItemsRun { get; set; }
+    [Id(4)] public double QueueWaitSeconds { get; set; }
+    [Id(5)] public long DeadlineDrops { get; set; }
 }
 
 /// <summary>
@@ -74,5 +78,18 @@ public sealed class TenantGrain([PersistentState("tenant", StorageNames.Tenants)
         ImagesUsed = Tenant.ItemsUsed,
         ImageQuota = limitQuota,
         MaxConcurrentJobs = limitConcurrent,
+        DeviceSeconds = Tenant.DeviceSeconds,
+        ItemsRun = Tenant.ItemsRun,
+        QueueWaitSeconds = Tenant.QueueWaitSeconds,
+        DeadlineDrops = Tenant.DeadlineDrops,
     });
+
+    public async Task RecordUsageAsync(MeteredUsage usage)
+    {
+        Tenant.DeviceSeconds += usage.DeviceSeconds;
+        Tenant.ItemsRun += usage.ItemsRun;
+        Tenant.QueueWaitSeconds += usage.QueueWaitSeconds;
+        Tenant.DeadlineDrops += usage.DeadlineDrops;
+        await Write();
+    }
 }

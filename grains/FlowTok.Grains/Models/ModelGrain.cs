@@ -4,6 +4,7 @@ using FlowTok.Contracts.Jobs;
 using FlowTok.Contracts.Messages;
 using FlowTok.Contracts.Models;
 using FlowTok.Grains.Placement;
+using FlowTok.Grains.Scheduling;
 using FlowTok.Infrastructure.Observability;
 using FlowTok.Infrastructure.Storage;
 using FlowTok.Model.Pipelines;
@@ -31,12 +32,14 @@ public sealed class ModelGrain(
 {
     public static readonly TimeSpan AnnouncementInterval = TimeSpan.FromSeconds(20);
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(200);
+    public static readonly TimeSpan UsageInterval = TimeSpan.FromSeconds(5);
 
     private ModelRunner? runner;
     private PromptMemo? memo;
     private ModelDescriptor? model;
     private long promptHits, promptMisses;
     private IDisposable? queueGauge;
+    private readonly UsageMeter usage = new();
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -44,6 +47,13 @@ public sealed class ModelGrain(
         runner = new ModelRunner(options.Value, device, cancellations.IsCancelledLocally, logger);
         memo = new PromptMemo(options.Value.PromptMemoryEntries);
         runner.BatchCompleted += (size, _) => metrics.RecordBatchSize(size);
+        runner.DeviceTimeCharged += metrics.RecordTenantDeviceTime;
+        runner.ItemStarted += metrics.RecordTenantQueueWait;
+        runner.ItemEnded += metrics.RecordTenantItem;
+        runner.DeviceTimeCharged += usage.AddDeviceTime;
+        runner.ItemStarted += usage.AddQueueWait;
+        runner.ItemEnded += usage.AddItem;
+        this.RegisterGrainTimer(ReportUsage, new GrainTimerCreationOptions(UsageInterval, UsageInterval) { Interleave = true });
         cancellations.Cancelled += runner.CancelJob;
         model = await runner.Loaded;
         queueGauge = metrics.AddQueueDepthSource(this.GetPrimaryKeyString(), () => runner.QueueDepth);
@@ -57,6 +67,23 @@ public sealed class ModelGrain(
         if (runner is not null) cancellations.Cancelled -= runner.CancelJob;
         queueGauge?.Dispose();
         runner?.Dispose();
+    }
+
+    /// <summary>Sends each tenant's measured device use to its tenant grain (GET /v1/usage); kept for the next report if that fails.</summary>
+    private async Task ReportUsage()
+    {
+        foreach (var (tenant, metered) in usage.Take())
+        {
+            try
+            {
+                await grains.GetGrain<ITenantGrain>(tenant).RecordUsageAsync(metered);
+            }
+            catch (Exception e)
+            {
+                logger.LogWarning(e, "Reporting the device use of tenant {Tenant} failed; it is kept for the next report", tenant);
+                usage.Restore(tenant, metered);
+            }
+        }
     }
 
     private Task Announce() => registry.AnnounceAsync(this.GetPrimaryKeyString(), model!, 3 * AnnouncementInterval);
@@ -77,7 +104,7 @@ public sealed class ModelGrain(
         else Interlocked.Increment(ref promptHits);
         metrics.RecordPromptCacheLookup(cached is not null);
         var result = await runner!.GenerateAsync(work.JobId, work.Index, work.Prompt, work.Seed, work.Steps, work.GuidanceScale,
-            cached, ProgressReporter(work.JobId, work.Index), work.TextNoise);
+            cached, ProgressReporter(work.JobId, work.Index), work.TextNoise, Origin(work.TenantId, work.TenantWeight, work.Priority, work.Deadline));
         var fileId = await files.PutAsync(work.TenantId, result.Png, "image/png");
         if (result.NewPromptEncoding is { } fresh)
         {
@@ -99,7 +126,7 @@ public sealed class ModelGrain(
         if (CanonicalImage.Problem(upload.Bytes) is { } problem)
             throw new InvalidImageException($"upload {work.InputFileId} of job {work.JobId} is not a canonical image ({problem})");
         var caption = await runner!.CaptionAsync(work.JobId, work.Index, upload.Bytes, work.Steps, work.GuidanceScale,
-            ProgressReporter(work.JobId, work.Index));
+            ProgressReporter(work.JobId, work.Index), Origin(work.TenantId, work.TenantWeight, work.Priority, work.Deadline));
         metrics.RecordItem("caption", "succeeded");
         metrics.RecordItemLatency(Stopwatch.GetElapsedTime(started));
         return caption;
@@ -113,15 +140,18 @@ public sealed class ModelGrain(
             Device = runner.Device,
             Model = model!,
             QueueDepth = stats.QueueDepth,
-            Batches = stats.Batches,
+            Batches = stats.Steps,
             Items = stats.Items,
             MeanBatchSize = stats.MeanBatchSize,
-            MaxBatchSizeSeen = stats.MaxBatchSize,
+            MaxBatchSizeSeen = stats.MaxRows,
             ItemsPerBusySecond = stats.ItemsPerBusySecond,
             PromptCacheHits = Interlocked.Read(ref promptHits),
             PromptCacheMisses = Interlocked.Read(ref promptMisses),
         });
     }
+
+    private static WorkOrigin Origin(string tenant, double weight, JobPriority priority, DateTimeOffset? deadline) =>
+        new(tenant, weight > 0 ? weight : 1, priority == JobPriority.Batch ? WorkPriority.Batch : WorkPriority.Interactive, deadline);
 
     /// <summary>Progress from the inference thread to the job, at most every <see cref="ProgressInterval"/> (and the last step).</summary>
     private ItemProgress ProgressReporter(string jobId, int index)

@@ -1,3 +1,5 @@
+using FlowTok.Grains.Batching;
+using FlowTok.Grains.Scheduling;
 using FlowTok.Model.Loading;
 
 namespace FlowTok.Grains.Models;
@@ -27,14 +29,22 @@ public sealed class ModelHostingOptions
     /// <summary>The devices this silo serves: none when disabled, the configured ones, else "cpu:0".</summary>
     public IReadOnlyList<string> EffectiveDevices => !Enabled ? [] : Devices is { Count: > 0 } ? Devices.Distinct().ToList() : ["cpu:0"];
 
-    /// <summary>Largest batch a replica runs at once (cond + null guidance passes make it 2x on the device).</summary>
+    /// <summary>Most rows sampled at once on a replica, each step (cond + null guidance passes make it 2x on the device).</summary>
     public int MaxBatchSize { get; set; } = 8;
 
-    /// <summary>How long the first queued item waits for companions before its batch starts.</summary>
+    /// <summary>How long the first item queued at an idle device waits for companions before its rows start.</summary>
     public TimeSpan MaxQueueDelay { get; set; } = TimeSpan.FromMilliseconds(10);
 
-    /// <summary>Items waiting in a replica's queue beyond which it refuses work (the queue stays bounded).</summary>
-    public int MaxQueueLength { get; set; } = 256;
+    /// <summary>Items waiting in a replica's scheduler beyond which it refuses work; the tenants' queue shares divide it. The
+    /// work consumers take this many messages per device from the broker, so the scheduler (not the broker's FIFO order)
+    /// sees the queued work and decides its order; it should cover Platform:MaxQueuedItems.</summary>
+    public int MaxQueueLength { get; set; } = 1024;
+
+    /// <summary>Continuous (rows join at every step boundary) or RequestLevel (only into an empty batch; for comparison).</summary>
+    public BatchingMode Batching { get; set; } = BatchingMode.Continuous;
+
+    /// <summary>Tenant shares and priorities on each replica (Model:Scheduling).</summary>
+    public SchedulerOptions Scheduling { get; set; } = new();
 
     /// <summary>libtorch intra-op threads for the inference thread; 0 keeps libtorch's default (one per core).</summary>
     public int IntraOpThreads { get; set; }

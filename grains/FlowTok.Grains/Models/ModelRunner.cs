@@ -1,24 +1,20 @@
 using System.Diagnostics;
-using System.Security.Cryptography;
-using System.Text;
 using FlowTok.Contracts.Models;
+using FlowTok.Grains.Batching;
+using FlowTok.Grains.Scheduling;
 using FlowTok.Infrastructure.Storage;
-using FlowTok.Model.Loading;
-using FlowTok.Model.Nn;
-using FlowTok.Model.Pipelines;
-using FlowTok.Model.Sampling;
 using Microsoft.Extensions.Logging;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace FlowTok.Grains.Models;
 
 /// <summary>
-/// One loaded FlowTok replica on one device with a dynamic batcher. Every tensor operation runs on ONE dedicated
-/// thread (TorchSharp dispose scopes are per thread): it loads the checkpoint, then repeatedly takes the oldest queued
-/// item plus compatible companions (same kind, steps and guidance) — up to MaxBatchSize, waiting at most MaxQueueDelay
-/// for them — and runs them as one batch with the guidance passes batched. Cancelled jobs leave the queue at once and
-/// leave a running batch at the next sampler step.
+/// One FlowTok replica on one device: the fair scheduler decides which queued item starts next (tenant weights, priorities,
+/// deadlines, queue shares), the step batcher holds the rows on the device, and the device's backends (<see cref="IStepDevice"/>,
+/// one per task kind) run them one sampler step at a time on ONE dedicated thread (TorchSharp dispose scopes are per thread).
+/// Each loop: free slots are filled from the scheduler (new rows encode their inputs and join at this step boundary), every
+/// kind's rows take one step in one forward, fully sampled rows are decoded and leave. Each step's measured device time is
+/// split among its rows and charged to their tenants. A row that fails fails alone; a cancelled job's rows leave at the next
+/// step; an item whose deadline passed is dropped before it uses the device.
 /// </summary>
 public sealed class ModelRunner : IDisposable
 {
@@ -27,16 +23,20 @@ public sealed class ModelRunner : IDisposable
     private readonly ILogger logger;
     private readonly Thread thread;
     private readonly object gate = new();
-    private readonly List<WorkItem> queue = [];
+    private readonly FairScheduler<WorkItem> scheduler;
+    private readonly StepBatcher batcher;
+    private readonly Dictionary<StepRow, WorkItem> running = [];
+    private readonly Dictionary<string, TenantTally> tallies = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource<ModelDescriptor> loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private TextToImagePipeline? textToImage;
-    /// <summary>The model's text noise (model_index.json defaults; see <see cref="GenerationOptions.TextNoise"/>).</summary>
-    private double textNoise = 1.0;
-    private ImageToTextPipeline? imageToText;
-    private SimulatedDevice? simulated;
+    private StepDevices? devices;
     private bool stopping;
-    private long batches, items, busyTicks;
-    private int maxBatchSeen;
+    private long nextRowId;
+    private long steps, rowSteps, items, busyTicks, deadlineDrops, preemptions;
+    /// <summary>Rows of started items cancelled while preempted: their state is freed on the device thread.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentQueue<StepRow> releases = new();
+    private int maxRowsSeen;
+    /// <summary>Device seconds one row-step costs (moving average of measurements): the scheduler's cost estimate.</summary>
+    private double rowStepSeconds = 0.01;
 
     public ModelRunner(ModelHostingOptions options, string device, Func<string, bool> isCancelled, ILogger logger)
     {
@@ -46,6 +46,16 @@ public sealed class ModelRunner : IDisposable
         Device = device;
         this.isCancelled = isCancelled;
         this.logger = logger;
+        scheduler = new FairScheduler<WorkItem>(new SchedulerOptions
+        {
+            MaxQueuedItems = options.MaxQueueLength,
+            BatchMinimumShare = options.Scheduling.BatchMinimumShare,
+            // Tenants' queue shares are enforced where a refusal can be answered (platform admission: 429 + Retry-After). Here
+            // a refusal would only make the consumer retry the message, so every tenant may use the whole replica queue.
+            MinQueuedItemsPerTenant = options.MaxQueueLength,
+            DefaultWeight = options.Scheduling.DefaultWeight,
+        });
+        batcher = new StepBatcher(options.MaxBatchSize, options.Batching);
         thread = new Thread(Run) { IsBackground = true, Name = $"flowtok-inference-{device}" };
         thread.Start();
     }
@@ -55,12 +65,21 @@ public sealed class ModelRunner : IDisposable
     /// <summary>Completes when the checkpoint is loaded (or faults with the loading error).</summary>
     public Task<ModelDescriptor> Loaded => loaded.Task;
 
-    /// <summary>Called after every batch with its size and duration (metrics).</summary>
+    /// <summary>After every step: the rows it held and how long it took (metrics).</summary>
     public event Action<int, TimeSpan>? BatchCompleted;
+
+    /// <summary>Device seconds charged to a tenant (a step's measured time split among its rows; encoding and decoding too).</summary>
+    public event Action<string, double>? DeviceTimeCharged;
+
+    /// <summary>An item started on the device after waiting this long in the replica's queue.</summary>
+    public event Action<string, TimeSpan>? ItemStarted;
+
+    /// <summary>An item ended: tenant, kind ("generation", "caption"), outcome ("succeeded", "failed", "cancelled", "deadline").</summary>
+    public event Action<string, string, string>? ItemEnded;
 
     public int QueueDepth
     {
-        get { lock (gate) return queue.Count; }
+        get { lock (gate) return scheduler.Count; }
     }
 
     public RunnerStats Stats
@@ -68,22 +87,37 @@ public sealed class ModelRunner : IDisposable
         get
         {
             lock (gate)
-                return new RunnerStats(queue.Count, batches, items, TimeSpan.FromSeconds(busyTicks / (double)Stopwatch.Frequency), maxBatchSeen);
+                return new RunnerStats(scheduler.Count, steps, rowSteps, items, TimeSpan.FromSeconds(busyTicks / (double)Stopwatch.Frequency), maxRowsSeen, deadlineDrops, preemptions);
         }
     }
 
-    /// <param name="textNoise">Scale of the text VAE's sampling noise; null is the model's own (its index's default).</param>
-    public Task<GeneratedImage> GenerateAsync(string jobId, int index, string prompt, long seed, int steps, double guidance,
-        PromptEncodingRecord? cached, ItemProgress? progress = null, double? textNoise = null)
+    /// <summary>Per-tenant use of this replica since it started.</summary>
+    public IReadOnlyList<TenantUsageRecord> Usage()
     {
-        var item = new GenerateItem(jobId, index, prompt, seed, steps, guidance, cached, progress, textNoise);
+        lock (gate)
+            return scheduler.Standings().Select(s =>
+            {
+                var tally = tallies.GetValueOrDefault(s.Tenant) ?? new TenantTally();
+                return new TenantUsageRecord(s.Tenant, s.DeviceSeconds, tally.Items, tally.QueueWaitSeconds, s.DeadlineDrops);
+            }).ToList();
+    }
+
+    /// <param name="textNoise">Scale of the text VAE's sampling noise; null is the model's own (its index's default).</param>
+    /// <param name="origin">Tenant, weight, priority and deadline (default: an anonymous interactive item without deadline).</param>
+    public Task<GeneratedImage> GenerateAsync(string jobId, int index, string prompt, long seed, int steps, double guidance,
+        PromptEncodingRecord? cached, ItemProgress? progress = null, double? textNoise = null, WorkOrigin? origin = null)
+    {
+        var row = new StepRow(Interlocked.Increment(ref nextRowId), RowKind.Generate, new RowSettings(steps, guidance, textNoise), new GenerateInput(prompt, seed, cached));
+        var item = new WorkItem<GeneratedImage>(jobId, index, row, origin ?? WorkOrigin.Anonymous, progress);
         Enqueue(item);
         return item.Done.Task;
     }
 
-    public Task<string> CaptionAsync(string jobId, int index, byte[] image, int steps, double guidance, ItemProgress? progress = null)
+    public Task<string> CaptionAsync(string jobId, int index, byte[] image, int steps, double guidance, ItemProgress? progress = null,
+        WorkOrigin? origin = null)
     {
-        var item = new CaptionItem(jobId, index, image, steps, guidance, progress);
+        var row = new StepRow(Interlocked.Increment(ref nextRowId), RowKind.Caption, new RowSettings(steps, guidance), new CaptionInput(image));
+        var item = new WorkItem<string>(jobId, index, row, origin ?? WorkOrigin.Anonymous, progress);
         Enqueue(item);
         return item.Done.Task;
     }
@@ -91,23 +125,28 @@ public sealed class ModelRunner : IDisposable
     /// <summary>Drops the job's queued items (their tasks are cancelled); running ones stop at their next step.</summary>
     public void CancelJob(string jobId)
     {
-        List<WorkItem> dropped;
-        lock (gate)
+        List<ScheduledWork<WorkItem>> dropped;
+        lock (gate) dropped = scheduler.Remove(i => i.JobId == jobId);
+        foreach (var work in dropped)
         {
-            dropped = queue.Where(i => i.JobId == jobId).ToList();
-            queue.RemoveAll(i => i.JobId == jobId);
+            if (work.Item.Started) releases.Enqueue(work.Item.Row);
+            Ended(work.Item, "cancelled", i => i.Cancel());
         }
-        foreach (var item in dropped) item.Cancel();
     }
 
     private void Enqueue(WorkItem item)
     {
+        if (item.Row.Settings.Steps < 1) throw new ArgumentOutOfRangeException(nameof(item), item.Row.Settings.Steps, "an item needs at least one step");
         lock (gate)
         {
             if (stopping) throw new ObjectDisposedException(nameof(ModelRunner), "the model replica is shutting down");
-            if (queue.Count >= options.MaxQueueLength)
-                throw new ModelQueueFullException($"the model queue on {Device} is full ({options.MaxQueueLength} items)");
-            queue.Add(item);
+            if (scheduler.Count >= options.MaxQueueLength)
+                throw new ModelQueueFullException($"the model queue on {Device} is full ({options.MaxQueueLength} items)", TimeSpan.FromSeconds(1));
+            var origin = item.Origin;
+            var ticket = new WorkTicket(origin.Tenant, origin.Weight > 0 ? origin.Weight : options.Scheduling.DefaultWeight, origin.Priority, origin.Deadline,
+                item.Row.Settings.Steps * rowStepSeconds);
+            var outcome = scheduler.TryEnqueue(item, ticket, DateTimeOffset.UtcNow);
+            if (!outcome.Accepted) throw new ModelQueueFullException($"{outcome.Reason} on {Device}", outcome.RetryAfter);
             Monitor.PulseAll(gate);
         }
     }
@@ -116,7 +155,9 @@ public sealed class ModelRunner : IDisposable
     {
         try
         {
-            Load();
+            devices = StepDevices.Load(options, Device, logger);
+            lock (gate) rowStepSeconds = devices.RowStepSecondsGuess;
+            loaded.TrySetResult(devices.Model);
         }
         catch (Exception e)
         {
@@ -125,254 +166,257 @@ public sealed class ModelRunner : IDisposable
             lock (gate) stopping = true;
             return;
         }
-        while (TakeBatch() is { } batch)
+        try
         {
-            long started = Stopwatch.GetTimestamp();
-            var results = new List<Action>();
-            try
+            while (Admit() is { } joining)
             {
-                // One no-GC region for the whole batch: the guards inside (per sampler step) then cost nothing. Starting a
-                // region runs a full blocking collection, and per step that was ~40 gen-2 collections a second, which
-                // in a serving process with a large heap cost more CPU than the model itself.
-                if (simulated is not null) RunSimulated(simulated, batch, results);
-                else
-                    NativeCallGuard.Run(() =>
-                    {
-                        if (batch[0] is GenerateItem) RunGeneration(batch.Cast<GenerateItem>().ToList(), results);
-                        else RunCaptions(batch.Cast<CaptionItem>().ToList(), results);
-                        return 0;
-                    });
+                Start(joining);
+                StepOnce();
             }
-            catch (Exception e)
-            {
-                logger.LogError(e, "A batch of {Count} failed on {Device}", batch.Count, Device);
-                foreach (var item in batch) item.Fail(e);
-            }
-            long elapsed = Stopwatch.GetTimestamp() - started;
-            lock (gate)
-            {
-                batches++;
-                items += batch.Count;
-                busyTicks += elapsed;
-                maxBatchSeen = Math.Max(maxBatchSeen, batch.Count);
-            }
-            BatchCompleted?.Invoke(batch.Count, Stopwatch.GetElapsedTime(started));
-            // Results are handed out after the counters moved, so a caller who got one sees its batch counted.
-            foreach (var complete in results) complete();
         }
-        textToImage?.Dispose();
-        imageToText?.Dispose();
+        finally
+        {
+            foreach (var (row, item) in running.ToList()) Leave(row, item, "failed", i => i.Fail(new ObjectDisposedException(nameof(ModelRunner), "the model replica shut down while this item ran")));
+            devices.Dispose();
+        }
     }
 
-    private void Load()
+    /// <summary>Waits for work, then takes items for the free slots (null when stopping). Expired items fail on the way.</summary>
+    private List<WorkItem>? Admit()
     {
-        if (SimulatedDeviceOptions.IsSimulated(Device))
-        {
-            simulated = new SimulatedDevice(options.Simulated);
-            logger.LogInformation("Simulated device {Device}: {Version}", Device, simulated.Descriptor.Version);
-            loaded.TrySetResult(simulated.Descriptor);
-            return;
-        }
-        if (options.IntraOpThreads > 0) torch.set_num_threads(options.IntraOpThreads);
-        var root = options.ResolvePath();
-        var directory = ModelDirectory.Open(root);
-        var device = ParseDevice(Device);
-        var dtype = ComputePrecision.Resolve(options.Dtype, device);
-        var watch = Stopwatch.StartNew();
-        textToImage = directory.LoadTextToImage(dtype, device);
-        textNoise = directory.Index.Defaults.TextNoise;
-        if (directory.Index.HasImageToText) imageToText = directory.LoadImageToText(dtype, device);
-        var descriptor = new ModelDescriptor
-        {
-            Name = directory.Index.Name,
-            Version = VersionOf(directory),
-            ImageSize = textToImage.ImageSize,
-            TextToImage = true,
-            ImageToText = imageToText is not null,
-        };
-        logger.LogInformation("Loaded {Name} ({Version}, {Size}px, image-to-text: {I2T}) from {Root} on {Device} as {Dtype} in {Seconds:F1} s",
-            descriptor.Name, descriptor.Version, descriptor.ImageSize, descriptor.ImageToText, root, Device, ComputePrecision.Describe(options.Dtype, device), watch.Elapsed.TotalSeconds);
-        loaded.TrySetResult(descriptor);
-    }
-
-    /// <summary>Waits for the oldest item and its companions; null when stopping.</summary>
-    private List<WorkItem>? TakeBatch()
-    {
+        var expired = new List<ScheduledWork<WorkItem>>();
+        var joining = new List<WorkItem>();
+        while (releases.TryDequeue(out var released)) devices!.Kinds.GetValueOrDefault(released.Kind)?.Release(released);
         lock (gate)
         {
-            while (true)
+            while (!stopping && batcher.Count == 0 && scheduler.Count == 0) Monitor.Wait(gate);
+            if (stopping) return null;
+            if (batcher.Count == 0)
             {
-                while (queue.Count == 0 && !stopping) Monitor.Wait(gate);
-                if (stopping) return null;
-                var first = queue[0];
-                var deadline = first.EnqueuedAt + (long)(options.MaxQueueDelay.TotalSeconds * Stopwatch.Frequency);
-                while (queue.Count > 0 && queue[0] == first && !stopping
-                       && queue.Count(i => i.BatchKey == first.BatchKey) < options.MaxBatchSize)
+                // An idle device waits briefly for companions, so a burst starts as one batch.
+                long until = Stopwatch.GetTimestamp() + (long)(options.MaxQueueDelay.TotalSeconds * Stopwatch.Frequency);
+                while (!stopping && scheduler.Count > 0 && scheduler.Count < batcher.FreeSlots)
                 {
-                    long remaining = deadline - Stopwatch.GetTimestamp();
+                    long remaining = until - Stopwatch.GetTimestamp();
                     if (remaining <= 0) break;
                     Monitor.Wait(gate, TimeSpan.FromSeconds(remaining / (double)Stopwatch.Frequency));
                 }
                 if (stopping) return null;
-                if (queue.Count == 0 || queue[0] != first) continue; // the head was cancelled meanwhile
-                var batch = queue.Where(i => i.BatchKey == first.BatchKey).Take(options.MaxBatchSize).ToList();
-                foreach (var item in batch) queue.Remove(item);
-                return batch;
+            }
+            var now = DateTimeOffset.UtcNow;
+            expired.AddRange(scheduler.DropExpired(now));
+            while (joining.Count < batcher.FreeSlots && scheduler.Next(now, expired) is { } work)
+            {
+                work.Item.Scheduled = work;
+                joining.Add(work.Item);
+            }
+            if (joining.Count == 0 && batcher.FreeSlots == 0 && batcher.Mode == BatchingMode.Continuous && options.Scheduling.Preemption
+                && scheduler.ChoosePreemption(running.Values.Select(i => (i.Scheduled!, i.Row.Settings.Steps - i.Row.StepsDone)).ToList(), batcher.MaxRows, now) is { } victim)
+            {
+                // The victim keeps its state and waits at the head of its tenant's queue; the waiting item takes its row.
+                var row = victim.Item.Row;
+                batcher.Leave(row);
+                running.Remove(row);
+                victim.Item.Scheduled = scheduler.Suspend(victim, (row.Settings.Steps - row.StepsDone) * rowStepSeconds);
+                preemptions++;
+                if (scheduler.Next(now, expired) is { } work)
+                {
+                    work.Item.Scheduled = work;
+                    joining.Add(work.Item);
+                }
+            }
+            deadlineDrops += expired.Count;
+        }
+        foreach (var work in expired)
+        {
+            var waited = DateTimeOffset.UtcNow - work.EnqueuedAt;
+            Ended(work.Item, "deadline", i => i.Fail(new DeadlineExceededException(
+                $"the item's deadline ({work.Ticket.Deadline:O}) passed before it reached a device (it waited {waited.TotalSeconds:F1} s in the queue of {Device}); it was dropped")));
+        }
+        return joining;
+    }
+
+    /// <summary>New rows encode their inputs and join the batch; a row whose input fails fails alone.</summary>
+    private void Start(List<WorkItem> joining)
+    {
+        var live = new List<WorkItem>();
+        foreach (var item in joining)
+        {
+            if (item.Started)
+            {
+                // A preempted item resumes where it stopped.
+                lock (gate) running[item.Row] = item;
+                batcher.Join(item.Row);
+            }
+            else if (isCancelled(item.JobId)) Settle(item, "cancelled", i => i.Cancel());
+            else if (!devices!.Kinds.ContainsKey(item.Row.Kind))
+                Settle(item, "failed", i => i.Fail(new NotSupportedException($"model {devices.Model.Version} cannot do {item.Kind}")));
+            else live.Add(item);
+        }
+        foreach (var group in live.GroupBy(i => i.Row.Kind))
+        {
+            var rows = group.Select(i => i.Row).ToList();
+            var device = devices!.Kinds[group.Key];
+            lock (gate)
+                foreach (var item in group) running[item.Row] = item;
+            long started = Stopwatch.GetTimestamp();
+            var failed = RowIsolation.Run(rows, device.Start);
+            Charge(rows, Stopwatch.GetElapsedTime(started));
+            var now = DateTimeOffset.UtcNow;
+            foreach (var item in group)
+            {
+                var error = failed.FirstOrDefault(f => f.Row == item.Row).Error;
+                if (error is not null)
+                {
+                    logger.LogWarning(error, "An item of job {JobId} failed to start on {Device}", item.JobId, Device);
+                    Leave(item.Row, item, "failed", i => i.Fail(error));
+                    continue;
+                }
+                batcher.Join(item.Row);
+                item.Started = true;
+                var waited = now - item.Scheduled!.EnqueuedAt;
+                lock (gate) TallyOf(item.Origin.Tenant).QueueWaitSeconds += waited.TotalSeconds;
+                ItemStarted?.Invoke(item.Origin.Tenant, waited);
             }
         }
     }
 
-    private void RunGeneration(List<GenerateItem> batch, List<Action> results)
+    /// <summary>One step for every row (one forward per kind), then decoding of the rows that are done, then cancellations.</summary>
+    private void StepOnce()
     {
-        var pipeline = textToImage!;
-        batch = DropCancelled(batch);
-        if (batch.Count == 0) return;
-        using var scope = torch.NewDisposeScope();
-        var newRecords = new PromptEncodingRecord?[batch.Count];
-        var missing = Enumerable.Range(0, batch.Count).Where(i => batch[i].Cached is null).ToArray();
-        if (missing.Length > 0)
+        if (batcher.Count == 0) return;
+        deferred = [];
+        long stepStarted = Stopwatch.GetTimestamp();
+        int rowsInStep = batcher.Count;
+        var sampled = new List<StepRow>();
+        foreach (var group in batcher.Groups())
         {
-            using var fresh = NativeCallGuard.Run(() => pipeline.EncodePrompt(missing.Select(i => batch[i].Prompt).ToList()));
-            for (int k = 0; k < missing.Length; k++) newRecords[missing[k]] = PromptRecords.FromRow(fresh, k);
+            var device = devices!.Kinds[group[0].Kind];
+            long started = Stopwatch.GetTimestamp();
+            var failed = RowIsolation.Run(group, device.Step);
+            var elapsed = Stopwatch.GetElapsedTime(started);
+            Charge(group, elapsed);
+            if (failed.Count > 0)
+                logger.LogWarning(failed[0].Error, "{Count} of {Rows} rows failed a step on {Device}; the others go on", failed.Count, group.Count, Device);
+            foreach (var (row, error) in failed) Leave(row, running[row], "failed", i => i.Fail(error));
+            var stepped = group.Where(r => failed.All(f => f.Row != r)).ToList();
+            sampled.AddRange(batcher.Advance(stepped));
+            foreach (var row in stepped) running[row].Progress?.Invoke(row.StepsDone, row.Settings.Steps);
+            lock (gate) rowStepSeconds = 0.95 * rowStepSeconds + 0.05 * elapsed.TotalSeconds / group.Count;
         }
-        var records = batch.Select((item, i) => item.Cached ?? newRecords[i]!).ToList();
-        using var encoding = PromptRecords.ToBatch(records, pipeline.Device);
-        var sampling = Options(batch[0]); // one batch key: the same steps, guidance and text noise for every item
-        var zText = pipeline.PrepareLatents(encoding, batch.Select(i => i.Seed).ToList(), sampling.TextNoise);
-        var alive = Enumerable.Range(0, batch.Count).ToList();
-        var zImage = pipeline.Sample(zText, sampling, keepRows: p => KeepRows(batch, alive, p));
-        if (alive.Count == 0) return;
-        using var rows = torch.tensor(alive.Select(i => (long)i).ToArray(), device: pipeline.Device);
-        var images = NativeCallGuard.Run(() => pipeline.Decode(zImage, encoding.ClipStates.index_select(0, rows)));
-        var pngs = ImageIo.ToPngs(images);
-        for (int k = 0; k < alive.Count; k++)
+        foreach (var group in sampled.GroupBy(r => r.Kind))
         {
-            var (item, result) = (batch[alive[k]], new GeneratedImage(pngs[k], newRecords[alive[k]]));
-            results.Add(() => item.Done.TrySetResult(result));
+            var rows = group.ToList();
+            long started = Stopwatch.GetTimestamp();
+            var (outputs, failed) = RowIsolation.Run(rows, devices!.Kinds[group.Key].Finish);
+            Charge(rows, Stopwatch.GetElapsedTime(started));
+            foreach (var (row, error) in failed) Leave(row, running[row], "failed", i => i.Fail(error));
+            foreach (var (row, output) in outputs) Leave(row, running[row], "succeeded", i => i.Complete(output));
         }
+        foreach (var row in batcher.Rows.Where(r => isCancelled(running[r].JobId)).ToList())
+            Leave(row, running[row], "cancelled", i => i.Cancel());
+        var took = Stopwatch.GetElapsedTime(stepStarted);
+        lock (gate)
+        {
+            steps++;
+            rowSteps += rowsInStep;
+            busyTicks += Stopwatch.GetTimestamp() - stepStarted;
+            maxRowsSeen = Math.Max(maxRowsSeen, rowsInStep);
+        }
+        BatchCompleted?.Invoke(rowsInStep, took);
+        var ends = deferred;
+        deferred = null;
+        foreach (var end in ends) end();
     }
 
-    private void RunCaptions(List<CaptionItem> batch, List<Action> results)
+    /// <summary>Splits measured device time evenly among the rows that shared it and charges their tenants.</summary>
+    private void Charge(IReadOnlyList<StepRow> rows, TimeSpan elapsed)
     {
-        var pipeline = imageToText ?? throw new NotSupportedException("this model has no image-to-text components");
-        batch = DropCancelled(batch);
-        var decoded = new List<CaptionItem>();
-        var tensors = new List<Tensor>();
-        foreach (var item in batch)
-        {
-            try
+        if (rows.Count == 0) return;
+        double share = elapsed.TotalSeconds / rows.Count;
+        var charged = new List<string>(rows.Count);
+        lock (gate)
+            foreach (var row in rows)
             {
-                tensors.Add(ImageIo.Load(item.Image, pipeline.ImageSize));
-                decoded.Add(item);
+                var item = running.GetValueOrDefault(row);
+                if (item?.Scheduled is null) continue;
+                scheduler.Charge(item.Scheduled, share);
+                charged.Add(item.Origin.Tenant);
             }
-            catch (Exception e) when (e is InvalidImageException or ArgumentException)
-            {
-                item.Fail(e);
-            }
-        }
-        if (decoded.Count == 0) return;
-        using var scope = torch.NewDisposeScope();
-        var images = torch.stack(tensors);
-        foreach (var t in tensors) t.Dispose();
-        var zImage = NativeCallGuard.Run(() => pipeline.EncodeImage(images));
-        var alive = Enumerable.Range(0, decoded.Count).ToList();
-        var zText = pipeline.Sample(zImage, Options(decoded[0]), keepRows: p => KeepRows(decoded, alive, p));
-        if (alive.Count == 0) return;
-        var ids = pipeline.PredictIds(zText);
-        for (int k = 0; k < alive.Count; k++)
-        {
-            var (item, caption) = (decoded[alive[k]], pipeline.DecodeText(ids[k]));
-            results.Add(() => item.Done.TrySetResult(caption));
-        }
+        foreach (var tenant in charged) DeviceTimeCharged?.Invoke(tenant, share);
     }
 
-    /// <summary>A batch on a simulated device: the configured time passes step by step (progress, cancellation by row).</summary>
-    private void RunSimulated(SimulatedDevice device, List<WorkItem> batch, List<Action> results)
+    /// <summary>A row leaves the batch and the device (its state freed), and its item ends.</summary>
+    private void Leave(StepRow row, WorkItem item, string outcome, Action<WorkItem> end)
     {
-        batch = DropCancelled(batch);
-        if (batch.Count == 0) return;
-        var alive = Enumerable.Range(0, batch.Count).ToList();
-        int steps = batch[0].Steps;
-        var stepTime = device.StepTime(batch.Count, steps);
-        for (int step = 1; step <= steps && alive.Count > 0; step++)
-        {
-            Thread.Sleep(stepTime);
-            KeepRows(batch, alive, new SamplingProgress(step, steps));
-        }
-        foreach (var item in alive.Select(i => batch[i]))
-            results.Add(item switch
-            {
-                GenerateItem g => () => g.Done.TrySetResult(new GeneratedImage(device.Image(g.Seed), null)),
-                CaptionItem c => () => c.Done.TrySetResult(SimulatedDevice.Caption(c.Image)),
-                _ => throw new InvalidOperationException($"unknown work item {item.GetType().Name}"),
-            });
+        batcher.Leave(row);
+        devices?.Kinds.GetValueOrDefault(row.Kind)?.Release(row);
+        lock (gate) running.Remove(row);
+        Settle(item, outcome, end);
     }
 
-    private GenerationOptions Options(WorkItem item) =>
-        new() { Steps = item.Steps, GuidanceScale = item.Guidance, TextNoise = item.TextNoise ?? textNoise, BatchedGuidance = options.BatchedGuidance };
-
-    private List<T> DropCancelled<T>(List<T> batch) where T : WorkItem
+    /// <summary>An item that was taken from the scheduler ends: its reservation is settled, its task completed.</summary>
+    private void Settle(WorkItem item, string outcome, Action<WorkItem> end)
     {
-        var kept = new List<T>(batch.Count);
-        foreach (var item in batch)
-            if (isCancelled(item.JobId)) item.Cancel();
-            else kept.Add(item);
-        return kept;
-    }
-
-    /// <summary>After each step: reports progress and removes rows of cancelled jobs (null = keep every row).</summary>
-    private long[]? KeepRows<T>(List<T> batch, List<int> alive, SamplingProgress progress) where T : WorkItem
-    {
-        foreach (var i in alive) batch[i].Progress?.Invoke(progress.Step, progress.Steps);
-        if (progress.Step == progress.Steps || !alive.Any(i => isCancelled(batch[i].JobId))) return null;
-        var keep = new List<long>();
-        var stillAlive = new List<int>();
-        for (int row = 0; row < alive.Count; row++)
+        lock (gate)
         {
-            var item = batch[alive[row]];
-            if (isCancelled(item.JobId)) item.Cancel();
-            else
+            if (item.Scheduled is { } work) scheduler.Complete(work);
+            if (outcome == "succeeded")
             {
-                keep.Add(row);
-                stillAlive.Add(alive[row]);
+                items++;
+                TallyOf(item.Origin.Tenant).Items++;
             }
         }
-        alive.Clear();
-        alive.AddRange(stillAlive);
-        return keep.ToArray();
+        Ended(item, outcome, end);
     }
 
-    private static Device ParseDevice(string device) =>
-        device.StartsWith("cpu", StringComparison.OrdinalIgnoreCase) ? torch.CPU : torch.device(device);
-
-    /// <summary>A short hash of the model's index, component configs and weight sizes: caches are namespaced by it.</summary>
-    private static string VersionOf(ModelDirectory directory)
+    private void Ended(WorkItem item, string outcome, Action<WorkItem> end)
     {
-        var text = new StringBuilder(File.ReadAllText(Path.Combine(directory.Root, ModelIndex.FileName)));
-        foreach (var role in directory.Index.Components.Keys.Order())
+        if (deferred is not null)
         {
-            var config = Path.Combine(directory.ComponentFolder(role), ModelDirectory.ConfigFileName);
-            if (File.Exists(config)) text.Append(File.ReadAllText(config));
-            if (role != ModelIndex.Roles.Tokenizer) text.Append(new FileInfo(directory.WeightsPath(role)).Length);
+            deferred.Add(() => Ended(item, outcome, end));
+            return;
         }
-        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
-        return $"{directory.Index.Name}@{hash[..12]}";
+        end(item);
+        ItemEnded?.Invoke(item.Origin.Tenant, item.Kind, outcome);
+    }
+
+    /// <summary>Inside a step, items end after the step's counters moved, so a caller who got a result sees it counted.</summary>
+    private List<Action>? deferred;
+
+    private TenantTally TallyOf(string tenant)
+    {
+        if (!tallies.TryGetValue(tenant, out var tally)) tallies[tenant] = tally = new TenantTally();
+        return tally;
     }
 
     public void Dispose()
     {
-        List<WorkItem> pending;
+        List<ScheduledWork<WorkItem>> pending;
         lock (gate)
         {
             stopping = true;
-            pending = [.. queue];
-            queue.Clear();
+            pending = scheduler.Remove(_ => true);
             Monitor.PulseAll(gate);
         }
-        foreach (var item in pending) item.Fail(new ObjectDisposedException(nameof(ModelRunner), "the model replica shut down before this item ran"));
+        foreach (var work in pending)
+            Ended(work.Item, "failed", i => i.Fail(new ObjectDisposedException(nameof(ModelRunner), "the model replica shut down before this item ran")));
         thread.Join(TimeSpan.FromSeconds(30));
+    }
+
+    private sealed class TenantTally
+    {
+        public long Items { get; set; }
+        public double QueueWaitSeconds { get; set; }
     }
 }
 
-/// <summary>The replica's bounded queue is full: retry later (the gateway answers 429).</summary>
-public sealed class ModelQueueFullException(string message) : Exception(message);
+/// <summary>The replica's bounded queue (or the tenant's share of it) is full: retry later (the gateway answers 429).</summary>
+public sealed class ModelQueueFullException(string message, TimeSpan retryAfter) : Exception(message)
+{
+    public ModelQueueFullException(string message) : this(message, TimeSpan.FromSeconds(1))
+    {
+    }
+
+    public TimeSpan RetryAfter { get; } = retryAfter;
+}

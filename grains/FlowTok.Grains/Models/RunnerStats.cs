@@ -1,8 +1,15 @@
 namespace FlowTok.Grains.Models;
 
-/// <summary>A replica's counters: batches run, items finished, busy time (for throughput), largest batch.</summary>
-public sealed record RunnerStats(int QueueDepth, long Batches, long Items, TimeSpan Busy, int MaxBatchSize)
+/// <summary>
+/// A replica's counters: sampler steps run (each one forward over the rows it held), row-steps (rows summed over steps),
+/// items finished, busy time (for throughput), most rows in one step.
+/// </summary>
+public sealed record RunnerStats(int QueueDepth, long Steps, long RowSteps, long Items, TimeSpan Busy, int MaxRows, long DeadlineDrops, long Preemptions = 0)
 {
-    public double MeanBatchSize => Batches == 0 ? 0 : (double)Items / Batches;
+    /// <summary>Mean rows per step (how full the device's forwards were).</summary>
+    public double MeanBatchSize => Steps == 0 ? 0 : (double)RowSteps / Steps;
     public double ItemsPerBusySecond => Busy <= TimeSpan.Zero ? 0 : Items / Busy.TotalSeconds;
 }
+
+/// <summary>One tenant's use of a replica: device seconds (each step's measured time split among its rows), items, queue wait.</summary>
+public sealed record TenantUsageRecord(string Tenant, double DeviceSeconds, long Items, double QueueWaitSeconds, long DeadlineDrops);

@@ -5,21 +5,39 @@ using SixLabors.ImageSharp.PixelFormats;
 namespace FlowTok.Grains.Models;
 
 /// <summary>
-/// Configuration of simulated devices ("sim:0", "sim:1"... in Model:Devices): a batch of n items takes
-/// <see cref="BatchLatency"/> + n x <see cref="ItemLatency"/> of wall time and no CPU, like a GPU seen from the host.
+/// Configuration of simulated devices ("sim:0", "sim:1"... in Model:Devices): wall time and no CPU, like a GPU seen from the
+/// host, by a per-step cost model. One sampler step over n rows takes <see cref="StepLatency"/> + n x <see cref="RowStepLatency"/>;
+/// decoding n finished rows takes <see cref="DecodeLatency"/> + n x <see cref="DecodeRowLatency"/>. Unset, the step costs follow
+/// the older per-batch figures: a 20-step batch of n takes <see cref="BatchLatency"/> + n x <see cref="ItemLatency"/>.
 /// For measuring scheduling, batching and scale-out with many "devices" on a small machine; off unless configured.
 /// </summary>
 public sealed class SimulatedDeviceOptions
 {
+    /// <summary>Steps the per-batch figures describe (the paper's default).</summary>
+    public const int ReferenceSteps = 20;
+
     public TimeSpan BatchLatency { get; set; } = TimeSpan.FromMilliseconds(200);
     public TimeSpan ItemLatency { get; set; } = TimeSpan.FromMilliseconds(25);
+    public TimeSpan? StepLatency { get; set; }
+    public TimeSpan? RowStepLatency { get; set; }
+    public TimeSpan DecodeLatency { get; set; } = TimeSpan.Zero;
+    public TimeSpan DecodeRowLatency { get; set; } = TimeSpan.Zero;
     public int ImageSize { get; set; } = 64;
+
+    public TimeSpan EffectiveStepLatency => StepLatency ?? BatchLatency / ReferenceSteps;
+    public TimeSpan EffectiveRowStepLatency => RowStepLatency ?? ItemLatency / ReferenceSteps;
+
+    /// <summary>One step over <paramref name="rows"/> rows.</summary>
+    public TimeSpan StepTime(int rows) => EffectiveStepLatency + EffectiveRowStepLatency * rows;
+
+    /// <summary>Decoding <paramref name="rows"/> finished rows.</summary>
+    public TimeSpan DecodeTime(int rows) => rows == 0 ? TimeSpan.Zero : DecodeLatency + DecodeRowLatency * rows;
 
     public static bool IsSimulated(string device) => device.StartsWith("sim", StringComparison.OrdinalIgnoreCase);
 }
 
 /// <summary>The outputs of a simulated device: flat images (colour chosen by seed) and a fixed caption.</summary>
-internal sealed class SimulatedDevice(SimulatedDeviceOptions options)
+internal sealed class SimulatedOutputs(SimulatedDeviceOptions options)
 {
     private static readonly Rgb24[] Colours =
         [new(220, 40, 40), new(40, 160, 60), new(40, 80, 220), new(240, 210, 40), new(250, 250, 250), new(20, 20, 20), new(240, 140, 30), new(140, 60, 200)];
@@ -29,13 +47,11 @@ internal sealed class SimulatedDevice(SimulatedDeviceOptions options)
     public ModelDescriptor Descriptor { get; } = new()
     {
         Name = "simulated",
-        Version = $"simulated@{options.BatchLatency.TotalMilliseconds:0}ms+{options.ItemLatency.TotalMilliseconds:0}ms",
+        Version = $"simulated@{options.EffectiveStepLatency.TotalMilliseconds:0.###}ms+{options.EffectiveRowStepLatency.TotalMilliseconds:0.###}ms/step",
         ImageSize = options.ImageSize,
         TextToImage = true,
         ImageToText = true,
     };
-
-    public TimeSpan StepTime(int items, int steps) => (options.BatchLatency + options.ItemLatency * items) / Math.Max(1, steps);
 
     public byte[] Image(long seed) => pngs[(int)((ulong)seed % (ulong)pngs.Length)];
 

@@ -1,4 +1,5 @@
-using System.Diagnostics;
+using FlowTok.Grains.Batching;
+using FlowTok.Grains.Scheduling;
 using FlowTok.Infrastructure.Storage;
 
 namespace FlowTok.Grains.Models;
@@ -6,46 +7,59 @@ namespace FlowTok.Grains.Models;
 /// <summary>Reports sampler progress of one item: step k of N.</summary>
 public delegate void ItemProgress(int step, int steps);
 
-/// <summary>An item waiting in a replica's queue. Items batch together when their <see cref="BatchKey"/> matches.</summary>
-internal abstract class WorkItem(string jobId, int index, int steps, double guidance, ItemProgress? progress, double? textNoise = null)
+/// <summary>Whose work an item is and how urgent: the scheduler's view of its origin. Weight divides device time among tenants.</summary>
+public sealed record WorkOrigin(string Tenant, double Weight = 1, WorkPriority Priority = WorkPriority.Interactive, DateTimeOffset? Deadline = null)
+{
+    public static WorkOrigin Anonymous { get; } = new("anonymous");
+}
+
+/// <summary>A generated image (PNG) and, when the prompt was not cached, its encoding for the prompt cache.</summary>
+public sealed record GeneratedImage(byte[] Png, PromptEncodingRecord? NewPromptEncoding);
+
+/// <summary>An item's deadline passed before it reached a device: it was dropped without using one. (Serializable: it crosses
+/// the model grain's call back to the consumer, which fails the item with its message.)</summary>
+[GenerateSerializer]
+public sealed class DeadlineExceededException : TimeoutException
+{
+    public DeadlineExceededException()
+    {
+    }
+
+    public DeadlineExceededException(string message) : base(message)
+    {
+    }
+}
+
+/// <summary>One image or caption from its arrival at a replica to its result: its row, its origin, and how it ends.</summary>
+internal abstract class WorkItem(string jobId, int index, StepRow row, WorkOrigin origin, ItemProgress? progress)
 {
     public string JobId { get; } = jobId;
     public int Index { get; } = index;
-    public int Steps { get; } = steps;
-    public double Guidance { get; } = guidance;
-    /// <summary>Generations: the requested text noise, null for the model's own.</summary>
-    public double? TextNoise { get; } = textNoise;
+    public StepRow Row { get; } = row;
+    public WorkOrigin Origin { get; } = origin;
     public ItemProgress? Progress { get; } = progress;
-    public long EnqueuedAt { get; } = Stopwatch.GetTimestamp();
+    /// <summary>The scheduler's handle once queued.</summary>
+    public ScheduledWork<WorkItem>? Scheduled { get; set; }
+    /// <summary>Its row has started on the device (a preempted item resumes with its state instead of starting again).</summary>
+    public bool Started { get; set; }
 
-    public (Type, int, double, double?) BatchKey => (GetType(), Steps, Guidance, TextNoise);
+    public abstract string Kind { get; }
+
+    public abstract void Complete(object output);
 
     public abstract void Cancel();
 
     public abstract void Fail(Exception error);
 }
 
-/// <summary>A generated image (PNG) and, when the prompt was not cached, its encoding for the prompt cache.</summary>
-public sealed record GeneratedImage(byte[] Png, PromptEncodingRecord? NewPromptEncoding);
-
-internal sealed class GenerateItem(string jobId, int index, string prompt, long seed, int steps, double guidance,
-    PromptEncodingRecord? cached, ItemProgress? progress, double? textNoise = null) : WorkItem(jobId, index, steps, guidance, progress, textNoise)
+internal sealed class WorkItem<T>(string jobId, int index, StepRow row, WorkOrigin origin, ItemProgress? progress)
+    : WorkItem(jobId, index, row, origin, progress)
 {
-    public string Prompt { get; } = prompt;
-    public long Seed { get; } = seed;
-    public PromptEncodingRecord? Cached { get; } = cached;
-    public TaskCompletionSource<GeneratedImage> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    public TaskCompletionSource<T> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public override void Cancel() => Done.TrySetCanceled();
+    public override string Kind => Row.Kind == RowKind.Generate ? "generation" : "caption";
 
-    public override void Fail(Exception error) => Done.TrySetException(error);
-}
-
-internal sealed class CaptionItem(string jobId, int index, byte[] image, int steps, double guidance, ItemProgress? progress)
-    : WorkItem(jobId, index, steps, guidance, progress)
-{
-    public byte[] Image { get; } = image;
-    public TaskCompletionSource<string> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    public override void Complete(object output) => Done.TrySetResult((T)output);
 
     public override void Cancel() => Done.TrySetCanceled();
 

@@ -23,6 +23,9 @@ public sealed class PlatformMetrics : IDisposable
     readonly Histogram<double> itemLatency;
     readonly Counter<long> items;
     readonly Counter<long> endpointReplacements;
+    readonly Counter<double> tenantDeviceSeconds;
+    readonly Histogram<double> tenantQueueWait;
+    readonly Counter<long> tenantItems;
     readonly ConcurrentDictionary<QueueDepthSource, byte> queueDepthSources = new();
 
     /// <param name="meterFactory">The host's factory (DI); null creates a meter this instance owns.</param>
@@ -40,6 +43,12 @@ public sealed class PlatformMetrics : IDisposable
         itemLatency = meter.CreateHistogram<double>("item_latency_seconds", unit: "s", description: "Time from admission to a finished item (image or caption).");
         items = meter.CreateCounter<long>("items_total", unit: "{item}", description: "Finished items by kind and outcome.");
         endpointReplacements = meter.CreateCounter<long>("receive_endpoint_replacements_total", description: "Times every receive endpoint was replaced by a fresh one after the message broker went away and came back.");
+        tenantDeviceSeconds = meter.CreateCounter<double>("tenant_device_seconds_total", unit: "s",
+            description: "Device time used per tenant: each sampler step's measured time split evenly among its rows (encoding and decoding too).");
+        tenantQueueWait = meter.CreateHistogram<double>("tenant_queue_wait_seconds", unit: "s",
+            description: "Time an item waited in a replica's scheduler before it started on the device, per tenant.");
+        tenantItems = meter.CreateCounter<long>("tenant_items_total", unit: "{item}",
+            description: "Items that left a replica per tenant, kind and outcome (succeeded, failed, cancelled, deadline).");
         meter.CreateObservableGauge("queue_depth", ObserveQueueDepths, unit: "{item}", description: "Items waiting, per queue.");
     }
 
@@ -63,6 +72,17 @@ public sealed class PlatformMetrics : IDisposable
         items.Add(1, new KeyValuePair<string, object?>("kind", kind), new KeyValuePair<string, object?>("outcome", outcome));
 
     public void RecordEndpointsReplaced() => endpointReplacements.Add(1);
+
+    public void RecordTenantDeviceTime(string tenant, double seconds) =>
+        tenantDeviceSeconds.Add(seconds, new KeyValuePair<string, object?>("tenant", tenant));
+
+    public void RecordTenantQueueWait(string tenant, TimeSpan wait) =>
+        tenantQueueWait.Record(wait.TotalSeconds, new KeyValuePair<string, object?>("tenant", tenant));
+
+    /// <param name="outcome">"succeeded", "failed", "cancelled" or "deadline" (dropped before it used a device).</param>
+    public void RecordTenantItem(string tenant, string kind, string outcome) =>
+        tenantItems.Add(1, new KeyValuePair<string, object?>("tenant", tenant), new KeyValuePair<string, object?>("kind", kind),
+            new KeyValuePair<string, object?>("outcome", outcome));
 
     /// <summary>
     /// Adds a queue whose depth <c>flowtok_queue_depth</c> reports (tag "queue" = <paramref name="queue"/>, e.g. a model

@@ -28,6 +28,12 @@ public sealed class RedisKeys(string prefix)
 
     public RedisKey Admission => Key("admission");
 
+    /// <summary>Hash: tenant id -> items it has admitted (queued or running); tenants with none are absent.</summary>
+    public RedisKey AdmissionByTenant => Key("admission:tenants");
+
+    /// <summary>Hash: tenant id -> its share weight as last admitted.</summary>
+    public RedisKey AdmissionWeights => Key("admission:weights");
+
     public RedisKey Models => Key("models");
 
     /// <summary>An API key's entry, named by the key's SHA-256 (the key itself is never stored).</summary>

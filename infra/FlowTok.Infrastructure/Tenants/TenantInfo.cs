@@ -10,4 +10,6 @@ public sealed record TenantInfo
     public int MaxConcurrentJobs { get; init; } = 16;
     /// <summary>Outputs (images or captions) the tenant may produce in total; 0 = unlimited.</summary>
     public long ItemQuota { get; init; }
+    /// <summary>Share weight: device time and queue space are divided among tenants in proportion (default 1).</summary>
+    public double Weight { get; init; } = 1;
 }

@@ -36,6 +36,7 @@ public sealed class ImageToTextPipeline : IDisposable
     public int ImageSize => imageTokenizer.Config.ImageSize;
     public ScalarType ComputeType => flow.parameters().First().dtype;
     public Device Device => flow.parameters().First().device;
+    public FlowTransformer Flow => flow;
 
     // 1. Check inputs.
     public void CheckInputs(Tensor images, GenerationOptions options)

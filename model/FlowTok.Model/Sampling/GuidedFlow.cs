@@ -33,6 +33,48 @@ public static class GuidedFlow
         return Sample(flow, sampler, x0, guidance, batchedGuidance, progress, cancellationToken, keepRows);
     }
 
+    /// <summary>
+    /// One guided Euler step for rows that each sample on their own: row i is at flow time <paramref name="t"/>[i], uses
+    /// guidance scale <paramref name="guidance"/>[i] (v = v_null + s (v_cond - v_null)) and advances by
+    /// <paramref name="stepSize"/>[i]. All rows share one forward (cond and null passes as one 2B batch when
+    /// <paramref name="batchedGuidance"/>), so rows at different steps, with other guidance scales or step counts, run
+    /// together. Per row this is the same arithmetic as <see cref="Sample(FlowTransformer, EulerFlowSampler, Tensor, double, bool, IProgress{SamplingProgress}?, CancellationToken, Func{SamplingProgress, long[]?}?)"/>
+    /// (float32 state, the scale and step size applied in float32), so a row's result depends on its companions only
+    /// through the forward's float rounding. x [B, tokens, C] float32; t, guidance, stepSize [B] float32. Returns the new x.
+    /// </summary>
+    public static Tensor StepRows(FlowTransformer flow, Tensor x, Tensor t, Tensor guidance, Tensor stepSize, bool batchedGuidance = true)
+    {
+        long b = x.shape[0];
+        if (t.shape[0] != b || guidance.shape[0] != b || stepSize.shape[0] != b)
+            throw new ArgumentException($"{b} rows but {t.shape[0]} times, {guidance.shape[0]} guidance scales and {stepSize.shape[0]} step sizes");
+        var modelType = flow.parameters().First().dtype;
+        var device = x.device;
+        using var noGrad = torch.no_grad();
+        return NativeCallGuard.Run(() =>
+        {
+            using var scope = torch.NewDisposeScope();
+            var xm = x.to(modelType);
+            var times = t.to(ScalarType.Float32).to(device);
+            var yCond = torch.zeros(b, dtype: ScalarType.Int64, device: device);
+            var yNull = torch.ones(b, dtype: ScalarType.Int64, device: device);
+            Tensor cond, uncond;
+            if (batchedGuidance)
+            {
+                var both = flow.forward(torch.cat([xm, xm]), torch.cat([times, times]), torch.cat([yCond, yNull])).to(ScalarType.Float32).chunk(2);
+                (cond, uncond) = (both[0], both[1]);
+            }
+            else
+            {
+                cond = flow.forward(xm, times, yCond).to(ScalarType.Float32);
+                uncond = flow.forward(xm, times, yNull).to(ScalarType.Float32);
+            }
+            var s = guidance.to(ScalarType.Float32).to(device).view(b, 1, 1);
+            var v = uncond + (cond - uncond) * s;
+            var next = x.to(ScalarType.Float32) + v * stepSize.to(ScalarType.Float32).to(device).view(b, 1, 1);
+            return next.MoveToOuterDisposeScope();
+        });
+    }
+
     public static Tensor Sample(
         FlowTransformer flow,
         EulerFlowSampler sampler,

@@ -14,6 +14,8 @@ public sealed class TenantSeed
     public int RequestsPerMinute { get; set; } = 600;
     public int MaxConcurrentJobs { get; set; } = 16;
     public long ItemQuota { get; set; }
+    /// <summary>Share weight: device time and queue space are divided among tenants in proportion (default 1).</summary>
+    public double Weight { get; set; } = 1;
 }
 
 public sealed class TenantSeedOptions
@@ -96,5 +98,6 @@ public sealed class TenantSeeding(
         RequestsPerMinute = seed.RequestsPerMinute,
         MaxConcurrentJobs = seed.MaxConcurrentJobs,
         ItemQuota = seed.ItemQuota,
+        Weight = seed.Weight,
     };
 }

@@ -28,6 +28,7 @@ public sealed class PlatformMetricsTests
                 "batch_size", "item_latency_seconds", "items_total", "output_cache_hits_total",
                 "output_cache_misses_total", "prompt_cache_hits_total", "prompt_cache_misses_total",
                 "queue_depth", "receive_endpoint_replacements_total", "request_duration_seconds",
+                "tenant_device_seconds_total", "tenant_items_total", "tenant_queue_wait_seconds",
             ],
             names.Order());
     }
@@ -54,6 +55,26 @@ public sealed class PlatformMetricsTests
                 ("item_latency_seconds", 2, ""),
                 ("prompt_cache_hits_total", 1, ""),
                 ("output_cache_misses_total", 1, ""),
+            ],
+            seen);
+    }
+
+    [Fact]
+    public void TenantMeteringIsTaggedByTenant()
+    {
+        using var metrics = new PlatformMetrics();
+        var seen = new List<(string Name, double Value, string Tags)>();
+        using var listener = Listen(metrics.Meter, seen);
+
+        metrics.RecordTenantDeviceTime("acme", 0.025);
+        metrics.RecordTenantQueueWait("acme", TimeSpan.FromMilliseconds(300));
+        metrics.RecordTenantItem("acme", "generation", "deadline");
+
+        Assert.Equal(
+            [
+                ("tenant_device_seconds_total", 0.025, "tenant=acme"),
+                ("tenant_queue_wait_seconds", 0.3, "tenant=acme"),
+                ("tenant_items_total", 1, "tenant=acme,kind=generation,outcome=deadline"),
             ],
             seen);
     }

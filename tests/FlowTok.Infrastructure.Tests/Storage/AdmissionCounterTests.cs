@@ -93,6 +93,27 @@ public abstract class AdmissionCounterTests(RedisBackend backend)
     }
 
     [Fact]
+    public async Task ATenantIsAdmittedUpToItsLimitAndReleasesBackToZero()
+    {
+        var counter = new RedisAdmissionCounter(backend.Redis, backend.NewOptions());
+
+        Assert.Equal(AdmissionVerdict.Admitted, await counter.TryAddForTenantAsync("big", 2, 6, tenantLimit: 8, platformLimit: 100));
+        Assert.Equal(AdmissionVerdict.TenantShareFull, await counter.TryAddForTenantAsync("big", 2, 3, tenantLimit: 8, platformLimit: 100));
+        // A tenant holding nothing is admitted even above its limit (a job of n items is never refused forever).
+        Assert.Equal(AdmissionVerdict.Admitted, await counter.TryAddForTenantAsync("small", 1, 3, tenantLimit: 2, platformLimit: 100));
+        Assert.Equal(AdmissionVerdict.PlatformFull, await counter.TryAddForTenantAsync("other", 1, 2, tenantLimit: 8, platformLimit: 10));
+        var held = await counter.TenantsAsync();
+        Assert.Equal(new TenantAdmission(6, 2), held["big"]);
+        Assert.Equal(new TenantAdmission(3, 1), held["small"]);
+        Assert.False(held.ContainsKey("other"));
+        Assert.Equal(9, await counter.CurrentAsync());
+
+        await counter.ReleaseForTenantAsync("big", 6);
+        Assert.False((await counter.TenantsAsync()).ContainsKey("big"));
+        Assert.Equal(3, await counter.CurrentAsync());
+    }
+
+    [Fact]
     public async Task RefusedAdmissionLeavesTheCountUnchanged()
     {
         var counter = new RedisAdmissionCounter(backend.Redis, backend.NewOptions());

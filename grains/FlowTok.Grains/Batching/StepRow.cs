@@ -1,0 +1,38 @@
+using FlowTok.Infrastructure.Storage;
+
+namespace FlowTok.Grains.Batching;
+
+/// <summary>What a row does: text to image (generate) or image to text (caption). Rows of one kind share forwards.</summary>
+public enum RowKind
+{
+    Generate,
+    Caption,
+}
+
+/// <summary>A row's sampling settings: its own step count, guidance scale and (generations) text noise (null = the model's).</summary>
+public sealed record RowSettings(int Steps, double Guidance, double? TextNoise = null);
+
+/// <summary>What a generation row starts from: its prompt (or the prompt's cached encoding) and seed.</summary>
+public sealed record GenerateInput(string Prompt, long Seed, PromptEncodingRecord? Cached);
+
+/// <summary>What a caption row starts from: the uploaded image's bytes.</summary>
+public sealed record CaptionInput(byte[] Image);
+
+/// <summary>
+/// One image or caption being sampled on a device, a row of the step batch. <see cref="StepsDone"/> is its own position
+/// on its own Euler grid; <see cref="State"/> is what the device keeps for it between steps (latents, text guidance).
+/// </summary>
+public sealed class StepRow(long id, RowKind kind, RowSettings settings, object input)
+{
+    public long Id { get; } = id;
+    public RowKind Kind { get; } = kind;
+    public RowSettings Settings { get; } = settings;
+    /// <summary><see cref="GenerateInput"/> or <see cref="CaptionInput"/>.</summary>
+    public object Input { get; } = input;
+    public int StepsDone { get; internal set; }
+    public bool Sampled => StepsDone >= Settings.Steps;
+    /// <summary>The device's per-row state; set by <see cref="IStepDevice.Start"/>, freed by <see cref="IStepDevice.Release"/>.</summary>
+    public object? State { get; set; }
+
+    public override string ToString() => $"row {Id} ({Kind}, step {StepsDone}/{Settings.Steps}, guidance {Settings.Guidance})";
+}

@@ -1,0 +1,190 @@
+using FlowTok.Grains.Models;
+using FlowTok.Infrastructure.Storage;
+using FlowTok.Model.Nn;
+using FlowTok.Model.Pipelines;
+using FlowTok.Model.Sampling;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace FlowTok.Grains.Batching;
+
+/// <summary>
+/// Text to image on the loaded model, one step at a time: a row starts from its prompt's encoding (cached, or CLIP and the
+/// text VAE, batched over the joining rows) and its seed; every step all rows, each at its own flow time, with its own
+/// guidance and step size, share one forward (<see cref="GuidedFlow.StepRows"/>); finished rows are decoded together.
+/// Tensors live outside dispose scopes in the rows' state and are freed when a row is released.
+/// </summary>
+internal sealed class TorchGenerationDevice(TextToImagePipeline pipeline, double modelTextNoise, bool batchedGuidance) : IStepDevice
+{
+    private readonly EulerGrids grids = new();
+
+    public RowKind Kind => RowKind.Generate;
+
+    public void Start(IReadOnlyList<StepRow> rows)
+    {
+        var inputs = rows.Select(r => (GenerateInput)r.Input).ToList();
+        var fresh = new PromptEncodingRecord?[rows.Count];
+        var missing = Enumerable.Range(0, rows.Count).Where(i => inputs[i].Cached is null).ToArray();
+        if (missing.Length > 0)
+            NativeCallGuard.Run(() =>
+            {
+                using var encoded = pipeline.EncodePrompt(missing.Select(i => inputs[i].Prompt).ToList());
+                for (int k = 0; k < missing.Length; k++) fresh[missing[k]] = PromptRecords.FromRow(encoded, k);
+                return 0;
+            });
+        var states = new Row[rows.Count];
+        try
+        {
+            for (int i = 0; i < rows.Count; i++)
+            {
+                using var scope = torch.NewDisposeScope();
+                // Through the cacheable record, like a cache hit, so a prompt gives the same image hit or miss.
+                var record = inputs[i].Cached ?? fresh[i]!;
+                var encoding = PromptRecords.ToBatch([record], pipeline.Device);
+                var x = pipeline.PrepareLatents(encoding, [inputs[i].Seed], rows[i].Settings.TextNoise ?? modelTextNoise);
+                states[i] = new Row(x.DetachFromDisposeScope(), encoding.ClipStates.DetachFromDisposeScope(), grids.For(rows[i].Settings.Steps), fresh[i]);
+            }
+        }
+        catch
+        {
+            foreach (var state in states) state?.Dispose();
+            throw;
+        }
+        for (int i = 0; i < rows.Count; i++) rows[i].State = states[i];
+    }
+
+    public void Step(IReadOnlyList<StepRow> rows) => EulerRows.Step(pipeline.Flow, rows, batchedGuidance);
+
+    public IReadOnlyList<object> Finish(IReadOnlyList<StepRow> rows)
+    {
+        var states = rows.Select(r => (Row)r.State!).ToList();
+        var pngs = NativeCallGuard.Run(() =>
+        {
+            using var scope = torch.NewDisposeScope();
+            var images = pipeline.Decode(torch.cat(states.Select(s => s.X).ToArray()), torch.cat(states.Select(s => s.ClipStates).ToArray()));
+            return ImageIo.ToPngs(images);
+        });
+        return states.Select((s, i) => (object)new GeneratedImage(pngs[i], s.NewRecord)).ToList();
+    }
+
+    public void Release(StepRow row)
+    {
+        (row.State as Row)?.Dispose();
+        row.State = null;
+    }
+
+    public void Dispose() => pipeline.Dispose();
+
+    private sealed class Row(Tensor x, Tensor clipStates, EulerFlowSampler grid, PromptEncodingRecord? newRecord) : EulerRows.IState
+    {
+        public Tensor X { get; set; } = x;
+        public Tensor ClipStates { get; } = clipStates;
+        public EulerFlowSampler Grid { get; } = grid;
+        public PromptEncodingRecord? NewRecord { get; } = newRecord;
+
+        public void Dispose()
+        {
+            X.Dispose();
+            ClipStates.Dispose();
+        }
+    }
+}
+
+/// <summary>
+/// Image to text on the loaded model, one step at a time: a row starts from its image's tokens (the image tokenizer's
+/// encoder, batched over the joining rows); steps share forwards like generations; finished rows decode to captions.
+/// </summary>
+internal sealed class TorchCaptionDevice(ImageToTextPipeline pipeline, bool batchedGuidance) : IStepDevice
+{
+    private readonly EulerGrids grids = new();
+
+    public RowKind Kind => RowKind.Caption;
+
+    public void Start(IReadOnlyList<StepRow> rows)
+    {
+        var xs = NativeCallGuard.Run(() =>
+        {
+            using var scope = torch.NewDisposeScope();
+            var images = torch.stack(rows.Select(r => ImageIo.Load(((CaptionInput)r.Input).Image, pipeline.ImageSize)).ToArray());
+            var tokens = pipeline.EncodeImage(images);
+            return tokens.split(1).Select(t => t.DetachFromDisposeScope()).ToArray();
+        });
+        for (int i = 0; i < rows.Count; i++) rows[i].State = new Row(xs[i], grids.For(rows[i].Settings.Steps));
+    }
+
+    public void Step(IReadOnlyList<StepRow> rows) => EulerRows.Step(pipeline.Flow, rows, batchedGuidance);
+
+    public IReadOnlyList<object> Finish(IReadOnlyList<StepRow> rows)
+    {
+        var ids = NativeCallGuard.Run(() =>
+        {
+            using var scope = torch.NewDisposeScope();
+            return pipeline.PredictIds(torch.cat(rows.Select(r => ((Row)r.State!).X).ToArray()));
+        });
+        return ids.Select(i => (object)pipeline.DecodeText(i)).ToList();
+    }
+
+    public void Release(StepRow row)
+    {
+        (row.State as Row)?.Dispose();
+        row.State = null;
+    }
+
+    public void Dispose() => pipeline.Dispose();
+
+    private sealed class Row(Tensor x, EulerFlowSampler grid) : EulerRows.IState
+    {
+        public Tensor X { get; set; } = x;
+        public EulerFlowSampler Grid { get; } = grid;
+
+        public void Dispose() => X.Dispose();
+    }
+}
+
+/// <summary>The reference Euler grid per step count (rows with other step counts each keep their own).</summary>
+internal sealed class EulerGrids
+{
+    private readonly Dictionary<int, EulerFlowSampler> grids = [];
+
+    public EulerFlowSampler For(int steps)
+    {
+        if (!grids.TryGetValue(steps, out var grid))
+        {
+            grid = new EulerFlowSampler();
+            grid.SetTimesteps(steps);
+            grids[steps] = grid;
+        }
+        return grid;
+    }
+}
+
+/// <summary>One guided Euler step over rows that each carry their latent and grid.</summary>
+internal static class EulerRows
+{
+    internal interface IState : IDisposable
+    {
+        Tensor X { get; set; }
+        EulerFlowSampler Grid { get; }
+    }
+
+    public static void Step(Model.Flow.FlowTransformer flow, IReadOnlyList<StepRow> rows, bool batchedGuidance)
+    {
+        var states = rows.Select(r => (IState)r.State!).ToList();
+        var next = NativeCallGuard.Run(() =>
+        {
+            using var scope = torch.NewDisposeScope();
+            var x = torch.cat(states.Select(s => s.X).ToArray());
+            var t = torch.tensor(rows.Select((r, i) => states[i].Grid.Timesteps[r.StepsDone]).ToArray());
+            var guidance = torch.tensor(rows.Select(r => (float)r.Settings.Guidance).ToArray());
+            var stepSize = torch.tensor(rows.Select((r, i) => states[i].Grid.StepSizes[r.StepsDone]).ToArray());
+            var stepped = GuidedFlow.StepRows(flow, x, t, guidance, stepSize, batchedGuidance);
+            return stepped.split(1).Select(p => p.DetachFromDisposeScope()).ToArray();
+        });
+        // All rows stepped: only now replace their state (a failed step left every row as it was).
+        for (int i = 0; i < states.Count; i++)
+        {
+            states[i].X.Dispose();
+            states[i].X = next[i];
+        }
+    }
+}

@@ -1,0 +1,34 @@
+namespace FlowTok.Grains.Scheduling;
+
+/// <summary>Configuration section "Scheduling": how a replica shares its device among tenants and priorities.</summary>
+public sealed class SchedulerOptions
+{
+    public const string Section = "Scheduling";
+
+    /// <summary>Share of device time batch work gets while interactive work is also waiting (0..1). Interactive work goes
+    /// first otherwise; with no interactive work batch work takes everything (work-conserving).</summary>
+    public double BatchMinimumShare { get; set; } = 0.1;
+
+    /// <summary>Items queued on one replica (all tenants together) that the tenants' queue shares divide
+    /// (<see cref="QueueBounds"/>). A tenant beyond its share is refused while others are still admitted.</summary>
+    public int MaxQueuedItems { get; set; } = 256;
+
+    /// <summary>Every tenant may queue at least this many items, however many tenants share the queue.</summary>
+    public int MinQueuedItemsPerTenant { get; set; } = 8;
+
+    /// <summary>When the device is full, an item of a tenant holding less than its weighted share of the rows takes the row of
+    /// a tenant above its share at the next step boundary (the preempted row keeps its state and resumes later).</summary>
+    public bool Preemption { get; set; } = true;
+
+    /// <summary>Weight of a tenant that names none (weights divide device time: 2 gets twice the share of 1).</summary>
+    public double DefaultWeight { get; set; } = 1;
+
+    public void Validate()
+    {
+        if (double.IsNaN(BatchMinimumShare) || BatchMinimumShare <= 0 || BatchMinimumShare >= 1)
+            throw new ArgumentException($"Scheduling:BatchMinimumShare must be between 0 and 1 (exclusive), got {BatchMinimumShare}");
+        if (MaxQueuedItems < 1) throw new ArgumentException($"Scheduling:MaxQueuedItems must be at least 1, got {MaxQueuedItems}");
+        if (MinQueuedItemsPerTenant < 1) throw new ArgumentException($"Scheduling:MinQueuedItemsPerTenant must be at least 1, got {MinQueuedItemsPerTenant}");
+        if (!(DefaultWeight > 0)) throw new ArgumentException($"Scheduling:DefaultWeight must be positive, got {DefaultWeight}");
+    }
+}
