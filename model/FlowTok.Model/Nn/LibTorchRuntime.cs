@@ -32,6 +32,9 @@ public static partial class LibTorchRuntime
     public static void LoadConfigured()
     {
         var dir = Environment.GetEnvironmentVariable(EnvironmentVariable);
+        if (!string.IsNullOrWhiteSpace(dir) && BuildBackend != "system")
+            // Two libtorch copies in one process abort at the first tensor.
+            throw new LibTorchException($"{EnvironmentVariable} is set, but this build carries its own libtorch (-p:TorchBackend={BuildBackend}); unset it, or build with -p:TorchBackend=system");
         if (!string.IsNullOrWhiteSpace(dir)) Load(dir);
         else if (BuildBackend == "system")
             throw new LibTorchException($"this build takes libtorch from the node (-p:TorchBackend=system): set {EnvironmentVariable} to a libtorch {RequiredVersion} lib directory (an unpacked libtorch distribution's lib/, or a PyTorch install's torch/lib)");
@@ -44,7 +47,7 @@ public static partial class LibTorchRuntime
         {
             var dir = Path.GetFullPath(directory);
             if (loadedFrom == dir) return;
-            if (loadedFrom is not null) throw new LibTorchException($"libtorch is already loaded from {loadedFrom}; cannot load it again from {dir}");
+            // The directory is checked first, so a wrong one is named as wrong even when libtorch is already loaded.
             if (!Directory.Exists(dir)) throw new LibTorchException($"{EnvironmentVariable}: directory {dir} does not exist");
             string[] core = ["libc10.so", "libtorch_cpu.so", "libtorch.so"];
             var missing = core.Where(f => !File.Exists(Path.Combine(dir, f))).ToList();
@@ -52,6 +55,7 @@ public static partial class LibTorchRuntime
                 throw new LibTorchException($"{EnvironmentVariable}: {dir} lacks {string.Join(", ", missing)}; point it at libtorch's lib directory (libtorch/lib or site-packages/torch/lib)");
             if (FindVersion(dir) is { } found && !found.StartsWith(RequiredVersion + ".", StringComparison.Ordinal) && found != RequiredVersion)
                 throw new LibTorchException($"{EnvironmentVariable}: {dir} holds libtorch {found}; TorchSharp 0.107 needs libtorch {RequiredVersion}.x");
+            if (loadedFrom is not null) throw new LibTorchException($"libtorch is already loaded from {loadedFrom}; cannot load it again from {dir}");
             bool cuda = File.Exists(Path.Combine(dir, "libtorch_cuda.so"));
             string[] order = cuda ? ["libc10.so", "libc10_cuda.so", "libtorch_cpu.so", "libtorch_cuda.so", "libtorch.so"] : core;
             foreach (var file in order)
