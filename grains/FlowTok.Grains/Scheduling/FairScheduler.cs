@@ -111,8 +111,11 @@ public sealed class FairScheduler<T>
         foreach (var t in tenants.Values)
         {
             if (t.Queues[(int)priority].First is not { } head) continue;
+            // Ties (an arriving tenant starts at the others' virtual time) go to the tenant holding fewer rows for its weight,
+            // then to the older item: a newcomer is not kept behind a flood whose reservations have not been charged yet.
             if (best is null || t.VirtualTime < best.VirtualTime
-                || (t.VirtualTime == best.VirtualTime && head.Value.Sequence < best.Queues[(int)priority].First!.Value.Sequence))
+                || (t.VirtualTime == best.VirtualTime && (t.Running / t.Weight < best.Running / best.Weight
+                    || (t.Running / t.Weight == best.Running / best.Weight && head.Value.Sequence < best.Queues[(int)priority].First!.Value.Sequence))))
                 best = t;
         }
         return best!;
