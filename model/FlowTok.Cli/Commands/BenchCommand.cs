@@ -128,14 +128,16 @@ internal static class BenchCommand
         return best;
     }
 
-    /// <summary>Matrix-product GFLOP of one image: 2 x (weights of every linear or convolution layer) x tokens through
+    /// <summary>Matrix-product GFLOP of one image: 2 x (weights of every per-token linear or convolution layer) x tokens through
     /// them, plus 4 x tokens^2 x width per attention layer; CLIP and the text VAE once, the flow transformer twice per
     /// step (cond + null), the tokenizer's decoder once.</summary>
     private static double GflopPerImage(ClipTextConfig clip, TextVaeConfig vae, FlowTransformerConfig flow, ImageTokenizerConfig tokenizer,
         IReadOnlyList<nn.Module> modules, int steps)
     {
         static double Weights(nn.Module m) => m.named_parameters()
-            .Where(p => p.parameter.dim() >= 2 && !p.name.Contains("embedding") && !p.name.Contains("mask_token") && !p.name.Contains("latent_tokens"))
+            .Where(p => p.parameter.dim() >= 2 && !p.name.Contains("embedding") && !p.name.Contains("mask_token") && !p.name.Contains("latent_tokens")
+                        // per sample, not per token: the timestep and class embedders and the adaLN modulation
+                        && !p.name.Contains("adaLN_modulation") && !p.name.Contains("t_embedder") && !p.name.Contains("y_embedder"))
             .Sum(p => (double)p.parameter.numel());
         static double Attention(int layers, double tokens, int width) => 4.0 * layers * tokens * tokens * width;
         int clipTokens = clip.ContextLength;
