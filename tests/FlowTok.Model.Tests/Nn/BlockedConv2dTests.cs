@@ -4,6 +4,8 @@ using static TorchSharp.torch;
 
 namespace FlowTok.Model.Tests.Nn;
 
+/// <summary>Runs alone: the initialisation check seeds the process-wide generator twice.</summary>
+[Collection(nameof(GlobalGeneratorCollection))]
 public sealed class BlockedConv2dTests
 {
     [Theory]
