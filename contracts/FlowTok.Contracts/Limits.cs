@@ -16,6 +16,10 @@ public static class Limits
     public const double MinTextNoise = 0;
     public const double MaxTextNoise = 4;
 
+    /// <summary>Range of a request's <c>timeout</c> (seconds): work not started on a device within it is dropped and the job fails.</summary>
+    public const double MinTimeoutSeconds = 0.1;
+    public const double MaxTimeoutSeconds = 3600;
+
     /// <summary>Largest accepted upload (encoded bytes) for captioning.</summary>
     public const int MaxUploadBytes = 8 * 1024 * 1024;
     /// <summary>Largest accepted upload side and pixel count, checked from the header before decoding (decompression bombs).</summary>

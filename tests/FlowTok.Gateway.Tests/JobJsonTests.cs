@@ -16,7 +16,7 @@ public class JobJsonTests
             outputs: new JobOutput { Index = 0, FileId = "file-1", Seed = 7 });
         var json = Serialize(job);
 
-        Assert.Equal(["created_at", "error", "finished_at", "id", "n", "object", "progress", "results", "status", "type"],
+        Assert.Equal(["created_at", "deadline", "error", "finished_at", "id", "n", "object", "priority", "progress", "results", "status", "type"],
             json.EnumerateObject().Select(p => p.Name).Order());
         Assert.Equal(job.JobId, json.GetProperty("id").GetString());
         Assert.Equal("job", json.GetProperty("object").GetString());
@@ -26,6 +26,8 @@ public class JobJsonTests
         Assert.Equal(JsonValueKind.Null, json.GetProperty("finished_at").ValueKind);
         Assert.Equal(JsonValueKind.Null, json.GetProperty("error").ValueKind);
         Assert.Equal(2, json.GetProperty("n").GetInt32());
+        Assert.Equal("interactive", json.GetProperty("priority").GetString());
+        Assert.Equal(JsonValueKind.Null, json.GetProperty("deadline").ValueKind);
 
         var progress = json.GetProperty("progress");
         Assert.Equal(10, progress.GetProperty("steps_done").GetInt32());

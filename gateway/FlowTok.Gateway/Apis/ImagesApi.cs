@@ -52,7 +52,7 @@ public static class ImagesApi
         }
         s.Http.Response.Headers[GatewayHeaders.Cache] = "miss";
 
-        var submission = await s.Jobs.SubmitAsync(s.Http, Interactive(JobSpecs.Generation(tenantId, p), s), s.Tenant, s.IdempotencyKey);
+        var submission = await s.Jobs.SubmitAsync(s.Http, Interactive(JobSpecs.Generation(tenantId, p), p.Scheduling, s), s.Tenant, s.IdempotencyKey);
         if (submission.Job is null) return submission.Problem!;
         s.Http.Response.Headers[GatewayHeaders.JobId] = submission.Job.JobId;
         var job = await s.Jobs.WaitAsync(submission.Job, s.Options.Value.SyncTimeout, s.Aborted);
@@ -72,9 +72,10 @@ public static class ImagesApi
         return TypedResults.Ok(await ImagesResponse.CreateAsync(s, p, images, [.. outputs.Select(o => o.Seed)], [.. outputs.Select(o => o.FileId!)]));
     }
 
-    /// <summary>A synchronous request is interactive work, and work not started before the request would time out is dropped.</summary>
-    private static JobSpec Interactive(JobSpec spec, GatewayServices s) =>
-        spec with { Priority = JobPriority.Interactive, Deadline = DateTimeOffset.UtcNow + s.Options.Value.SyncTimeout };
+    /// <summary>A synchronous request is interactive work unless it says otherwise, and work not started before its timeout
+    /// (at most the synchronous wait) is dropped.</summary>
+    private static JobSpec Interactive(JobSpec spec, WorkScheduling scheduling, GatewayServices s) =>
+        scheduling.ApplyTo(spec, JobPriority.Interactive, DateTimeOffset.UtcNow, s.Options.Value.SyncTimeout);
 
     public static async Task<Results<Ok<CaptionResponse>, ProblemHttpResult>> CreateCaption([AsParameters] GatewayServices s)
     {
@@ -83,7 +84,7 @@ public static class ImagesApi
         var (spec, unavailable) = await JobSpecs.CaptionAsync(s, input);
         if (spec is null) return unavailable!;
 
-        var submission = await s.Jobs.SubmitAsync(s.Http, Interactive(spec, s), s.Tenant, s.IdempotencyKey);
+        var submission = await s.Jobs.SubmitAsync(s.Http, Interactive(spec, input.Scheduling, s), s.Tenant, s.IdempotencyKey);
         if (submission.Job is null) return submission.Problem!;
         s.Http.Response.Headers[GatewayHeaders.JobId] = submission.Job.JobId;
         var job = await s.Jobs.WaitAsync(submission.Job, s.Options.Value.SyncTimeout, s.Aborted);

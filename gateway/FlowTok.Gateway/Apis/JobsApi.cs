@@ -38,17 +38,21 @@ public static class JobsApi
 
         JobSpec? spec;
         ProblemHttpResult? problem;
+        WorkScheduling? scheduling = null;
         switch (request.Type)
         {
             case "generation":
                 if (request.Image is not null) return Field("image", "image is only accepted by caption jobs");
                 (var p, problem) = await JobSpecs.ValidateGenerationAsync(s, request.AsGeneration());
                 spec = p is null ? null : JobSpecs.Generation(s.Tenant.Id, p);
+                scheduling = p?.Scheduling;
                 break;
             case "caption":
                 if (GenerationOnlyFields(request).FirstOrDefault() is { } field) return Field(field, $"{field} is only accepted by generation jobs");
-                var (input, invalid) = CaptionInputs.From(request.Image, RequestValidation.Sampling(request.Steps, request.GuidanceScale));
+                var (input, invalid) = CaptionInputs.From(request.Image, RequestValidation.Sampling(request.Steps, request.GuidanceScale),
+                    RequestValidation.Scheduling(request.Priority, request.Timeout));
                 if (input is null) return invalid!;
+                scheduling = input.Scheduling;
                 (spec, problem) = await JobSpecs.CaptionAsync(s, input);
                 break;
             default:
@@ -56,8 +60,10 @@ public static class JobsApi
         }
         if (spec is null) return problem!;
 
-        // Async jobs are batch work: interactive requests go first, batch keeps its guaranteed share; the job's timeout is its deadline.
-        var submission = await s.Jobs.SubmitAsync(s.Http, spec with { Priority = JobPriority.Batch }, s.Tenant, s.IdempotencyKey);
+        // Async jobs are batch work unless they say otherwise: interactive requests go first, batch keeps its guaranteed share.
+        // Without a timeout the job's own (Platform:JobTimeout) is its deadline.
+        spec = (scheduling ?? WorkScheduling.Default).ApplyTo(spec, JobPriority.Batch, DateTimeOffset.UtcNow);
+        var submission = await s.Jobs.SubmitAsync(s.Http, spec, s.Tenant, s.IdempotencyKey);
         if (submission.Job is not { } job) return submission.Problem!;
         if (!submission.Repeated) return TypedResults.Accepted(Links.Job(job.JobId), s.ToJson(job));
         s.Http.Response.Headers.Location = Links.Job(job.JobId);

@@ -31,6 +31,12 @@ public sealed record GenerationRequest
     [Description("Scale of the text tokens' sampling noise, 0..4 (default: the served model's; 1 is the paper's sampling, 0 samples the text VAE's mean, so every seed gives the same image).")]
     public double? TextNoise { get; init; }
 
+    [Description("\"interactive\" (default of the synchronous routes: served first) or \"batch\" (default of async jobs: keeps a guaranteed minimum share of device time).")]
+    public string? Priority { get; init; }
+
+    [Description("Seconds (0.1..3600) the work may wait for a device: work not started by then is dropped and the request fails (synchronous routes: 504).")]
+    public double? Timeout { get; init; }
+
     // OpenAI fields accepted for compatibility and ignored.
     public string? Model { get; init; }
     public string? User { get; init; }
@@ -48,6 +54,10 @@ public sealed record CaptionRequest
     public int? Steps { get; init; }
 
     public double? GuidanceScale { get; init; }
+
+    public string? Priority { get; init; }
+
+    public double? Timeout { get; init; }
 }
 
 /// <summary>Body of <c>POST /v1/jobs</c>: a generation (fields as for /v1/images/generations, no response_format) or a caption.</summary>
@@ -64,6 +74,8 @@ public sealed record JobRequest
     public int? Steps { get; init; }
     public double? GuidanceScale { get; init; }
     public double? TextNoise { get; init; }
+    public string? Priority { get; init; }
+    public double? Timeout { get; init; }
     public string? Model { get; init; }
     public string? User { get; init; }
     public string? Quality { get; init; }
@@ -75,6 +87,6 @@ public sealed record JobRequest
     public GenerationRequest AsGeneration() => new()
     {
         Prompt = Prompt, N = N, Size = Size, Seed = Seed, Steps = Steps, GuidanceScale = GuidanceScale, TextNoise = TextNoise,
-        Model = Model, User = User, Quality = Quality, Style = Style,
+        Priority = Priority, Timeout = Timeout, Model = Model, User = User, Quality = Quality, Style = Style,
     };
 }

@@ -26,7 +26,11 @@ public sealed record SamplingParameters(int Steps, double GuidanceScale);
 /// <paramref name="TextNoise"/> is the model's own (the model version in the hash pins it).</summary>
 public sealed record GenerationParameters(
     string Prompt, int Count, int Size, long Seed, int Steps, double GuidanceScale, ResponseFormat ResponseFormat,
-    string ModelVersion, string RequestHash, double? TextNoise = null);
+    string ModelVersion, string RequestHash, double? TextNoise = null)
+{
+    /// <summary>The request's priority and timeout (not part of <see cref="RequestHash"/>: they do not change the images).</summary>
+    public WorkScheduling Scheduling { get; init; } = WorkScheduling.Default;
+}
 
 /// <summary>Checks requests against <see cref="Limits"/> and resolves their defaults. Pure: no I/O.</summary>
 public static partial class RequestValidation
@@ -66,13 +70,14 @@ public static partial class RequestValidation
         double? textNoise = request.TextNoise;
         if (textNoise is { } noise && (!double.IsFinite(noise) || noise < Limits.MinTextNoise || noise > Limits.MaxTextNoise))
             errors.Add("text_noise", $"text_noise must be between {Limits.MinTextNoise} and {Limits.MaxTextNoise}");
+        var scheduling = CheckScheduling(request.Priority, request.Timeout, errors);
         if (errors.Count > 0) return new(null, errors.ToDictionary());
 
         long seed = request.Seed ?? CanonicalRequest.DefaultSeed(prompt, count, size, sampling.Steps, sampling.GuidanceScale, model.Version, textNoise);
         string hash = CanonicalRequest.Hash(
             CanonicalRequest.Generation(prompt, count, size, seed, sampling.Steps, sampling.GuidanceScale, model.Version, textNoise));
-        return new(new GenerationParameters(prompt, count, size, seed, sampling.Steps, sampling.GuidanceScale, format, model.Version, hash, textNoise),
-            errors.ToDictionary());
+        return new(new GenerationParameters(prompt, count, size, seed, sampling.Steps, sampling.GuidanceScale, format, model.Version, hash, textNoise)
+            { Scheduling = scheduling }, errors.ToDictionary());
     }
 
     public static Validated<SamplingParameters> Sampling(int? steps, double? guidanceScale)

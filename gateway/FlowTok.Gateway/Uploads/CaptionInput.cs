@@ -7,7 +7,11 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace FlowTok.Gateway.Uploads;
 
 /// <summary>A validated image to caption (the canonical PNG the gateway made of it, and its content type) and the sampler settings.</summary>
-public sealed record CaptionInput(byte[] Image, string ContentType, SamplingParameters Sampling);
+public sealed record CaptionInput(byte[] Image, string ContentType, SamplingParameters Sampling)
+{
+    /// <summary>The request's priority and timeout.</summary>
+    public WorkScheduling Scheduling { get; init; } = WorkScheduling.Default;
+}
 
 /// <summary>Reads a caption request: multipart/form-data (file field <c>image</c>) or JSON with the image in base64.</summary>
 public static class CaptionInputs
@@ -15,7 +19,7 @@ public static class CaptionInputs
     /// <summary>Largest JSON body carrying a base64 image of <see cref="Limits.MaxUploadBytes"/>.</summary>
     public const long MaxJsonBodyBytes = (Limits.MaxUploadBytes + 2L) / 3 * 4 + 64 * 1024;
 
-    private static readonly HashSet<string> FormFields = ["image", "steps", "guidance_scale"];
+    private static readonly HashSet<string> FormFields = ["image", "steps", "guidance_scale", "priority", "timeout"];
 
     public static async Task<(CaptionInput? Input, ProblemHttpResult? Problem)> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
     {
@@ -23,12 +27,22 @@ public static class CaptionInputs
         if (!request.HasJsonContentType())
             return (null, Problems.Create(415, "send multipart/form-data with an 'image' file, or JSON with a base64 'image'"));
         var body = await JsonBody.ReadAsync<CaptionRequest>(request, MaxJsonBodyBytes, cancellationToken);
-        return body.Value is { } value ? From(value.Image, RequestValidation.Sampling(value.Steps, value.GuidanceScale)) : (null, body.Problem);
+        if (body.Value is not { } value) return (null, body.Problem);
+        return From(value.Image, RequestValidation.Sampling(value.Steps, value.GuidanceScale), RequestValidation.Scheduling(value.Priority, value.Timeout));
     }
 
     /// <summary>Settings first (cheap), then the image (size, base64, header, decode).</summary>
-    public static (CaptionInput? Input, ProblemHttpResult? Problem) From(string? base64, Validated<SamplingParameters> sampling) =>
-        !sampling.IsValid ? (null, Problems.Validation(sampling.Errors)) : From(UploadValidator.CheckBase64(base64), sampling.Value!);
+    public static (CaptionInput? Input, ProblemHttpResult? Problem) From(string? base64, Validated<SamplingParameters> sampling, Validated<WorkScheduling> scheduling)
+    {
+        if (SettingErrors(sampling, scheduling) is { } invalid) return (null, invalid);
+        var (input, problem) = From(UploadValidator.CheckBase64(base64), sampling.Value!);
+        return (input is null ? null : input with { Scheduling = scheduling.Value! }, problem);
+    }
+
+    /// <summary>Every field error of the settings in one 400, or null when both are valid.</summary>
+    private static ProblemHttpResult? SettingErrors(Validated<SamplingParameters> sampling, Validated<WorkScheduling> scheduling) =>
+        sampling.IsValid && scheduling.IsValid ? null
+            : Problems.Validation(sampling.Errors.Concat(scheduling.Errors).ToDictionary(e => e.Key, e => e.Value));
 
     public static (CaptionInput? Input, ProblemHttpResult? Problem) From(UploadCheck upload, SamplingParameters sampling) =>
         upload.IsValid
@@ -59,14 +73,16 @@ public static class CaptionInputs
         if (errors.Count > 0) return (null, Problems.Validation(errors.ToDictionary()));
 
         var sampling = RequestValidation.Sampling(form["steps"].FirstOrDefault(), form["guidance_scale"].FirstOrDefault());
-        if (!sampling.IsValid) return (null, Problems.Validation(sampling.Errors));
+        var scheduling = RequestValidation.Scheduling(form["priority"].FirstOrDefault(), form["timeout"].FirstOrDefault());
+        if (SettingErrors(sampling, scheduling) is { } invalid) return (null, invalid);
         if (form.Files.GetFile("image") is not { } file)
             return (null, Problems.Validation(new Dictionary<string, string[]> { ["image"] = ["image is required (a file field named 'image')"] }));
         if (file.Length > Limits.MaxUploadBytes) return (null, TooLarge());
 
         using var bytes = new MemoryStream((int)file.Length);
         await file.CopyToAsync(bytes, cancellationToken);
-        return From(UploadValidator.Check(bytes.ToArray()), sampling.Value!);
+        var (input, problem) = From(UploadValidator.Check(bytes.ToArray()), sampling.Value!);
+        return (input is null ? null : input with { Scheduling = scheduling.Value! }, problem);
     }
 
     private static ProblemHttpResult TooLarge() =>
