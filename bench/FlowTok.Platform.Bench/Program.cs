@@ -20,10 +20,11 @@ var scheduling = new Option<bool>("--scheduling") { Description = "benchmark the
 var schedulingHttp = new Option<bool>("--scheduling-http") { Description = "two tenants on the whole platform over HTTP on a simulated device (the issue's setup); uses the --scheduling options" };
 var simStep = new Option<double>("--sim-step-ms") { Description = "--scheduling: simulated device milliseconds per step", DefaultValueFactory = _ => 10 };
 var simRowStep = new Option<double>("--sim-row-step-ms") { Description = "--scheduling: simulated device milliseconds per row per step", DefaultValueFactory = _ => 1.25 };
+var sections = new Option<int[]>("--sections") { Description = "--scheduling: experiments to run (1..6, e.g. --sections 5 6); default all", AllowMultipleArgumentsPerToken = true };
 var root = new RootCommand("Load benchmark: FlowTok platform over HTTP versus the model replica alone in process; or, with --target, HTTP load at a running gateway.")
 {
     clients, duration, steps, batch, model, cacheRequests, threads, simulated, simBatch, simItem, target, key, images, warmUp, json,
-    scheduling, schedulingHttp, simStep, simRowStep,
+    scheduling, schedulingHttp, simStep, simRowStep, sections,
 };
 target.Validators.Add(result =>
 {
@@ -45,7 +46,10 @@ root.Validators.Add(result =>
 root.SetAction(async (parse, cancel) =>
 {
     var schedulingSettings = new SchedulingSettings(TimeSpan.FromSeconds(parse.GetValue(duration)), TimeSpan.FromSeconds(parse.GetValue(warmUp)),
-        TimeSpan.FromMilliseconds(parse.GetValue(simStep)), TimeSpan.FromMilliseconds(parse.GetValue(simRowStep)), parse.GetValue(batch), parse.GetValue(steps));
+        TimeSpan.FromMilliseconds(parse.GetValue(simStep)), TimeSpan.FromMilliseconds(parse.GetValue(simRowStep)), parse.GetValue(batch), parse.GetValue(steps))
+    {
+        Sections = (parse.GetValue(sections) ?? []).ToHashSet(),
+    };
     if (parse.GetValue(scheduling))
     {
         await new SchedulingBenchmark(schedulingSettings).RunAsync(cancel);

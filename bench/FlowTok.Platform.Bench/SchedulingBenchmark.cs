@@ -6,21 +6,30 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace FlowTok.Platform.Bench;
 
-internal sealed record SchedulingSettings(TimeSpan Duration, TimeSpan WarmUp, TimeSpan StepLatency, TimeSpan RowStepLatency, int MaxRows, int Steps);
+internal sealed record SchedulingSettings(TimeSpan Duration, TimeSpan WarmUp, TimeSpan StepLatency, TimeSpan RowStepLatency, int MaxRows, int Steps)
+{
+    /// <summary>Experiments to run (1..6); empty: all.</summary>
+    public IReadOnlySet<int> Sections { get; init; } = new HashSet<int>();
+
+    public bool Runs(int section) => Sections.Count == 0 || Sections.Contains(section);
+}
 
 /// <summary>
 /// The replica's serving core (fair scheduler + step batcher) on one simulated device, in process: wall time, almost no CPU.
 /// Four experiments, each printing its setup with its figures:
 /// 1. two tenants: a small tenant's one-image interactive requests alone, then while a big tenant keeps 48 requests of
 ///    n = 8 in flight; 2. three tenants at weights 1:2:4, all saturating; 3. distinct guidance per request and steps in
-///    {10, 20, 30} versus uniform settings; 4. continuous versus request-level batching at 50 % and 90 % load, and saturated.
+///    {10, 20, 30} versus uniform settings, 4. continuous versus request-level batching at 50 % and 90 % load, and saturated;
+/// 5. interactive work under a batch flood, and batch's minimum share; 6. deadlines under 2x overload (5 and 6 are in
+/// SchedulingBenchmark.Priorities.cs); with 2, metering against the device's measured busy time.
 /// </summary>
-internal sealed class SchedulingBenchmark(SchedulingSettings settings)
+internal sealed partial class SchedulingBenchmark(SchedulingSettings settings)
 {
     private string Device => $"sim:0 ({settings.StepLatency.TotalMilliseconds:0.##} ms + {settings.RowStepLatency.TotalMilliseconds:0.##} ms per row per step, max {settings.MaxRows} rows)";
 
-    private ModelRunner Replica(BatchingMode mode = BatchingMode.Continuous) => new(new ModelHostingOptions
+    private ModelRunner Replica(BatchingMode mode = BatchingMode.Continuous, int maxQueued = 256) => new(new ModelHostingOptions
     {
+        Scheduling = new SchedulerOptions { MaxQueuedItems = maxQueued },
         Path = "/nonexistent",
         Devices = ["sim:0"],
         MaxBatchSize = settings.MaxRows,
@@ -34,15 +43,17 @@ internal sealed class SchedulingBenchmark(SchedulingSettings settings)
     {
         Console.WriteLine($"device {Device}; {settings.Steps} steps unless stated; warm-up {settings.WarmUp.TotalSeconds:0} s, measured {settings.Duration.TotalSeconds:0} s per phase; replica in process (scheduler + step batcher), no HTTP");
         Console.WriteLine();
-        await TwoTenants(cancel);
-        await Weights(cancel);
-        await MixedSettings(cancel);
-        await ContinuousVersusRequestLevel(cancel);
+        if (settings.Runs(1)) await TwoTenants(cancel);
+        if (settings.Runs(2)) await Weights(cancel);
+        if (settings.Runs(3)) await MixedSettings(cancel);
+        if (settings.Runs(4)) await ContinuousVersusRequestLevel(cancel);
+        if (settings.Runs(5)) await InteractiveUnderBatchFlood(cancel);
+        if (settings.Runs(6)) await DeadlinesUnderOverload(cancel);
     }
 
     private static Task<GeneratedImage> Image(ModelRunner runner, string tenant, long seed, int steps, double guidance, double weight = 1,
-        WorkPriority priority = WorkPriority.Interactive) =>
-        runner.GenerateAsync(tenant, 0, "p", seed, steps, guidance, null, origin: new WorkOrigin(tenant, weight, priority));
+        WorkPriority priority = WorkPriority.Interactive, DateTimeOffset? deadline = null) =>
+        runner.GenerateAsync(tenant, 0, "p", seed, steps, guidance, null, origin: new WorkOrigin(tenant, weight, priority, deadline));
 
     /// <summary>One tenant's load: closed-loop clients, each asking n images per request at a weight and priority.</summary>
     private sealed record TenantLoad(string Tenant, int Clients, int Images, double Weight = 1, WorkPriority Priority = WorkPriority.Interactive);
@@ -50,6 +61,9 @@ internal sealed class SchedulingBenchmark(SchedulingSettings settings)
     /// <summary>What a tenant got in the measured window: images finished per second (counted per image as it finishes),
     /// latency of requests issued and answered in the window, device seconds.</summary>
     private sealed record TenantResult(double ImagesPerSecond, Latencies Latency, double DeviceSeconds);
+
+    /// <summary>The device's measured busy seconds in the last <see cref="Load"/>'s window (what metering must add up to).</summary>
+    private double lastWindowBusySeconds;
 
     private async Task<Dictionary<string, TenantResult>> Load(ModelRunner r, CancellationToken cancel, params TenantLoad[] loads)
     {
@@ -67,11 +81,12 @@ internal sealed class SchedulingBenchmark(SchedulingSettings settings)
             }
         })).ToList();
         await Task.Delay(settings.WarmUp, cancel);
-        var before = r.Usage().ToDictionary(u => u.Tenant);
+        var (before, busyBefore) = (r.Usage().ToDictionary(u => u.Tenant), r.Stats.Busy);
         Interlocked.Exchange(ref windowFrom, Stopwatch.GetTimestamp());
         await Task.Delay(settings.Duration, cancel);
         Interlocked.Exchange(ref windowTo, Stopwatch.GetTimestamp());
-        var after = r.Usage().ToDictionary(u => u.Tenant);
+        var (after, busyAfter) = (r.Usage().ToDictionary(u => u.Tenant), r.Stats.Busy);
+        lastWindowBusySeconds = (busyAfter - busyBefore).TotalSeconds;
         double seconds = Stopwatch.GetElapsedTime(windowFrom, windowTo).TotalSeconds;
         stop.Cancel();
         await Task.WhenAll(clients);
@@ -124,6 +139,11 @@ internal sealed class SchedulingBenchmark(SchedulingSettings settings)
             double share = result[l.Tenant].DeviceSeconds / total, target = l.Weight / 7.0;
             Console.WriteLine($"| {l.Tenant} | {l.Weight} | {result[l.Tenant].DeviceSeconds:F2} | {100 * share:F2}% | {100 * target:F2}% | {100 * (share - target) / target:+0.0;-0.0}% | {result[l.Tenant].ImagesPerSecond:F2} |");
         }
+        Console.WriteLine();
+        Console.WriteLine($"## 2b. Metering on {Device}, same window: per-tenant device seconds (each phase's measured time split among its rows) against the device's measured busy time");
+        Console.WriteLine("| sum of tenants' device s | device busy s | difference | window s |");
+        Console.WriteLine("| --- | --- | --- | --- |");
+        Console.WriteLine($"| {total:F3} | {lastWindowBusySeconds:F3} | {100 * (total - lastWindowBusySeconds) / lastWindowBusySeconds:+0.00;-0.00}% (target within 1%) | {settings.Duration.TotalSeconds:0} |");
         Console.WriteLine();
     }
 

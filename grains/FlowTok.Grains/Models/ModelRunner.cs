@@ -31,7 +31,7 @@ public sealed class ModelRunner : IDisposable
     private StepDevices? devices;
     private bool stopping;
     private long nextRowId;
-    private long steps, rowSteps, items, busyTicks, deadlineDrops, preemptions;
+    private long steps, rowSteps, items, busyTicks, deadlineDrops, preemptions, expiredStarts;
     /// <summary>Rows of started items cancelled while preempted: their state is freed on the device thread.</summary>
     private readonly System.Collections.Concurrent.ConcurrentQueue<StepRow> releases = new();
     private int maxRowsSeen;
@@ -87,7 +87,7 @@ public sealed class ModelRunner : IDisposable
         get
         {
             lock (gate)
-                return new RunnerStats(scheduler.Count, steps, rowSteps, items, TimeSpan.FromSeconds(busyTicks / (double)Stopwatch.Frequency), maxRowsSeen, deadlineDrops, preemptions);
+                return new RunnerStats(scheduler.Count, steps, rowSteps, items, TimeSpan.FromSeconds(busyTicks / (double)Stopwatch.Frequency), maxRowsSeen, deadlineDrops, preemptions, expiredStarts);
         }
     }
 
@@ -170,8 +170,10 @@ public sealed class ModelRunner : IDisposable
         {
             while (Admit() is { } joining)
             {
+                long started = Stopwatch.GetTimestamp();
                 Start(joining);
                 StepOnce();
+                lock (gate) busyTicks += Stopwatch.GetTimestamp() - started;
             }
         }
         finally
@@ -230,18 +232,34 @@ public sealed class ModelRunner : IDisposable
         foreach (var work in expired)
         {
             var waited = DateTimeOffset.UtcNow - work.EnqueuedAt;
-            Ended(work.Item, "deadline", i => i.Fail(new DeadlineExceededException(
-                $"the item's deadline ({work.Ticket.Deadline:O}) passed before it reached a device (it waited {waited.TotalSeconds:F1} s in the queue of {Device}); it was dropped")));
+            Ended(work.Item, "deadline", i => i.Fail(DeadlineMissed(work.Ticket.Deadline, waited)));
         }
         return joining;
     }
+
+    private DeadlineExceededException DeadlineMissed(DateTimeOffset? deadline, TimeSpan waited) =>
+        new($"the item's deadline ({deadline:O}) passed before it reached a device (it waited {waited.TotalSeconds:F1} s in the queue of {Device}); it was dropped");
 
     /// <summary>New rows encode their inputs and join the batch; a row whose input fails fails alone.</summary>
     private void Start(List<WorkItem> joining)
     {
         var live = new List<WorkItem>();
+        var joinedAt = DateTimeOffset.UtcNow;
         foreach (var item in joining)
         {
+            if (!item.Started && item.Origin.Deadline is { } deadline && joinedAt >= deadline)
+            {
+                // Its deadline passed between the scheduler's decision and the device: dropped here, still unrun.
+                lock (gate)
+                {
+                    scheduler.DropAtDeadline(item.Scheduled!);
+                    deadlineDrops++;
+                }
+                var waited = joinedAt - item.Scheduled!.EnqueuedAt;
+                Ended(item, "deadline", i => i.Fail(DeadlineMissed(deadline, waited)));
+                continue;
+            }
+            if (!item.Started) item.JoinedAt = joinedAt;
             if (item.Started)
             {
                 // A preempted item resumes where it stopped.
@@ -320,7 +338,6 @@ public sealed class ModelRunner : IDisposable
         {
             steps++;
             rowSteps += rowsInStep;
-            busyTicks += Stopwatch.GetTimestamp() - stepStarted;
             maxRowsSeen = Math.Max(maxRowsSeen, rowsInStep);
         }
         BatchCompleted?.Invoke(rowsInStep, took);
@@ -340,6 +357,8 @@ public sealed class ModelRunner : IDisposable
             {
                 var item = running.GetValueOrDefault(row);
                 if (item?.Scheduled is null) continue;
+                // Device time for an item that joined after its deadline: never, by the checks above; counted to show it.
+                if (item.JoinedAt is { } joined && item.Origin.Deadline is { } deadline && joined >= deadline) expiredStarts++;
                 scheduler.Charge(item.Scheduled, share);
                 charged.Add(item.Origin.Tenant);
             }

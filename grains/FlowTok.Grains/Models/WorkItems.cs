@@ -42,6 +42,8 @@ internal abstract class WorkItem(string jobId, int index, StepRow row, WorkOrigi
     public ScheduledWork<WorkItem>? Scheduled { get; set; }
     /// <summary>Its row has started on the device (a preempted item resumes with its state instead of starting again).</summary>
     public bool Started { get; set; }
+    /// <summary>When its row first joined the device (never after <see cref="WorkOrigin.Deadline"/>).</summary>
+    public DateTimeOffset? JoinedAt { get; set; }
 
     public abstract string Kind { get; }
 

@@ -61,7 +61,8 @@ public sealed class FairScheduler<T>
         if (!cls.Active)
         {
             var other = classes[1 - (int)ticket.Priority];
-            if (other.Active) cls.VirtualTime = Math.Max(cls.VirtualTime, other.VirtualTime);
+            // Level with what the other class has used, not what its running items reserved (as for tenants).
+            if (other.Active) cls.VirtualTime = Math.Max(cls.VirtualTime, other.UsedVirtualTime);
         }
         var work = new ScheduledWork<T>(item, ticket, now, sequence++);
         tenant.Queues[(int)ticket.Priority].AddLast(work);
@@ -99,6 +100,7 @@ public sealed class FairScheduler<T>
             cls.Running++;
             best.VirtualTime += cost / best.Weight;
             cls.VirtualTime += cost / cls.Share;
+            cls.Reserved += cost;
             return work;
         }
         return null;
@@ -122,28 +124,60 @@ public sealed class FairScheduler<T>
     }
 
     /// <summary>
-    /// Preemption at a step boundary when the device is full: if the item that would start next belongs to a tenant holding
-    /// fewer rows than its weighted share of the device's <paramref name="maxRows"/> (among the tenants with work running or
-    /// queued), the running item of the tenant furthest above its own share with the most steps left gives up its row.
-    /// Null when nobody is under its share or nobody above. Without this, a tenant's one-image request waits for a flood's
-    /// rows to finish (up to a whole sampling run); with it, it starts at the next step.
+    /// Preemption at a step boundary when the device is full. Two reasons, checked in this order:
+    /// <list type="number">
+    /// <item>Tenants: the item that would start next belongs to a tenant holding fewer rows than its weighted share of the
+    /// device's <paramref name="maxRows"/> (among the tenants with work running or queued); the running item of the tenant
+    /// furthest above its own share gives up its row.</item>
+    /// <item>Priorities: the next item is interactive and batch work holds more rows than its guaranteed minimum
+    /// (<see cref="BatchRowsKept"/>); a batch row gives up its row, taken from the waiting item's own tenant or from a tenant
+    /// that stays at least as far above its share as the waiting tenant will be (so no tenant loses its share to another's
+    /// interactive work).</item>
+    /// </list>
+    /// Of the chosen tenant's rows, the one with the most steps left goes. Null when neither applies. Without this, an
+    /// interactive one-image request waits for a flood's rows to finish (up to a whole sampling run); with it, it starts at
+    /// the next step.
     /// </summary>
     /// <param name="running">the running items, with the steps each has left</param>
     public ScheduledWork<T>? ChoosePreemption(IReadOnlyList<(ScheduledWork<T> Work, int StepsLeft)> running, int maxRows, DateTimeOffset now)
     {
         if (Count == 0 || running.Count < maxRows) return null;
-        var waiting = PickTenant(PickClass());
-        var head = waiting.Queues[(int)PickClass()].First!.Value;
+        var priority = PickClass();
+        var waiting = PickTenant(priority);
+        var head = waiting.Queues[(int)priority].First!.Value;
         if (head.Ticket.Expired(now)) return null;
         var rows = running.GroupBy(r => r.Work.Ticket.Tenant).ToDictionary(g => g.Key, g => g.Count());
         double totalWeight = tenants.Values.Where(t => t.Active).Sum(t => t.Weight);
-        double FairRows(Tenant t) => maxRows * t.Weight / totalWeight;
-        if (rows.GetValueOrDefault(waiting.Name) + 1 > FairRows(waiting)) return null;
-        var over = rows.Select(r => (Tenant: tenants[r.Key], Excess: r.Value - FairRows(tenants[r.Key])))
-            .Where(r => r.Excess >= 1).OrderByDescending(r => r.Excess).FirstOrDefault();
-        if (over.Tenant is null) return null;
-        return running.Where(r => r.Work.Ticket.Tenant == over.Tenant.Name).OrderByDescending(r => r.StepsLeft).First().Work;
+        double Excess(Tenant t, int delta = 0) => rows.GetValueOrDefault(t.Name) + delta - maxRows * t.Weight / totalWeight;
+        ScheduledWork<T> MostStepsLeft(IEnumerable<(ScheduledWork<T> Work, int StepsLeft)> of) => of.OrderByDescending(r => r.StepsLeft).First().Work;
+
+        if (Excess(waiting, 1) <= 0)
+        {
+            var over = rows.Select(r => (Tenant: tenants[r.Key], Excess: Excess(tenants[r.Key])))
+                .Where(r => r.Excess >= 1).OrderByDescending(r => r.Excess).FirstOrDefault();
+            if (over.Tenant is not null) return MostStepsLeft(running.Where(r => r.Work.Ticket.Tenant == over.Tenant.Name));
+        }
+
+        if (priority != WorkPriority.Interactive) return null;
+        var batchRows = running.Where(r => r.Work.Ticket.Priority == WorkPriority.Batch).ToList();
+        if (batchRows.Count <= BatchRowsKept(maxRows)) return null;
+        var candidates = batchRows.Where(r =>
+        {
+            var owner = tenants[r.Work.Ticket.Tenant];
+            return owner == waiting || Excess(owner, -1) / owner.Weight >= Excess(waiting, 1) / waiting.Weight;
+        }).ToList();
+        if (candidates.Count == 0) return null;
+        var victim = MostStepsLeft(candidates.GroupBy(r => r.Work.Ticket.Tenant).OrderByDescending(g => Excess(tenants[g.Key])).First());
+        // Suspending returns the victim's unused reservation to batch's virtual time: if batch would then be behind its share,
+        // the freed row would go straight back to batch work, so there is nothing to gain.
+        var batch = classes[(int)WorkPriority.Batch];
+        double batchTagAfter = FinishTag(batch, WorkPriority.Batch, victim.Reserved);
+        return batchTagAfter >= FinishTag(classes[(int)WorkPriority.Interactive], WorkPriority.Interactive) ? victim : null;
     }
+
+    /// <summary>Rows batch work keeps against interactive preemption while it has work: its minimum share of the device's
+    /// rows, rounded up (at least one).</summary>
+    public int BatchRowsKept(int maxRows) => Math.Max(1, (int)Math.Ceiling(options.BatchMinimumShare * maxRows - 1e-9));
 
     /// <summary>
     /// A running item gives up its row (preempted) and waits at the head of its tenant's queue to resume where it stopped.
@@ -170,6 +204,7 @@ public sealed class FairScheduler<T>
         tenant.DeviceSeconds += deviceSeconds;
         double beyond = Math.Max(0, deviceSeconds - work.Reserved);
         tenant.Reserved -= Math.Min(work.Reserved, deviceSeconds);
+        cls.Reserved -= Math.Min(work.Reserved, deviceSeconds);
         work.Reserved = Math.Max(0, work.Reserved - deviceSeconds);
         tenant.VirtualTime += beyond / tenant.Weight;
         cls.VirtualTime += beyond / cls.Share;
@@ -185,10 +220,19 @@ public sealed class FairScheduler<T>
         tenant.VirtualTime -= work.Reserved / tenant.Weight;
         tenant.Reserved -= work.Reserved;
         cls.VirtualTime -= work.Reserved / cls.Share;
+        cls.Reserved -= work.Reserved;
         work.Reserved = 0;
         tenant.Running--;
         cls.Running--;
         if (!tenant.Active) idleTenantVirtualTime = Math.Max(idleTenantVirtualTime, Math.Min(tenant.VirtualTime, ActiveFloorOrInfinity()));
+    }
+
+    /// <summary>A taken item whose deadline passed before it reached the device after all (between <see cref="Next"/> and the
+    /// device): it leaves like a completed item, unrun, and counts as dropped at its deadline.</summary>
+    public void DropAtDeadline(ScheduledWork<T> work)
+    {
+        Complete(work);
+        TenantOf(work.Ticket.Tenant).DeadlineDrops++;
     }
 
     /// <summary>Removes queued items whose deadline passed (counted per tenant) and returns them for the caller to fail.</summary>
@@ -239,12 +283,13 @@ public sealed class FairScheduler<T>
         return FinishTag(batch, WorkPriority.Batch) < FinishTag(interactive, WorkPriority.Interactive) ? WorkPriority.Batch : WorkPriority.Interactive;
     }
 
-    private double FinishTag(Class cls, WorkPriority priority)
+    private double FinishTag(Class cls, WorkPriority priority, double returned = 0)
     {
         double head = double.PositiveInfinity;
         foreach (var t in tenants.Values)
             if (t.Queues[(int)priority].First is { } first) head = Math.Min(head, Math.Max(0, first.Value.Ticket.EstimatedCost));
-        return cls.VirtualTime + head / cls.Share;
+        if (double.IsPositiveInfinity(head)) head = Math.Max(0, returned); // the returned item would be the class's head
+        return cls.VirtualTime - returned / cls.Share + head / cls.Share;
     }
 
     /// <summary>Where a tenant that was idle re-enters: the least virtual time of the active tenants (no credit for idling).</summary>
@@ -300,6 +345,9 @@ public sealed class FairScheduler<T>
     {
         public double Share { get; } = share;
         public double VirtualTime { get; set; }
+        /// <summary>Reservations of its running items not yet consumed by charges (included in <see cref="VirtualTime"/>).</summary>
+        public double Reserved { get; set; }
+        public double UsedVirtualTime => VirtualTime - Reserved / Share;
         public int Queued { get; set; }
         public int Running { get; set; }
         public bool Active => Queued > 0 || Running > 0;

@@ -243,6 +243,60 @@ public sealed class FairSchedulerTests
     }
 
     [Fact]
+    public void InteractiveWorkPreemptsBatchRowsDownToBatchsGuaranteedRows()
+    {
+        var scheduler = Scheduler(batchShare: 0.3);
+        var now = DateTimeOffset.UnixEpoch;
+        for (int i = 0; i < 8; i++) scheduler.TryEnqueue($"batch-{i}", Ticket("t", priority: WorkPriority.Batch), now);
+        var running = Enumerable.Range(0, 4).Select(i => (Work: scheduler.Next(now, [])!, StepsLeft: 10 + i)).ToList();
+        Assert.Null(scheduler.ChoosePreemption(running, maxRows: 4, now)); // only batch work: nothing to make room for
+        Assert.Equal(2, scheduler.BatchRowsKept(4)); // 30 % of 4 rows, rounded up
+
+        for (int i = 0; i < 3; i++) scheduler.TryEnqueue($"interactive-{i}", Ticket("t"), now);
+        for (int round = 0; round < 2; round++)
+        {
+            var victim = scheduler.ChoosePreemption(running, maxRows: 4, now);
+            Assert.NotNull(victim);
+            Assert.Equal(WorkPriority.Batch, victim.Ticket.Priority);
+            Assert.Equal(running.Where(r => r.Work.Ticket.Priority == WorkPriority.Batch).MaxBy(r => r.StepsLeft).Work, victim);
+            running.RemoveAll(r => r.Work == victim);
+            scheduler.Suspend(victim, RowCost);
+            var started = scheduler.Next(now, [])!;
+            Assert.Equal(WorkPriority.Interactive, started.Ticket.Priority);
+            running.Add((started, 20));
+        }
+        // Batch is down to its two guaranteed rows: the third interactive item waits for a free row.
+        Assert.Null(scheduler.ChoosePreemption(running, maxRows: 4, now));
+    }
+
+    [Fact]
+    public void InteractiveWorkDoesNotTakeAnotherTenantsBatchRowsBelowItsShare()
+    {
+        var scheduler = Scheduler();
+        var now = DateTimeOffset.UnixEpoch;
+        for (int i = 0; i < 4; i++)
+        {
+            scheduler.TryEnqueue($"a-{i}", Ticket("a", priority: WorkPriority.Batch), now);
+            scheduler.TryEnqueue($"b-{i}", Ticket("b", priority: WorkPriority.Batch), now);
+        }
+        var running = Enumerable.Range(0, 4).Select(i => (Work: scheduler.Next(now, [])!, StepsLeft: 10 + i)).ToList();
+        Assert.Equal(2, running.Count(r => r.Work.Ticket.Tenant == "a"));
+        // b's interactive items may displace b's own batch rows, never a's (a holds just its share).
+        for (int i = 0; i < 2; i++)
+        {
+            scheduler.TryEnqueue($"b-interactive-{i}", Ticket("b"), now);
+            var victim = scheduler.ChoosePreemption(running, maxRows: 4, now);
+            Assert.Equal("b", victim!.Ticket.Tenant);
+            running.RemoveAll(r => r.Work == victim);
+            scheduler.Suspend(victim, RowCost);
+            running.Add((scheduler.Next(now, [])!, 20));
+        }
+        scheduler.TryEnqueue("b-interactive-2", Ticket("b"), now);
+        Assert.Equal(2, running.Count(r => r.Work.Ticket.Tenant == "a"));
+        Assert.Null(scheduler.ChoosePreemption(running, maxRows: 4, now));
+    }
+
+    [Fact]
     public void RemovedWorkNeverStarts()
     {
         var scheduler = Scheduler();
