@@ -72,14 +72,7 @@ public sealed class GrainCluster : IAsyncLifetime
         });
         builder.ConfigureSilo((_, silo) =>
         {
-            foreach (var name in new[] { StorageNames.Jobs, StorageNames.Tenants })
-                silo.AddRedisGrainStorage(name, (OptionsBuilder<Orleans.Persistence.RedisStorageOptions> o) =>
-                    o.Configure<RedisEndpoint, IConnectionMultiplexer, Orleans.Serialization.Serializer>((s, endpoint, multiplexer, serializer) =>
-                    {
-                        s.ConfigurationOptions = ConfigurationOptions.Parse(endpoint.ConnectionString);
-                        s.CreateMultiplexer = _ => Task.FromResult((multiplexer, true));
-                        s.GrainStorageSerializer = new Orleans.Storage.OrleansGrainStorageSerializer(serializer);
-                    }));
+            silo.AddFlowTokGrainStorage();
             silo.Services.AddPlacementDirector<DevicePlacement, DevicePlacementDirector>();
         });
         cluster = builder.Build();

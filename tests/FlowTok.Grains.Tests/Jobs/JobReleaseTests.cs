@@ -1,28 +1,20 @@
 using FlowTok.Contracts.Jobs;
 using FlowTok.Grains.Jobs;
-using FlowTok.Infrastructure.Redis;
 using FlowTok.Infrastructure.Storage;
-using Microsoft.Extensions.Options;
 
 namespace FlowTok.Grains.Tests.Jobs;
 
 /// <summary>Retried after a failure, a job's release returns its queue items once and its tenant slot once it can.</summary>
 public sealed class JobReleaseTests : IDisposable
 {
-    private readonly RedisEndpoint redis = RedisEndpoint.Resolve(new RedisOptions());
-    private readonly StackExchange.Redis.ConnectionMultiplexer connection;
-    private readonly IAdmissionCounter counter;
+    private readonly EmbeddedAdmissionCounter redis = new();
 
-    public JobReleaseTests()
-    {
-        connection = RedisServiceCollectionExtensions.Connect(redis.ConnectionString);
-        counter = new RedisAdmissionCounter(connection, Options.Create(new RedisOptions { KeyPrefix = $"test-{Guid.NewGuid():N}:" }));
-    }
+    private IAdmissionCounter Counter => redis.Counter;
 
     [Fact]
     public async Task ARetryAfterTheTenantFailedReturnsTheQueueItemsOnlyOnce()
     {
-        var admission = new TenantQueueAdmission(counter, new PlatformOptions { MaxQueuedItems = 100 });
+        var admission = new TenantQueueAdmission(Counter, new PlatformOptions { MaxQueuedItems = 100 });
         Assert.Null(await admission.TryAdmitAsync("acme", 1, 3)); // this job
         Assert.Null(await admission.TryAdmitAsync("acme", 1, 2)); // another job of the tenant
         var tenant = new TenantFailingOnce();
@@ -30,10 +22,10 @@ public sealed class JobReleaseTests : IDisposable
         var spec = new JobSpec { TenantId = "acme", Kind = JobKind.Generation, Prompt = "p", Count = 3 };
 
         await Assert.ThrowsAsync<TimeoutException>(() => release.ReleaseAsync(tenant, "job-1", spec, itemsProduced: 2));
-        Assert.Equal(2, (await counter.TenantsAsync())["acme"].Items);
+        Assert.Equal(2, (await Counter.TenantsAsync())["acme"].Items);
         await release.ReleaseAsync(tenant, "job-1", spec, itemsProduced: 2);
 
-        Assert.Equal(2, (await counter.TenantsAsync())["acme"].Items); // the other job's items are still held
+        Assert.Equal(2, (await Counter.TenantsAsync())["acme"].Items); // the other job's items are still held
         Assert.Equal([("job-1", 2)], tenant.Finished);
     }
 
@@ -59,9 +51,5 @@ public sealed class JobReleaseTests : IDisposable
         public Task RecordUsageAsync(MeteredUsage usage) => throw new NotSupportedException();
     }
 
-    public void Dispose()
-    {
-        connection.Dispose();
-        redis.Dispose();
-    }
+    public void Dispose() => redis.Dispose();
 }

@@ -1,25 +1,17 @@
 using FlowTok.Grains.Jobs;
-using FlowTok.Infrastructure.Redis;
 using FlowTok.Infrastructure.Storage;
-using Microsoft.Extensions.Options;
 
 namespace FlowTok.Grains.Tests.Jobs;
 
 /// <summary>Admission to the platform queue on the real Redis counter (the embedded server the one-machine platform uses).</summary>
 public sealed class TenantQueueAdmissionTests : IDisposable
 {
-    private readonly RedisEndpoint redis = RedisEndpoint.Resolve(new RedisOptions());
-    private readonly StackExchange.Redis.ConnectionMultiplexer connection;
-    private readonly IAdmissionCounter counter;
+    private readonly EmbeddedAdmissionCounter redis = new();
 
-    public TenantQueueAdmissionTests()
-    {
-        connection = RedisServiceCollectionExtensions.Connect(redis.ConnectionString);
-        counter = new RedisAdmissionCounter(connection, Options.Create(new RedisOptions { KeyPrefix = $"test-{Guid.NewGuid():N}:" }));
-    }
+    private IAdmissionCounter Counter => redis.Counter;
 
     private TenantQueueAdmission Admission(int maxQueued = 8, int minPerTenant = 2) =>
-        new(counter, new PlatformOptions { MaxQueuedItems = maxQueued, MinQueuedItemsPerTenant = minPerTenant, QueueFullRetryAfter = TimeSpan.FromSeconds(3) });
+        new(Counter, new PlatformOptions { MaxQueuedItems = maxQueued, MinQueuedItemsPerTenant = minPerTenant, QueueFullRetryAfter = TimeSpan.FromSeconds(3) });
 
     [Fact]
     public async Task ATenantHoldingItsShareIsRefusedWhileAnotherIsAdmitted()
@@ -51,9 +43,5 @@ public sealed class TenantQueueAdmissionTests : IDisposable
         Assert.Contains("platform queue is full (4 items", refused!.Reason);
     }
 
-    public void Dispose()
-    {
-        connection.Dispose();
-        redis.Dispose();
-    }
+    public void Dispose() => redis.Dispose();
 }
