@@ -1,6 +1,4 @@
 using FlowTok.Contracts.Jobs;
-using FlowTok.Contracts.Messages;
-using FlowTok.Grains.Scheduling;
 using FlowTok.Infrastructure.Storage;
 using MassTransit;
 using Microsoft.Extensions.Logging;
@@ -9,38 +7,41 @@ using Microsoft.Extensions.Options;
 namespace FlowTok.Grains.Jobs;
 
 /// <summary>
-/// One job: admits it (tenant concurrency and quota, platform queue bound), publishes one command per item, collects
+/// One job: admits it (tenant concurrency and quota, platform queue share), publishes one command per item, collects
 /// the results and failures the model silos report back, and ends it (succeeded, failed or cancelled), releasing what
-/// admission reserved. Watchers (the gateway's long polls and event streams) are woken on every change.
+/// admission reserved. The grain holds the state and the timers; its duties are small collaborators: admission
+/// (<see cref="TenantQueueAdmission"/>), the commands and their back-off (<see cref="ItemCommands"/>, <see cref="PublishBackoff"/>),
+/// the deadline (<see cref="JobDeadline"/>), the stall watch (<see cref="StallWatch"/>), long-poll signals (<see cref="JobSignals"/>),
+/// the release (<see cref="JobRelease"/>) and snapshots (<see cref="JobSnapshots"/>).
 /// </summary>
 public sealed class RequestGrain(
     [PersistentState("job", StorageNames.Jobs)] IPersistentState<JobState> state,
     IBus bus,
-    IAdmissionCounter admission,
+    IAdmissionCounter admissionCounter,
     ICancellationSignals cancellations,
     IOptions<PlatformOptions> platform,
     SiloShutdown shutdown,
     ILogger<RequestGrain> logger) : Grain, IRequestGrain
 {
-    private readonly Dictionary<int, int> progress = [];
-    /// <summary>Started, unsettled items: when each was last heard of (progress) or queued again, and how often it was.</summary>
-    private readonly Dictionary<int, (DateTimeOffset At, int Requeues)> heard = [];
-    private IGrainTimer? stallWatch;
-    private TaskCompletionSource changed = NewSignal();
-    private readonly TaskCompletionSource ended = NewSignal();
-    private int version;
-    private int publishAttempts;
-    private bool admissionReleased;
-
     /// <summary>How long one attempt to queue a job's items may take (publisher confirms included).</summary>
     private static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(10);
 
+    private readonly Dictionary<int, int> progress = [];
+    private readonly TenantQueueAdmission admission = new(admissionCounter, platform.Value);
+    private readonly StallWatch stalls = new(platform.Value.ItemStallTimeout, platform.Value.MaxItemRequeues);
+    private readonly PublishBackoff backoff = new();
+    private readonly JobRelease release = new(new TenantQueueAdmission(admissionCounter, platform.Value));
+    private JobSignals signals = new(0);
+    private IGrainTimer? stallTimer;
+
     private JobState Job => state.State;
     private string JobId => this.GetPrimaryKeyString();
+    private JobDeadline Deadline => new(Job.CreatedAt, platform.Value.JobTimeout);
+    private ITenantGrain Tenant => GrainFactory.GetGrain<ITenantGrain>(Job.Spec!.TenantId);
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        version = Job.Version;
+        signals = new JobSignals(Job.Version);
         // Reactivated with a job still open (its silo died or stopped, or a restart with persistent Redis): keep its
         // deadline, and queue its items again unless they are known to be queued (a duplicate result is ignored).
         if (Job.Spec is not null && !Job.Status.IsTerminal())
@@ -57,12 +58,11 @@ public sealed class RequestGrain(
         int items = spec.Kind == JobKind.Caption ? 1 : spec.Count;
 
         double weight = limits.Weight > 0 ? limits.Weight : 1;
-        if (await AdmitForTenant(spec.TenantId, weight, items) is { } refused) return Rejected(refused);
-        var tenant = GrainFactory.GetGrain<ITenantGrain>(spec.TenantId);
-        var verdict = await tenant.TryStartJobAsync(JobId, items, limits);
+        if (await admission.TryAdmitAsync(spec.TenantId, weight, items) is { } refused) return Rejected(refused);
+        var verdict = await GrainFactory.GetGrain<ITenantGrain>(spec.TenantId).TryStartJobAsync(JobId, items, limits);
         if (!verdict.Accepted)
         {
-            await admission.ReleaseForTenantAsync(spec.TenantId, items);
+            await admission.ReleaseAsync(spec.TenantId, items);
             return Rejected(verdict);
         }
 
@@ -75,6 +75,12 @@ public sealed class RequestGrain(
         return new SubmitResult { Job = Snapshot() };
     }
 
+    private SubmitResult Rejected(Admission why)
+    {
+        DeactivateOnIdle(); // nothing was stored: the job id stays free
+        return new SubmitResult { Rejection = why };
+    }
+
     /// <summary>
     /// Queues one command per item. The job is accepted (stored) first: if the queue does not take the items (the broker
     /// restarting), they are queued again with back-off until it does or the job's deadline fails it. That they were
@@ -85,139 +91,65 @@ public sealed class RequestGrain(
         if (Job.Spec is null || Job.Status.IsTerminal() || Job.Queued) return;
         try
         {
-            using var timeout = new CancellationTokenSource(PublishTimeout);
-            await Publish(Job.Spec, Enumerable.Range(0, Job.Spec.Count), timeout.Token);
+            await Publish(Enumerable.Range(0, Job.Spec.Count));
             Job.Queued = true;
         }
         catch (Exception e)
         {
-            publishAttempts++;
-            var delay = TimeSpan.FromSeconds(Math.Min(30, Math.Pow(2, publishAttempts - 1)));
-            logger.LogWarning(e, "Queueing the items of job {JobId} failed (attempt {Attempt}); trying again in {Delay}", JobId, publishAttempts, delay);
+            var delay = backoff.Failed();
+            logger.LogWarning(e, "Queueing the items of job {JobId} failed (attempt {Attempt}); trying again in {Delay}", JobId, backoff.Failures, delay);
             SchedulePublish(delay);
         }
+    }
+
+    private async Task Publish(IEnumerable<int> items)
+    {
+        using var timeout = new CancellationTokenSource(PublishTimeout);
+        await ItemCommands.Publish(bus, JobId, Job.Spec!, Deadline.ForItems(Job.Spec!), items, timeout.Token);
     }
 
     private void SchedulePublish(TimeSpan delay) =>
         this.RegisterGrainTimer(PublishItems, new GrainTimerCreationOptions(delay, Timeout.InfiniteTimeSpan));
 
-    /// <summary>
-    /// No job waits forever: if its items have not all come back by Platform:JobTimeout (a lost event, a replica that
-    /// died with the in-memory bus), it fails with the reason. The activation stays until then.
-    /// </summary>
+    /// <summary>At the job's deadline, a job still open fails with the items that did not finish. The activation stays until then.</summary>
     private void WatchDeadline()
     {
-        var timeout = platform.Value.JobTimeout;
-        var remaining = Job.CreatedAt + timeout - DateTimeOffset.UtcNow;
-        if (remaining < TimeSpan.Zero) remaining = TimeSpan.Zero;
+        var deadline = Deadline;
+        var remaining = deadline.Remaining(DateTimeOffset.UtcNow);
         DelayDeactivation(remaining + TimeSpan.FromMinutes(1));
         this.RegisterGrainTimer(async () =>
         {
             if (Job.Spec is null || Job.Status.IsTerminal()) return;
             var missing = Enumerable.Range(0, Job.Spec.Count).Where(i => !Settled(i)).ToList();
-            logger.LogWarning("Job {JobId} timed out after {Timeout} with items {Missing} unfinished", JobId, timeout, missing);
+            logger.LogWarning("Job {JobId} timed out after {Timeout} with items {Missing} unfinished", JobId, deadline.Timeout, missing);
             await cancellations.CancelAsync(JobId);
-            await Finish(JobStatus.Failed, $"the job timed out after {timeout}: item(s) {string.Join(", ", missing)} did not finish");
+            await Finish(JobStatus.Failed, deadline.Reason(missing));
         }, new GrainTimerCreationOptions(remaining, Timeout.InfiniteTimeSpan));
     }
 
-    /// <summary>
-    /// The platform queue is shared by weight among the tenants that have work in it (<see cref="QueueBounds"/>): a tenant
-    /// holding its share is refused (429) while the others are still admitted. Null when admitted.
-    /// </summary>
-    private async Task<Admission?> AdmitForTenant(string tenant, double weight, int items)
-    {
-        var options = platform.Value;
-        var held = await admission.TenantsAsync();
-        double others = held.Where(h => h.Key != tenant).Sum(h => h.Value.Weight);
-        int limit = QueueBounds.TenantLimit(options.MaxQueuedItems, Math.Min(options.MinQueuedItemsPerTenant, options.MaxQueuedItems), weight, others);
-        // While tenants' shares shift, the queue may briefly hold more than MaxQueuedItems; never more than twice.
-        var verdict = await admission.TryAddForTenantAsync(tenant, weight, items, limit, 2 * options.MaxQueuedItems);
-        return verdict switch
-        {
-            AdmissionVerdict.Admitted => null,
-            AdmissionVerdict.TenantShareFull => new Admission
-            {
-                Accepted = false,
-                Code = "tenant_queue_full",
-                Reason = $"the tenant holds its share of the platform queue ({held.GetValueOrDefault(tenant).Items} items queued or running; " +
-                    $"its share is {limit} of {options.MaxQueuedItems} at weight {weight:0.##} while {held.Count(h => h.Key != tenant)} other tenant(s) have work queued)",
-                RetryAfter = options.QueueFullRetryAfter,
-            },
-            _ => new Admission
-            {
-                Accepted = false,
-                Code = "queue_full",
-                Reason = $"the platform queue is full ({2 * options.MaxQueuedItems} items queued or running)",
-                RetryAfter = options.QueueFullRetryAfter,
-            },
-        };
-    }
-
-    private SubmitResult Rejected(Admission why)
-    {
-        DeactivateOnIdle(); // nothing was stored: the job id stays free
-        return new SubmitResult { Rejection = why };
-    }
-
-    private Task Publish(JobSpec spec, IEnumerable<int> items, CancellationToken cancellationToken) =>
-        spec.Kind == JobKind.Caption
-            ? bus.PublishBatch(items.Select(i => new CaptionImage
-            {
-                JobId = JobId, Index = i, TenantId = spec.TenantId, InputFileId = spec.InputFileId!,
-                Steps = spec.Steps, GuidanceScale = spec.GuidanceScale,
-                TenantWeight = spec.TenantWeight, Priority = spec.Priority, Deadline = ItemDeadline(spec),
-            }), cancellationToken)
-            : bus.PublishBatch(items.Select(i => new GenerateImage
-            {
-                JobId = JobId, Index = i, TenantId = spec.TenantId, Prompt = spec.Prompt!, Seed = spec.Seed + i,
-                Steps = spec.Steps, GuidanceScale = spec.GuidanceScale, TextNoise = spec.TextNoise,
-                TenantWeight = spec.TenantWeight, Priority = spec.Priority, Deadline = ItemDeadline(spec),
-            }), cancellationToken);
-
-    /// <summary>An item not started by the request's deadline, or else by the job's timeout, is dropped before it runs.</summary>
-    private DateTimeOffset ItemDeadline(JobSpec spec)
-    {
-        var timeout = Job.CreatedAt + platform.Value.JobTimeout;
-        return spec.Deadline is { } deadline && deadline < timeout ? deadline : timeout;
-    }
-
-    /// <summary>
-    /// Items go silent when their result event is lost (published as the broker went down) or their replica vanished with
-    /// the in-memory bus. Every started item is watched: silent for Platform:ItemStallTimeout (doubling each time) means
-    /// it is queued again, at most Platform:MaxItemRequeues times; a late original result wins, the duplicate is ignored.
-    /// </summary>
+    /// <summary>An item was heard of: its stall watch starts again (and the watch's timer, with the first started item).</summary>
     private void Heard(int index)
     {
-        heard[index] = (DateTimeOffset.UtcNow, heard.GetValueOrDefault(index).Requeues);
-        var options = platform.Value;
-        if (stallWatch is not null || options.ItemStallTimeout <= TimeSpan.Zero || options.MaxItemRequeues <= 0) return;
-        var period = options.ItemStallTimeout / 4;
-        stallWatch = this.RegisterGrainTimer(RequeueStalledItems, new GrainTimerCreationOptions(period, period));
+        stalls.Heard(index, DateTimeOffset.UtcNow);
+        if (stallTimer is not null || !stalls.Enabled) return;
+        stallTimer = this.RegisterGrainTimer(RequeueStalledItems, new GrainTimerCreationOptions(stalls.Period, stalls.Period));
     }
 
     private async Task RequeueStalledItems()
     {
-        var options = platform.Value;
-        var now = DateTimeOffset.UtcNow;
         if (Job.Spec is null || Job.Status.IsTerminal())
         {
-            stallWatch?.Dispose();
-            stallWatch = null;
+            stallTimer?.Dispose();
+            stallTimer = null;
             return;
         }
-        var stalled = heard
-            .Where(h => !Settled(h.Key) && h.Value.Requeues < options.MaxItemRequeues
-                && now - h.Value.At > options.ItemStallTimeout * Math.Pow(2, h.Value.Requeues))
-            .Select(h => h.Key).Order().ToList();
+        var stalled = stalls.TakeStalled(DateTimeOffset.UtcNow, Settled);
         if (stalled.Count == 0) return;
-        foreach (var i in stalled) heard[i] = (now, heard[i].Requeues + 1);
         logger.LogWarning("Job {JobId}: item(s) {Items} started but went silent (no progress or result for {Timeout} or more); queueing them again",
-            JobId, stalled, options.ItemStallTimeout);
+            JobId, stalled, platform.Value.ItemStallTimeout);
         try
         {
-            using var timeout = new CancellationTokenSource(PublishTimeout);
-            await Publish(Job.Spec, stalled, timeout.Token);
+            await Publish(stalled);
         }
         catch (Exception e)
         {
@@ -233,14 +165,14 @@ public sealed class RequestGrain(
     public async Task<JobSnapshot?> WatchAsync(int afterVersion, TimeSpan maxWait)
     {
         if (Job.Spec is null) return null;
-        if (version <= afterVersion && !Job.Status.IsTerminal()) await Wait(changed.Task, maxWait);
+        if (signals.Version <= afterVersion && !Job.Status.IsTerminal()) await Wait(signals.NextChange, maxWait);
         return Snapshot();
     }
 
     public async Task<JobSnapshot?> WaitForEndAsync(TimeSpan maxWait)
     {
         if (Job.Spec is null) return null;
-        if (!Job.Status.IsTerminal()) await Wait(ended.Task, maxWait);
+        if (!Job.Status.IsTerminal()) await Wait(signals.End, maxWait);
         return Snapshot();
     }
 
@@ -269,7 +201,7 @@ public sealed class RequestGrain(
         progress[index] = Math.Max(progress.GetValueOrDefault(index), Math.Min(step, steps));
         if (Job.Status == JobStatus.Queued) Job.Status = JobStatus.Running;
         Heard(index);
-        Changed();
+        signals.Changed();
         return Task.CompletedTask;
     }
 
@@ -309,22 +241,16 @@ public sealed class RequestGrain(
         Job.Error = error;
         Job.FinishedAt = DateTimeOffset.UtcNow;
         await Save();
-        ended.TrySetResult();
+        signals.Ended();
         await Release();
     }
 
-    /// <summary>Returns the job's admission reservations; retried in the background if Redis or the tenant's silo is
-    /// failing, so capacity is never leaked by a transient failure.</summary>
+    /// <summary>Retried in the background if Redis or the tenant's silo is failing, so capacity is never leaked by a transient failure.</summary>
     private async Task Release()
     {
         try
         {
-            if (!admissionReleased)
-            {
-                await admission.ReleaseForTenantAsync(Job.Spec!.TenantId, Job.Spec!.Count);
-                admissionReleased = true;
-            }
-            await GrainFactory.GetGrain<ITenantGrain>(Job.Spec!.TenantId).FinishJobAsync(JobId, Job.Outputs.Count);
+            await release.ReleaseAsync(Tenant, JobId, Job.Spec!, Job.Outputs.Count);
         }
         catch (Exception e)
         {
@@ -338,8 +264,8 @@ public sealed class RequestGrain(
     /// and the caller's retry (a consumer's back-off) finds the stored state and applies its change again.</summary>
     private async Task Save()
     {
-        Changed();
-        Job.Version = version;
+        signals.Changed();
+        Job.Version = signals.Version;
         try
         {
             await state.WriteStateAsync();
@@ -351,33 +277,5 @@ public sealed class RequestGrain(
         }
     }
 
-    private void Changed()
-    {
-        version++;
-        var signal = changed;
-        changed = NewSignal();
-        signal.TrySetResult();
-    }
-
-    private JobSnapshot Snapshot()
-    {
-        var spec = Job.Spec!;
-        int stepsDone = Enumerable.Range(0, spec.Count).Sum(i =>
-            Job.Outputs.Any(o => o.Index == i) ? spec.Steps : progress.GetValueOrDefault(i));
-        return new JobSnapshot
-        {
-            JobId = JobId,
-            Spec = spec,
-            Status = Job.Status,
-            Outputs = Job.Outputs.ToList(),
-            StepsDone = stepsDone,
-            TotalSteps = spec.Count * spec.Steps,
-            Error = Job.Error,
-            CreatedAt = Job.CreatedAt,
-            FinishedAt = Job.FinishedAt,
-            Version = version,
-        };
-    }
-
-    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private JobSnapshot Snapshot() => JobSnapshots.Of(JobId, Job, progress, signals.Version);
 }

@@ -102,16 +102,7 @@ public static class PlatformHost
         }
         else
             silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort);
-        foreach (var name in new[] { StorageNames.Jobs, StorageNames.Tenants })
-            // Orleans' Redis providers reuse the process's one multiplexer (embedded server or external Redis).
-            silo.AddRedisGrainStorage(name, (OptionsBuilder<Orleans.Persistence.RedisStorageOptions> o) =>
-                o.Configure<RedisEndpoint, IConnectionMultiplexer, Orleans.Serialization.Serializer>((s, endpoint, redis, serializer) =>
-                {
-                    s.ConfigurationOptions = ConfigurationOptions.Parse(endpoint.ConnectionString);
-                    s.CreateMultiplexer = _ => Task.FromResult((redis, true));
-                    // Orleans' binary format instead of the default Newtonsoft JSON (a hot path: two writes per job).
-                    s.GrainStorageSerializer = new Orleans.Storage.OrleansGrainStorageSerializer(serializer);
-                }));
+        silo.AddFlowTokGrainStorage();
         silo.Services.AddPlacementDirector<DevicePlacement, DevicePlacementDirector>();
     }
 

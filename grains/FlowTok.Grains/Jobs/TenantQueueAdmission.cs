@@ -1,0 +1,44 @@
+using FlowTok.Contracts.Jobs;
+using FlowTok.Grains.Scheduling;
+using FlowTok.Infrastructure.Storage;
+
+namespace FlowTok.Grains.Jobs;
+
+/// <summary>
+/// Admission to the platform queue, which is shared by weight among the tenants that have work in it (<see cref="QueueBounds"/>):
+/// a tenant holding its share is refused (429) while the others are still admitted; the whole queue never holds more than
+/// twice Platform:MaxQueuedItems while shares shift.
+/// </summary>
+public sealed class TenantQueueAdmission(IAdmissionCounter counter, PlatformOptions options)
+{
+    /// <summary>Reserves <paramref name="items"/> for the tenant; null when admitted, else the refusal to answer with.</summary>
+    public async Task<Admission?> TryAdmitAsync(string tenant, double weight, int items)
+    {
+        var held = await counter.TenantsAsync();
+        double others = held.Where(h => h.Key != tenant).Sum(h => h.Value.Weight);
+        int limit = QueueBounds.TenantLimit(options.MaxQueuedItems, Math.Min(options.MinQueuedItemsPerTenant, options.MaxQueuedItems), weight, others);
+        var verdict = await counter.TryAddForTenantAsync(tenant, weight, items, limit, 2 * options.MaxQueuedItems);
+        return verdict switch
+        {
+            AdmissionVerdict.Admitted => null,
+            AdmissionVerdict.TenantShareFull => new Admission
+            {
+                Accepted = false,
+                Code = "tenant_queue_full",
+                Reason = $"the tenant holds its share of the platform queue ({held.GetValueOrDefault(tenant).Items} items queued or running; " +
+                    $"its share is {limit} of {options.MaxQueuedItems} at weight {weight:0.##} while {held.Count(h => h.Key != tenant)} other tenant(s) have work queued)",
+                RetryAfter = options.QueueFullRetryAfter,
+            },
+            _ => new Admission
+            {
+                Accepted = false,
+                Code = "queue_full",
+                Reason = $"the platform queue is full ({2 * options.MaxQueuedItems} items queued or running)",
+                RetryAfter = options.QueueFullRetryAfter,
+            },
+        };
+    }
+
+    /// <summary>Returns what <see cref="TryAdmitAsync"/> reserved.</summary>
+    public Task ReleaseAsync(string tenant, int items) => counter.ReleaseForTenantAsync(tenant, items);
+}

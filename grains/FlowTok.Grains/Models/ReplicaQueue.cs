@@ -1,0 +1,199 @@
+using System.Diagnostics;
+using FlowTok.Grains.Batching;
+using FlowTok.Grains.Scheduling;
+
+namespace FlowTok.Grains.Models;
+
+/// <summary>
+/// A replica's queue, shared between the callers who add work and the device thread that takes it: the fair scheduler
+/// behind one lock, the wait for work (and, at an idle device, briefly for companions), deadline drops, preemption at a
+/// full step boundary, and the running cost estimate the scheduler's reservations use. Plain code: no device, no libtorch.
+/// </summary>
+internal sealed class ReplicaQueue
+{
+    private readonly object gate = new();
+    private readonly ModelHostingOptions options;
+    private readonly string device;
+    private readonly FairScheduler<WorkItem> scheduler;
+    /// <summary>Rows of started items removed while preempted: their state is freed on the device thread.</summary>
+    private readonly List<StepRow> released = [];
+    private bool stopping;
+    private long deadlineDrops, preemptions;
+    /// <summary>Device seconds one row-step costs (moving average of measurements): the scheduler's cost estimate.</summary>
+    private double rowStepSeconds = 0.01;
+
+    public ReplicaQueue(ModelHostingOptions options, string device)
+    {
+        this.options = options;
+        this.device = device;
+        scheduler = new FairScheduler<WorkItem>(new SchedulerOptions
+        {
+            MaxQueuedItems = options.MaxQueueLength,
+            BatchMinimumShare = options.Scheduling.BatchMinimumShare,
+            // Tenants' queue shares are enforced where a refusal can be answered (platform admission: 429 + Retry-After). Here
+            // a refusal would only make the consumer retry the message, so every tenant may use the whole replica queue.
+            MinQueuedItemsPerTenant = options.MaxQueueLength,
+            DefaultWeight = options.Scheduling.DefaultWeight,
+        });
+    }
+
+    public int Count
+    {
+        get { lock (gate) return scheduler.Count; }
+    }
+
+    public (long DeadlineDrops, long Preemptions) Counts
+    {
+        get { lock (gate) return (deadlineDrops, preemptions); }
+    }
+
+    public double RowStepSeconds
+    {
+        get { lock (gate) return rowStepSeconds; }
+        set { lock (gate) rowStepSeconds = value; }
+    }
+
+    /// <summary>A step of <paramref name="rows"/> rows took <paramref name="elapsed"/>: the estimate moves 5 % towards it.</summary>
+    public void Observe(TimeSpan elapsed, int rows)
+    {
+        lock (gate) rowStepSeconds = 0.95 * rowStepSeconds + 0.05 * elapsed.TotalSeconds / rows;
+    }
+
+    /// <summary>Queues an item, or throws: <see cref="ModelQueueFullException"/> when full, <see cref="ObjectDisposedException"/> when stopping.</summary>
+    public void Add(WorkItem item)
+    {
+        if (item.Row.Settings.Steps < 1) throw new ArgumentOutOfRangeException(nameof(item), item.Row.Settings.Steps, "an item needs at least one step");
+        lock (gate)
+        {
+            if (stopping) throw new ObjectDisposedException(nameof(ModelRunner), "the model replica is shutting down");
+            if (scheduler.Count >= options.MaxQueueLength)
+                throw new ModelQueueFullException($"the model queue on {device} is full ({options.MaxQueueLength} items)", TimeSpan.FromSeconds(1));
+            var origin = item.Origin;
+            var ticket = new WorkTicket(origin.Tenant, origin.Weight > 0 ? origin.Weight : options.Scheduling.DefaultWeight, origin.Priority, origin.Deadline,
+                item.Row.Settings.Steps * rowStepSeconds);
+            var outcome = scheduler.TryEnqueue(item, ticket, DateTimeOffset.UtcNow);
+            if (!outcome.Accepted) throw new ModelQueueFullException($"{outcome.Reason} on {device}", outcome.RetryAfter);
+            Monitor.PulseAll(gate);
+        }
+    }
+
+    /// <summary>Removes a job's queued items (a preempted one's row is kept for <see cref="TakeReleased"/>).</summary>
+    public List<ScheduledWork<WorkItem>> RemoveJob(string jobId)
+    {
+        lock (gate)
+        {
+            var removed = scheduler.Remove(i => i.JobId == jobId);
+            released.AddRange(removed.Where(w => w.Item.Started).Select(w => w.Item.Row));
+            return removed;
+        }
+    }
+
+    /// <summary>Rows whose state the device thread must free (see <see cref="RemoveJob"/>).</summary>
+    public List<StepRow> TakeReleased()
+    {
+        lock (gate)
+        {
+            var rows = released.ToList();
+            released.Clear();
+            return rows;
+        }
+    }
+
+    /// <summary>Takes no more work (the device failed to load); what is queued stays until <see cref="Stop"/>.</summary>
+    public void Close()
+    {
+        lock (gate) stopping = true;
+    }
+
+    /// <summary>Takes no more work and wakes the device thread; returns what was still queued.</summary>
+    public List<ScheduledWork<WorkItem>> Stop()
+    {
+        lock (gate)
+        {
+            stopping = true;
+            var pending = scheduler.Remove(_ => true);
+            Monitor.PulseAll(gate);
+            return pending;
+        }
+    }
+
+    /// <summary>
+    /// Waits for work, then takes items for the batcher's free slots; null when stopping. Items whose deadline passed are
+    /// taken out on the way (<see cref="Intake.Expired"/>). With no free slot, a waiting tenant under its share may take the
+    /// row of one furthest above it (<see cref="Intake.Preempted"/>: it keeps its state and waits at its tenant's head).
+    /// </summary>
+    public Intake? Take(StepBatcher batcher, IReadOnlyCollection<WorkItem> running)
+    {
+        var expired = new List<ScheduledWork<WorkItem>>();
+        var joining = new List<WorkItem>();
+        WorkItem? preempted = null;
+        lock (gate)
+        {
+            while (!stopping && batcher.Count == 0 && scheduler.Count == 0) Monitor.Wait(gate);
+            if (stopping) return null;
+            if (batcher.Count == 0)
+            {
+                // An idle device waits briefly for companions, so a burst starts as one batch.
+                long until = Stopwatch.GetTimestamp() + (long)(options.MaxQueueDelay.TotalSeconds * Stopwatch.Frequency);
+                while (!stopping && scheduler.Count > 0 && scheduler.Count < batcher.FreeSlots)
+                {
+                    long remaining = until - Stopwatch.GetTimestamp();
+                    if (remaining <= 0) break;
+                    Monitor.Wait(gate, TimeSpan.FromSeconds(remaining / (double)Stopwatch.Frequency));
+                }
+                if (stopping) return null;
+            }
+            var now = DateTimeOffset.UtcNow;
+            expired.AddRange(scheduler.DropExpired(now));
+            while (joining.Count < batcher.FreeSlots && Next(now, expired) is { } item) joining.Add(item);
+            if (joining.Count == 0 && batcher.FreeSlots == 0 && batcher.Mode == BatchingMode.Continuous && options.Scheduling.Preemption
+                && scheduler.ChoosePreemption(running.Select(i => (i.Scheduled!, i.Row.Settings.Steps - i.Row.StepsDone)).ToList(), batcher.MaxRows, now) is { } victim)
+            {
+                var row = victim.Item.Row;
+                preempted = victim.Item;
+                victim.Item.Scheduled = scheduler.Suspend(victim, (row.Settings.Steps - row.StepsDone) * rowStepSeconds);
+                preemptions++;
+                if (Next(now, expired) is { } item) joining.Add(item);
+            }
+            deadlineDrops += expired.Count;
+        }
+        return new Intake(joining, expired, preempted);
+    }
+
+    private WorkItem? Next(DateTimeOffset now, List<ScheduledWork<WorkItem>> expired)
+    {
+        if (scheduler.Next(now, expired) is not { } work) return null;
+        work.Item.Scheduled = work;
+        return work.Item;
+    }
+
+    /// <summary>An item taken for the device whose deadline passed before it joined: dropped, its reservation returned.</summary>
+    public void DropAtDeadline(ScheduledWork<WorkItem> work)
+    {
+        lock (gate)
+        {
+            scheduler.DropAtDeadline(work);
+            deadlineDrops++;
+        }
+    }
+
+    public void Charge(ScheduledWork<WorkItem> work, double deviceSeconds)
+    {
+        lock (gate) scheduler.Charge(work, deviceSeconds);
+    }
+
+    /// <summary>An item taken from the queue ended: its reservation is settled.</summary>
+    public void Complete(ScheduledWork<WorkItem> work)
+    {
+        lock (gate) scheduler.Complete(work);
+    }
+
+    public IReadOnlyList<TenantStanding> Standings()
+    {
+        lock (gate) return scheduler.Standings();
+    }
+}
+
+/// <summary>What the device thread takes at a step boundary: items that join, items whose deadline passed, and the running
+/// item (if any) whose row was given to a waiting tenant.</summary>
+internal sealed record Intake(List<WorkItem> Joining, List<ScheduledWork<WorkItem>> Expired, WorkItem? Preempted);

@@ -1,0 +1,191 @@
+using System.Diagnostics;
+using FlowTok.Grains.Batching;
+using Microsoft.Extensions.Logging;
+
+namespace FlowTok.Grains.Models;
+
+/// <summary>
+/// The device thread's loop of one replica: at each step boundary items from the <see cref="ReplicaQueue"/> join (new rows
+/// encode their inputs, preempted ones resume), every kind's rows take one step in one forward, fully sampled rows are
+/// decoded and leave. Measured device time is split among the rows that shared it and charged to their tenants. A row that
+/// fails fails alone; a cancelled job's rows leave at the next step; an expired item ends without using the device.
+/// </summary>
+internal sealed class StepLoop(StepDevices devices, StepBatcher batcher, ReplicaQueue queue, ReplicaTally tally, ReplicaEvents events,
+    Func<string, bool> isCancelled, string device, ILogger logger)
+{
+    private readonly Dictionary<StepRow, WorkItem> running = [];
+    /// <summary>Inside a step, items end after the step's counters moved, so a caller who got a result sees it counted.</summary>
+    private List<Action>? deferred;
+
+    /// <summary>Runs until the queue stops; then the rows still running fail and the devices are freed.</summary>
+    public void Run()
+    {
+        try
+        {
+            while (true)
+            {
+                foreach (var row in queue.TakeReleased()) devices.Kinds.GetValueOrDefault(row.Kind)?.Release(row);
+                if (queue.Take(batcher, running.Values) is not { } intake) return;
+                // Busy time is the device's wall time starting rows, stepping and decoding: what metering splits among tenants.
+                long started = Stopwatch.GetTimestamp();
+                Admit(intake);
+                StepOnce();
+                tally.Busy(Stopwatch.GetTimestamp() - started);
+            }
+        }
+        finally
+        {
+            foreach (var (row, item) in running.ToList()) Leave(row, item, "failed", i => i.Fail(new ObjectDisposedException(nameof(ModelRunner), "the model replica shut down while this item ran")));
+            devices.Dispose();
+        }
+    }
+
+    private void Admit(Intake intake)
+    {
+        if (intake.Preempted is { } victim)
+        {
+            batcher.Leave(victim.Row);
+            running.Remove(victim.Row);
+        }
+        foreach (var work in intake.Expired)
+            End(work.Item, "deadline", i => i.Fail(DeadlineMissed(work.Ticket.Deadline, DateTimeOffset.UtcNow - work.EnqueuedAt)));
+        Start(intake.Joining);
+    }
+
+    private DeadlineExceededException DeadlineMissed(DateTimeOffset? deadline, TimeSpan waited) =>
+        new($"the item's deadline ({deadline:O}) passed before it reached a device (it waited {waited.TotalSeconds:F1} s in the queue of {device}); it was dropped");
+
+    /// <summary>New rows encode their inputs and join the batch; a row whose input fails fails alone.</summary>
+    private void Start(List<WorkItem> joining)
+    {
+        var live = new List<WorkItem>();
+        var joinedAt = DateTimeOffset.UtcNow;
+        foreach (var item in joining)
+        {
+            if (!item.Started && item.Origin.Deadline is { } deadline && joinedAt >= deadline)
+            {
+                // Its deadline passed between the scheduler's decision and the device: dropped here, still unrun.
+                queue.DropAtDeadline(item.Scheduled!);
+                End(item, "deadline", i => i.Fail(DeadlineMissed(deadline, joinedAt - item.Scheduled!.EnqueuedAt)));
+                continue;
+            }
+            if (!item.Started) item.JoinedAt = joinedAt;
+            if (item.Started)
+            {
+                // A preempted item resumes where it stopped.
+                running[item.Row] = item;
+                batcher.Join(item.Row);
+            }
+            else if (isCancelled(item.JobId)) Settle(item, "cancelled", i => i.Cancel());
+            else if (!devices.Kinds.ContainsKey(item.Row.Kind))
+                Settle(item, "failed", i => i.Fail(new NotSupportedException($"model {devices.Model.Version} cannot do {item.Kind}")));
+            else live.Add(item);
+        }
+        foreach (var group in live.GroupBy(i => i.Row.Kind))
+        {
+            var rows = group.Select(i => i.Row).ToList();
+            foreach (var item in group) running[item.Row] = item;
+            long started = Stopwatch.GetTimestamp();
+            var failed = RowIsolation.Run(rows, devices.Kinds[group.Key].Start);
+            Charge(rows, Stopwatch.GetElapsedTime(started));
+            var now = DateTimeOffset.UtcNow;
+            foreach (var item in group)
+            {
+                var error = failed.FirstOrDefault(f => f.Row == item.Row).Error;
+                if (error is not null)
+                {
+                    logger.LogWarning(error, "An item of job {JobId} failed to start on {Device}", item.JobId, device);
+                    Leave(item.Row, item, "failed", i => i.Fail(error));
+                    continue;
+                }
+                batcher.Join(item.Row);
+                item.Started = true;
+                var waited = now - item.Scheduled!.EnqueuedAt;
+                tally.Waited(item.Origin.Tenant, waited);
+                events.Started(item.Origin.Tenant, waited);
+            }
+        }
+    }
+
+    /// <summary>One step for every row (one forward per kind), then decoding of the rows that are done, then cancellations.</summary>
+    private void StepOnce()
+    {
+        if (batcher.Count == 0) return;
+        deferred = [];
+        long stepStarted = Stopwatch.GetTimestamp();
+        int rowsInStep = batcher.Count;
+        var sampled = new List<StepRow>();
+        foreach (var group in batcher.Groups())
+        {
+            long started = Stopwatch.GetTimestamp();
+            var failed = RowIsolation.Run(group, devices.Kinds[group[0].Kind].Step);
+            var elapsed = Stopwatch.GetElapsedTime(started);
+            Charge(group, elapsed);
+            if (failed.Count > 0)
+                logger.LogWarning(failed[0].Error, "{Count} of {Rows} rows failed a step on {Device}; the others go on", failed.Count, group.Count, device);
+            foreach (var (row, error) in failed) Leave(row, running[row], "failed", i => i.Fail(error));
+            var stepped = group.Where(r => failed.All(f => f.Row != r)).ToList();
+            sampled.AddRange(batcher.Advance(stepped));
+            foreach (var row in stepped) running[row].Progress?.Invoke(row.StepsDone, row.Settings.Steps);
+            queue.Observe(elapsed, group.Count);
+        }
+        foreach (var group in sampled.GroupBy(r => r.Kind))
+        {
+            var rows = group.ToList();
+            long started = Stopwatch.GetTimestamp();
+            var (outputs, failed) = RowIsolation.Run(rows, devices.Kinds[group.Key].Finish);
+            Charge(rows, Stopwatch.GetElapsedTime(started));
+            foreach (var (row, error) in failed) Leave(row, running[row], "failed", i => i.Fail(error));
+            foreach (var (row, output) in outputs) Leave(row, running[row], "succeeded", i => i.Complete(output));
+        }
+        foreach (var row in batcher.Rows.Where(r => isCancelled(running[r].JobId)).ToList())
+            Leave(row, running[row], "cancelled", i => i.Cancel());
+        var took = Stopwatch.GetElapsedTime(stepStarted);
+        tally.Step(rowsInStep);
+        events.Stepped(rowsInStep, took);
+        var ends = deferred;
+        deferred = null;
+        foreach (var end in ends) end();
+    }
+
+    /// <summary>Splits measured device time evenly among the rows that shared it and charges their tenants.</summary>
+    private void Charge(IReadOnlyList<StepRow> rows, TimeSpan elapsed)
+    {
+        if (rows.Count == 0) return;
+        double share = elapsed.TotalSeconds / rows.Count;
+        var charged = new List<string>(rows.Count);
+        foreach (var row in rows)
+        {
+            var item = running.GetValueOrDefault(row);
+            if (item?.Scheduled is null) continue;
+            // Device time for an item that joined after its deadline: never, by the check in Start; counted to show it.
+            if (item.JoinedAt is { } joined && item.Origin.Deadline is { } deadline && joined >= deadline) tally.ExpiredStart();
+            queue.Charge(item.Scheduled, share);
+            charged.Add(item.Origin.Tenant);
+        }
+        foreach (var tenant in charged) events.Charged(tenant, share);
+    }
+
+    /// <summary>A row leaves the batch and the device (its state freed), and its item ends.</summary>
+    private void Leave(StepRow row, WorkItem item, string outcome, Action<WorkItem> end)
+    {
+        batcher.Leave(row);
+        devices.Kinds.GetValueOrDefault(row.Kind)?.Release(row);
+        running.Remove(row);
+        Settle(item, outcome, end);
+    }
+
+    /// <summary>An item that was taken from the queue ends: its reservation is settled, its task completed.</summary>
+    private void Settle(WorkItem item, string outcome, Action<WorkItem> end)
+    {
+        if (item.Scheduled is { } work) queue.Complete(work);
+        if (outcome == "succeeded") tally.Succeeded(item.Origin.Tenant);
+        End(item, outcome, end);
+    }
+
+    private void End(WorkItem item, string outcome, Action<WorkItem> end)
+    {
+        if (deferred is not null) deferred.Add(() => events.Ended(item, outcome, end));
+        else events.Ended(item, outcome, end);
+    }
+}

@@ -1,0 +1,47 @@
+using FlowTok.Grains.Jobs;
+using FlowTok.Infrastructure.Storage;
+
+namespace FlowTok.Grains.Tests.Jobs;
+
+/// <summary>Admission to the platform queue on the real Redis counter (the embedded server the one-machine platform uses).</summary>
+public sealed class TenantQueueAdmissionTests : IDisposable
+{
+    private readonly EmbeddedAdmissionCounter redis = new();
+
+    private IAdmissionCounter Counter => redis.Counter;
+
+    private TenantQueueAdmission Admission(int maxQueued = 8, int minPerTenant = 2) =>
+        new(Counter, new PlatformOptions { MaxQueuedItems = maxQueued, MinQueuedItemsPerTenant = minPerTenant, QueueFullRetryAfter = TimeSpan.FromSeconds(3) });
+
+    [Fact]
+    public async Task ATenantHoldingItsShareIsRefusedWhileAnotherIsAdmitted()
+    {
+        var admission = Admission();
+        Assert.Null(await admission.TryAdmitAsync("other", 1, 1));
+        // With one other tenant of equal weight queued, "flood" may hold half of the 8: four items.
+        Assert.Null(await admission.TryAdmitAsync("flood", 1, 4));
+        var refused = await admission.TryAdmitAsync("flood", 1, 1);
+        Assert.NotNull(refused);
+        Assert.False(refused.Accepted);
+        Assert.Equal("tenant_queue_full", refused.Code);
+        Assert.Contains("its share is 4 of 8", refused.Reason);
+        Assert.Equal(TimeSpan.FromSeconds(3), refused.RetryAfter);
+        Assert.Null(await admission.TryAdmitAsync("other", 1, 1));
+
+        await admission.ReleaseAsync("flood", 4);
+        Assert.Null(await admission.TryAdmitAsync("flood", 1, 1));
+    }
+
+    [Fact]
+    public async Task AFullPlatformQueueRefusesEveryone()
+    {
+        var admission = Admission(maxQueued: 2, minPerTenant: 2);
+        Assert.Null(await admission.TryAdmitAsync("a", 1, 2));
+        Assert.Null(await admission.TryAdmitAsync("b", 1, 2));
+        var refused = await admission.TryAdmitAsync("c", 1, 1);
+        Assert.Equal("queue_full", refused?.Code);
+        Assert.Contains("platform queue is full (4 items", refused!.Reason);
+    }
+
+    public void Dispose() => redis.Dispose();
+}

@@ -1,0 +1,127 @@
+using System.Diagnostics;
+using FlowTok.Grains.Batching;
+using FlowTok.Grains.Models;
+
+namespace FlowTok.Grains.Tests.Replica;
+
+/// <summary>The replica's queue without a device: bounds, the wait for companions, deadline drops, preemption, cancellation.</summary>
+public sealed class ReplicaQueueTests
+{
+    private static ModelHostingOptions Options(int maxQueue = 8, int delayMs = 0) =>
+        new() { MaxQueueLength = maxQueue, MaxQueueDelay = TimeSpan.FromMilliseconds(delayMs) };
+
+    private static long nextId;
+
+    private static WorkItem<string> Item(string job, string tenant = "t", int steps = 4, DateTimeOffset? deadline = null) =>
+        new(job, 0, new StepRow(Interlocked.Increment(ref nextId), RowKind.Caption, new RowSettings(steps, 2), new CaptionInput([1])),
+            new WorkOrigin(tenant, Deadline: deadline), null);
+
+    [Fact]
+    public void AFullQueueRefusesNamingTheDeviceAndAStoppedOneRefusesAsShutDown()
+    {
+        var queue = new ReplicaQueue(Options(maxQueue: 2), "sim:7");
+        queue.Add(Item("a"));
+        queue.Add(Item("b"));
+        var full = Assert.Throws<ModelQueueFullException>(() => queue.Add(Item("c")));
+        Assert.Contains("sim:7", full.Message);
+        Assert.Equal(2, queue.Count);
+
+        Assert.Equal(2, queue.Stop().Count);
+        Assert.Throws<ObjectDisposedException>(() => queue.Add(Item("d")));
+    }
+
+    [Fact]
+    public async Task AnIdleDeviceWaitsForCompanionsUpToTheQueueDelay()
+    {
+        var queue = new ReplicaQueue(Options(delayMs: 300), "sim:0");
+        var batcher = new StepBatcher(4);
+        queue.Add(Item("a"));
+        var watch = Stopwatch.StartNew();
+        var taking = Task.Factory.StartNew(() => queue.Take(batcher, []), TaskCreationOptions.LongRunning);
+        queue.Add(Item("b"));
+        var intake = (await taking)!;
+        // Two items cannot fill four slots: both are taken as one intake after the whole wait.
+        Assert.Equal(["a", "b"], intake.Joining.Select(i => i.JobId));
+        Assert.True(watch.Elapsed >= TimeSpan.FromMilliseconds(300), $"took them after {watch.Elapsed.TotalMilliseconds:F0} ms");
+        Assert.All(intake.Joining, i => Assert.NotNull(i.Scheduled));
+    }
+
+    [Fact]
+    public void ItemsThatFillTheFreeSlotsStartWithoutWaiting()
+    {
+        var queue = new ReplicaQueue(Options(delayMs: 60_000), "sim:0");
+        for (int i = 0; i < 3; i++) queue.Add(Item($"job-{i}"));
+        var watch = Stopwatch.StartNew();
+        var intake = queue.Take(new StepBatcher(2), [])!;
+        Assert.Equal(["job-0", "job-1"], intake.Joining.Select(i => i.JobId));
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(30), $"waited {watch.Elapsed.TotalSeconds:F0} s with its slots already filled");
+        Assert.Equal(1, queue.Count);
+    }
+
+    [Fact]
+    public void ExpiredItemsAreDroppedAndCountedNotTaken()
+    {
+        var queue = new ReplicaQueue(Options(), "sim:0");
+        queue.Add(Item("late", deadline: DateTimeOffset.UtcNow.AddMilliseconds(-1)));
+        queue.Add(Item("on-time", deadline: DateTimeOffset.UtcNow.AddMinutes(1)));
+        var intake = queue.Take(new StepBatcher(4), [])!;
+        Assert.Equal(["on-time"], intake.Joining.Select(i => i.JobId));
+        Assert.Equal(["late"], intake.Expired.Select(w => w.Item.JobId));
+        Assert.Equal(1, queue.Counts.DeadlineDrops);
+    }
+
+    [Fact]
+    public void AWaitingTenantUnderItsShareTakesARowOfTheTenantAboveIt()
+    {
+        var queue = new ReplicaQueue(Options(), "sim:0");
+        var batcher = new StepBatcher(2);
+        queue.Add(Item("flood-0", tenant: "flood"));
+        queue.Add(Item("flood-1", tenant: "flood"));
+        var first = queue.Take(batcher, [])!;
+        foreach (var item in first.Joining) batcher.Join(item.Row);
+
+        queue.Add(Item("one", tenant: "small"));
+        var second = queue.Take(batcher, first.Joining)!;
+        Assert.NotNull(second.Preempted);
+        Assert.Equal("flood", second.Preempted.Origin.Tenant);
+        Assert.Equal(["one"], second.Joining.Select(i => i.JobId));
+        Assert.Equal(1, queue.Counts.Preemptions);
+        Assert.Equal(1, queue.Count); // the preempted item waits to resume
+    }
+
+    [Fact]
+    public void TheRowOfACancelledPreemptedItemIsReleasedOnce()
+    {
+        var queue = new ReplicaQueue(Options(), "sim:0");
+        var started = Item("cancelled");
+        started.Started = true;
+        var queued = Item("cancelled");
+        queue.Add(started);
+        queue.Add(queued);
+        queue.Add(Item("other"));
+
+        Assert.Equal(2, queue.RemoveJob("cancelled").Count);
+        Assert.Equal([started.Row], queue.TakeReleased());
+        Assert.Empty(queue.TakeReleased());
+        Assert.Equal(1, queue.Count);
+    }
+
+    [Fact]
+    public async Task StoppingWakesTheDeviceThread()
+    {
+        var queue = new ReplicaQueue(Options(), "sim:0");
+        var taking = Task.Factory.StartNew(() => queue.Take(new StepBatcher(2), []), TaskCreationOptions.LongRunning);
+        await Task.Delay(50);
+        Assert.False(taking.IsCompleted);
+        queue.Stop();
+        Assert.Null(await taking.WaitAsync(TimeSpan.FromSeconds(5)));
+    }
+
+    [Fact]
+    public void TheRowStepEstimateFollowsMeasurements()
+    {
+        var queue = new ReplicaQueue(Options(), "sim:0") { RowStepSeconds = 0.02 };
+        queue.Observe(TimeSpan.FromSeconds(0.4), rows: 4);
+        Assert.Equal(0.95 * 0.02 + 0.05 * 0.1, queue.RowStepSeconds, 12);
+    }
+}
