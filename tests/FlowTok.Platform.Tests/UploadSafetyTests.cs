@@ -99,7 +99,7 @@ public sealed class UploadSafetyTests(PlatformFixture platform)
 
         var job = await grain.WaitForEndAsync(TimeSpan.FromSeconds(60));
         Assert.Equal(JobStatus.Failed, job!.Status);
-        Assert.Contains("not a canonical image", job.Error);
+        Assert.Equal(ItemFailures.InvalidInput, Assert.Single(job.Failures).Value);
         Assert.Equal(before, await ModelItems());
     }
 

@@ -38,6 +38,7 @@ public static class JobsApi
 
         JobSpec? spec;
         ProblemHttpResult? problem;
+        CaptionInput? upload = null;
         switch (request.Type)
         {
             case "generation":
@@ -50,6 +51,7 @@ public static class JobsApi
                 var (input, invalid) = CaptionInputs.From(request.Image, RequestValidation.Sampling(request.Steps, request.GuidanceScale));
                 if (input is null) return invalid!;
                 (spec, problem) = await JobSpecs.CaptionAsync(s, input);
+                upload = input;
                 break;
             default:
                 return Field("type", "type must be \"generation\" or \"caption\"");
@@ -57,7 +59,7 @@ public static class JobsApi
         if (spec is null) return problem!;
 
         // Async jobs are batch work: interactive requests go first, batch keeps its guaranteed share; the job's timeout is its deadline.
-        var submission = await s.Jobs.SubmitAsync(s.Http, spec with { Priority = JobPriority.Batch }, s.Tenant, s.IdempotencyKey);
+        var submission = await s.Jobs.SubmitAsync(s.Http, spec with { Priority = JobPriority.Batch }, s.Tenant, s.IdempotencyKey, upload);
         if (submission.Job is not { } job) return submission.Problem!;
         if (!submission.Repeated) return TypedResults.Accepted(Links.Job(job.JobId), s.ToJson(job));
         s.Http.Response.Headers.Location = Links.Job(job.JobId);

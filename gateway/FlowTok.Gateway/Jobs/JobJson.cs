@@ -2,7 +2,8 @@ using FlowTok.Contracts.Jobs;
 
 namespace FlowTok.Gateway.Jobs;
 
-/// <summary>A job on the wire (<c>GET /v1/jobs/{id}</c>, event data). Times are Unix seconds.</summary>
+/// <summary>A job on the wire (<c>GET /v1/jobs/{id}</c>, event data). Times are Unix seconds. A failed job's <c>error</c>,
+/// <c>error_code</c> and <c>failures</c> are public codes and messages (<see cref="JobFailures"/>).</summary>
 public sealed record JobJson(
     string Id,
     string Object,
@@ -13,7 +14,9 @@ public sealed record JobJson(
     JobProgressJson Progress,
     int N,
     IReadOnlyList<JobResultJson> Results,
-    string? Error)
+    string? Error,
+    string? ErrorCode,
+    IReadOnlyList<JobFailureJson> Failures)
 {
     public static JobJson From(JobSnapshot job, string baseUrl) => new(
         job.JobId,
@@ -25,7 +28,9 @@ public sealed record JobJson(
         JobProgressJson.From(job),
         job.Spec.Kind == JobKind.Caption ? 1 : job.Spec.Count,
         [.. job.Outputs.OrderBy(o => o.Index).Select(o => JobResultJson.From(o, baseUrl))],
-        job.Error);
+        JobFailures.Message(job),
+        JobFailures.Code(job),
+        JobFailureJson.From(job));
 }
 
 public sealed record JobProgressJson(int StepsDone, int TotalSteps, double Fraction)

@@ -71,6 +71,7 @@ public sealed class RequestGrain(
         Job.CreatedAt = DateTimeOffset.UtcNow;
         await Save();
         WatchDeadline();
+        WatchInput();
         await PublishItems();
         return new SubmitResult { Job = Snapshot() };
     }
@@ -82,7 +83,7 @@ public sealed class RequestGrain(
     /// </summary>
     private async Task PublishItems()
     {
-        if (Job.Spec is null || Job.Status.IsTerminal() || Job.Queued) return;
+        if (Job.Spec is null || Job.Status.IsTerminal() || Job.Queued || AwaitsInput) return;
         try
         {
             using var timeout = new CancellationTokenSource(PublishTimeout);
@@ -116,6 +117,7 @@ public sealed class RequestGrain(
             if (Job.Spec is null || Job.Status.IsTerminal()) return;
             var missing = Enumerable.Range(0, Job.Spec.Count).Where(i => !Settled(i)).ToList();
             logger.LogWarning("Job {JobId} timed out after {Timeout} with items {Missing} unfinished", JobId, timeout, missing);
+            foreach (var i in missing) Job.Failures[i] = ItemFailures.TimedOut;
             await cancellations.CancelAsync(JobId);
             await Finish(JobStatus.Failed, $"the job timed out after {timeout}: item(s) {string.Join(", ", missing)} did not finish");
         }, new GrainTimerCreationOptions(remaining, Timeout.InfiniteTimeSpan));
@@ -285,7 +287,7 @@ public sealed class RequestGrain(
     public async Task FailItemAsync(int index, string reason)
     {
         if (Job.Spec is null || Job.Status.IsTerminal() || Settled(index)) return;
-        Job.Failures[index] = reason;
+        Job.Failures[index] = ItemFailures.Normalize(reason);
         await ItemSettled();
     }
 
@@ -299,7 +301,7 @@ public sealed class RequestGrain(
         }
         if (Job.Failures.Count == 0) await Finish(JobStatus.Succeeded, null);
         else
-            await Finish(JobStatus.Failed, string.Join("; ", Job.Failures.OrderBy(f => f.Key).Select(f => $"item {f.Key}: {f.Value}")));
+            await Finish(JobStatus.Failed, ItemFailures.Describe(Job.Failures));
     }
 
     /// <summary>Ends the job and returns what admission reserved (the quota is charged only for what was produced).</summary>
@@ -373,6 +375,7 @@ public sealed class RequestGrain(
             StepsDone = stepsDone,
             TotalSteps = spec.Count * spec.Steps,
             Error = Job.Error,
+            Failures = Job.Failures.ToDictionary(f => f.Key, f => ItemFailures.Normalize(f.Value)),
             CreatedAt = Job.CreatedAt,
             FinishedAt = Job.FinishedAt,
             Version = version,
@@ -380,4 +383,34 @@ public sealed class RequestGrain(
     }
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    // Caption uploads are stored by the gateway only once the job is admitted (a refused request stores nothing); the item
+    // is queued when the stored file is attached.
+
+    /// <summary>How long an admitted caption job waits for its upload before it fails (the gateway stores it at once).</summary>
+    private static readonly TimeSpan InputWait = TimeSpan.FromMinutes(1);
+
+    private bool AwaitsInput => Job.Spec is { Kind: JobKind.Caption, InputFileId: null };
+
+    public async Task<JobSnapshot?> AttachInputAsync(string fileId)
+    {
+        if (Job.Spec is null) return null;
+        if (!AwaitsInput || Job.Status.IsTerminal()) return Snapshot();
+        Job.Spec = Job.Spec with { InputFileId = fileId };
+        await Save();
+        await PublishItems();
+        return Snapshot();
+    }
+
+    private void WatchInput()
+    {
+        if (!AwaitsInput) return;
+        this.RegisterGrainTimer(async () =>
+        {
+            if (!AwaitsInput || Job.Status.IsTerminal()) return;
+            logger.LogWarning("Job {JobId}: its upload was not stored within {Wait} of admission", JobId, InputWait);
+            Job.Failures[0] = ItemFailures.InputUnavailable;
+            await Finish(JobStatus.Failed, ItemFailures.Describe(Job.Failures));
+        }, new GrainTimerCreationOptions(InputWait, Timeout.InfiniteTimeSpan));
+    }
 }
