@@ -46,6 +46,7 @@ public sealed class RequestGrain(
         if (Job.Spec is not null && !Job.Status.IsTerminal())
         {
             WatchDeadline();
+            WatchInput();
             if (!Job.Queued) SchedulePublish(TimeSpan.Zero);
         }
         return Task.CompletedTask;
