@@ -1,4 +1,8 @@
 using System.Net;
+using FlowTok.Contracts.Jobs;
+using FlowTok.Gateway.Jobs;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans;
 using Xunit.Abstractions;
 
 namespace FlowTok.Platform.Tests;
@@ -102,4 +106,27 @@ public sealed class AdmissionStorageTests(ITestOutputHelper output)
 
     private static List<string> Urls(System.Text.Json.JsonElement body) =>
         body.GetProperty("data").EnumerateArray().Select(d => d.GetProperty("url").GetString()!).ToList();
+}
+
+/// <summary>An admitted caption job whose upload never comes (its gateway died between admission and storing) fails by itself
+/// and gives back what admission reserved.</summary>
+public sealed class UploadWaitTests
+{
+    [Fact]
+    public async Task ACaptionJobWhoseUploadNeverComesFailsAndFreesItsSlot()
+    {
+        await using var platform = await SimulatedPlatform.StartAsync("orphan", ["--Tenants:0:MaxConcurrentJobs=1", "--Platform:UploadWait=00:00:01"]);
+        var grains = platform.Services.GetRequiredService<IGrainFactory>();
+        string jobId = JobIds.New();
+        var submitted = await grains.GetGrain<IRequestGrain>(jobId).SubmitAsync(
+            new JobSpec { TenantId = "orphan", Kind = JobKind.Caption, RequestHash = "orphan" }, new TenantLimits { MaxConcurrentJobs = 1 });
+        Assert.True(submitted.Accepted);
+
+        var job = await JobTests.WaitForEnd(platform.Client, jobId);
+        Assert.Equal("failed", job.GetProperty("status").GetString());
+        Assert.Equal("input_unavailable", job.GetProperty("error_code").GetString());
+        // Its concurrency slot is free again: the tenant's next caption runs.
+        var caption = await platform.Client.PostAsync("/v1/images/captions", StoredFiles.Multipart(StoredFiles.NoisePng(32, 2)));
+        await caption.ExpectJson(HttpStatusCode.OK);
+    }
 }

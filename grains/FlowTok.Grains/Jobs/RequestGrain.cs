@@ -388,9 +388,6 @@ public sealed class RequestGrain(
     // Caption uploads are stored by the gateway only once the job is admitted (a refused request stores nothing); the item
     // is queued when the stored file is attached.
 
-    /// <summary>How long an admitted caption job waits for its upload before it fails (the gateway stores it at once).</summary>
-    private static readonly TimeSpan InputWait = TimeSpan.FromMinutes(1);
-
     private bool AwaitsInput => Job.Spec is { Kind: JobKind.Caption, InputFileId: null };
 
     public async Task<JobSnapshot?> AttachInputAsync(string fileId)
@@ -409,9 +406,9 @@ public sealed class RequestGrain(
         this.RegisterGrainTimer(async () =>
         {
             if (!AwaitsInput || Job.Status.IsTerminal()) return;
-            logger.LogWarning("Job {JobId}: its upload was not stored within {Wait} of admission", JobId, InputWait);
+            logger.LogWarning("Job {JobId}: its upload was not stored within {Wait} of admission", JobId, platform.Value.UploadWait);
             Job.Failures[0] = ItemFailures.InputUnavailable;
             await Finish(JobStatus.Failed, ItemFailures.Describe(Job.Failures));
-        }, new GrainTimerCreationOptions(InputWait, Timeout.InfiniteTimeSpan));
+        }, new GrainTimerCreationOptions(platform.Value.UploadWait, Timeout.InfiniteTimeSpan));
     }
 }
