@@ -7,9 +7,11 @@ using FlowTok.Gateway.Jobs;
 using FlowTok.Infrastructure.Redis;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 using Prometheus;
 using Scalar.AspNetCore;
 
@@ -24,6 +26,7 @@ public static class GatewayExtensions
     public static IServiceCollection AddGateway(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<GatewayOptions>().Bind(configuration.GetSection(GatewayOptions.Section));
+        services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<GatewayOptions>>((forwarded, gateway) => TrustedProxies.Configure(forwarded, gateway.Value));
         services.ConfigureHttpJsonOptions(o => GatewayJson.Configure(o.SerializerOptions));
         services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.Complete);
         services.AddExceptionHandler<TransientFailureHandler>();
@@ -36,9 +39,11 @@ public static class GatewayExtensions
         return services;
     }
 
-    /// <summary>Adds the gateway's middleware (errors as problem details, HTTP metrics, tenant authentication, rate limits) and maps its routes.</summary>
+    /// <summary>Adds the gateway's middleware (forwarded headers from trusted proxies, errors as problem details, HTTP metrics,
+    /// tenant authentication, rate limits) and maps its routes.</summary>
     public static WebApplication MapGateway(this WebApplication app)
     {
+        if (TrustedProxies.AreConfigured(app.Services.GetRequiredService<IOptions<GatewayOptions>>().Value)) app.UseForwardedHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseHttpMetrics();

@@ -14,6 +14,10 @@ public sealed class PlatformOptions
     /// <summary>A job not finished after this long fails with a timeout (its items are never waited for forever).</summary>
     public TimeSpan JobTimeout { get; set; } = TimeSpan.FromMinutes(30);
 
+    /// <summary>How long an admitted caption job waits for the gateway to store its upload (it does so at once; a gateway
+    /// that died in between) before it fails with <c>input_unavailable</c> and releases what admission reserved.</summary>
+    public TimeSpan UploadWait { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>
     /// An item that started running and then went silent (no progress and no result) for this long is queued again: its
     /// result event was lost (the broker restarting as it was published) or its replica is gone. Each further time the

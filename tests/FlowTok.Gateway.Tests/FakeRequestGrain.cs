@@ -47,6 +47,7 @@ internal sealed class FakeRequestGrain(params JobSnapshot[] script) : IRequestGr
         if (Failures.TryDequeue(out var failure)) throw failure;
         return Task.FromResult(new SubmitResult { Job = script[0] });
     }
+    public Task<JobSnapshot?> AttachInputAsync(string fileId) => throw new NotSupportedException();
     public Task<JobSnapshot?> CancelAsync() => throw new NotSupportedException();
     public Task ReportProgressAsync(int index, int step, int steps) => throw new NotSupportedException();
     public Task CompleteItemAsync(JobOutput output) => throw new NotSupportedException();

@@ -16,7 +16,7 @@ public class JobJsonTests
             outputs: new JobOutput { Index = 0, FileId = "file-1", Seed = 7 });
         var json = Serialize(job);
 
-        Assert.Equal(["created_at", "deadline", "error", "finished_at", "id", "n", "object", "priority", "progress", "results", "status", "type"],
+        Assert.Equal(["created_at", "deadline", "error", "error_code", "failures", "finished_at", "id", "n", "object", "priority", "progress", "results", "status", "type"],
             json.EnumerateObject().Select(p => p.Name).Order());
         Assert.Equal(job.JobId, json.GetProperty("id").GetString());
         Assert.Equal("job", json.GetProperty("object").GetString());
@@ -67,11 +67,17 @@ public class JobJsonTests
     }
 
     [Fact]
-    public void FailedJobCarriesItsError()
+    public void FailedJobCarriesItsItemsCodesAndPublicMessages()
     {
-        var json = Serialize(FakeRequestGrain.Job(JobStatus.Failed, 4));
+        var job = FakeRequestGrain.Job(JobStatus.Failed, 4) with { Failures = new Dictionary<int, string> { [1] = ItemFailures.InvalidInput } };
+        var json = Serialize(job);
         Assert.Equal("failed", json.GetProperty("status").GetString());
-        Assert.Equal("out of memory", json.GetProperty("error").GetString());
+        Assert.Equal($"item 1: {ItemFailures.Message(ItemFailures.InvalidInput)} (invalid_input)", json.GetProperty("error").GetString());
+        Assert.Equal("invalid_input", json.GetProperty("error_code").GetString());
+        var failure = Assert.Single(json.GetProperty("failures").EnumerateArray());
+        Assert.Equal(1, failure.GetProperty("index").GetInt32());
+        Assert.Equal("invalid_input", failure.GetProperty("code").GetString());
+        Assert.Equal(ItemFailures.Message(ItemFailures.InvalidInput), failure.GetProperty("message").GetString());
     }
 
     [Fact]

@@ -11,21 +11,30 @@ public sealed class PromptMemoTests
     public void TheLeastRecentlyUsedPromptLeavesFirst()
     {
         var memo = new PromptMemo(2);
-        memo.Set("a", Encoding(1));
-        memo.Set("b", Encoding(2));
-        Assert.NotNull(memo.Get("a")); // "a" is now the most recent
-        memo.Set("c", Encoding(3));
-        Assert.Null(memo.Get("b"));
-        Assert.Equal(1, memo.Get("a")!.Mu[0]);
-        Assert.Equal(3, memo.Get("c")!.Mu[0]);
+        memo.Set("t", "a", Encoding(1));
+        memo.Set("t", "b", Encoding(2));
+        Assert.NotNull(memo.Get("t", "a")); // "a" is now the most recent
+        memo.Set("t", "c", Encoding(3));
+        Assert.Null(memo.Get("t", "b"));
+        Assert.Equal(1, memo.Get("t", "a")!.Mu[0]);
+        Assert.Equal(3, memo.Get("t", "c")!.Mu[0]);
         Assert.Equal(2, memo.Count);
+    }
+
+    [Fact]
+    public void AnotherTenantsPromptIsAMiss()
+    {
+        var memo = new PromptMemo(4);
+        memo.Set("acme", "a red fox", Encoding(1));
+        Assert.Null(memo.Get("globex", "a red fox"));
+        Assert.Equal(1, memo.Get("acme", "a red fox")!.Mu[0]);
     }
 
     [Fact]
     public void ZeroCapacityKeepsNothing()
     {
         var memo = new PromptMemo(0);
-        memo.Set("a", Encoding(1));
-        Assert.Null(memo.Get("a"));
+        memo.Set("t", "a", Encoding(1));
+        Assert.Null(memo.Get("t", "a"));
     }
 }

@@ -23,6 +23,17 @@ internal sealed class SimulatedPlatform : IAsyncDisposable
     /// <summary>An HTTP client of the tenant.</summary>
     public HttpClient Client { get; }
 
+    /// <summary>The platform's services (its grain factory, its Redis connection).</summary>
+    public IServiceProvider Services => app.Services;
+
+    /// <summary>An HTTP client of another configured tenant.</summary>
+    public HttpClient ClientOf(string key)
+    {
+        var client = new HttpClient { BaseAddress = Client.BaseAddress, Timeout = TimeSpan.FromMinutes(3) };
+        client.DefaultRequestHeaders.Authorization = new("Bearer", key);
+        return client;
+    }
+
     /// <summary>Starts the platform with <paramref name="settings"/> on top of the simulated device and tenant, and
     /// returns once its replica is announced (ready).</summary>
     public static async Task<SimulatedPlatform> StartAsync(string name, IEnumerable<string> settings, Action<IServiceCollection>? services = null)

@@ -14,6 +14,13 @@ public interface IRequestGrain : IGrainWithStringKey
     /// </summary>
     Task<SubmitResult> SubmitAsync(JobSpec spec, TenantLimits limits);
 
+    /// <summary>
+    /// A caption job submitted without <see cref="JobSpec.InputFileId"/> waits for its upload, which the gateway stores only
+    /// once the job is admitted: this names the stored file and queues the item. The first file named wins; the returned
+    /// job names another file (or none, when it ended first) if this one was not taken, and its caller deletes it.
+    /// </summary>
+    Task<JobSnapshot?> AttachInputAsync(string fileId);
+
     [AlwaysInterleave, ReadOnly]
     Task<JobSnapshot?> GetAsync();
 
@@ -34,5 +41,6 @@ public interface IRequestGrain : IGrainWithStringKey
 
     Task CompleteItemAsync(JobOutput output);
 
+    /// <param name="reason">a code of <see cref="ItemFailures"/>; anything else is stored as <see cref="ItemFailures.Internal"/></param>
     Task FailItemAsync(int index, string reason);
 }

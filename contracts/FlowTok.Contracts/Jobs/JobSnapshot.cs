@@ -15,6 +15,8 @@ public sealed record JobSnapshot
     [Id(7)] public DateTimeOffset CreatedAt { get; init; }
     [Id(8)] public DateTimeOffset? FinishedAt { get; init; }
     [Id(9)] public int Version { get; init; }
+    /// <summary>Failed items: index -> a code of <see cref="ItemFailures"/> (never an exception's text).</summary>
+    [Id(10)] public IReadOnlyDictionary<int, string> Failures { get; init; } = new Dictionary<int, string>();
 
     public string TenantId => Spec.TenantId;
 }

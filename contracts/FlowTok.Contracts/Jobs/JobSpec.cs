@@ -14,6 +14,7 @@ public sealed record JobSpec
     [Id(4)] public long Seed { get; init; }
     [Id(5)] public int Steps { get; init; } = Limits.DefaultSteps;
     [Id(6)] public double GuidanceScale { get; init; } = Limits.DefaultGuidance;
+    /// <summary>Caption: the stored upload; null while the job waits for the gateway to store it after admission.</summary>
     [Id(7)] public string? InputFileId { get; init; }
     /// <summary>Hash of the canonical request: idempotent resubmissions must match it.</summary>
     [Id(8)] public string RequestHash { get; init; } = "";

@@ -48,7 +48,8 @@ public static class ImagesApi
         {
             s.Http.Response.Headers[GatewayHeaders.Cache] = "hit";
             for (int i = 0; i < cached.Count; i++) s.Metrics.RecordItem("generation", "cached");
-            return TypedResults.Ok(await ImagesResponse.CreateAsync(s, p, cached, [.. cached.Select((_, i) => p.Seed + i)], fileIds: null));
+            var cachedFiles = p.ResponseFormat == ResponseFormat.Url ? await CachedOutputFiles.ForAsync(s, p.RequestHash, cached) : null;
+            return TypedResults.Ok(ImagesResponse.Create(s, p, cached, [.. cached.Select((_, i) => p.Seed + i)], cachedFiles));
         }
         s.Http.Response.Headers[GatewayHeaders.Cache] = "miss";
 
@@ -68,8 +69,9 @@ public static class ImagesApi
                     new Dictionary<string, object?> { ["job_id"] = job.JobId });
             images.Add(file.Bytes);
         }
-        await s.OutputCache.SetAsync(tenantId, p.RequestHash, images);
-        return TypedResults.Ok(await ImagesResponse.CreateAsync(s, p, images, [.. outputs.Select(o => o.Seed)], [.. outputs.Select(o => o.FileId!)]));
+        string[] fileIds = [.. outputs.Select(o => o.FileId!)];
+        await s.OutputCache.SetAsync(tenantId, p.RequestHash, images, fileIds);
+        return TypedResults.Ok(ImagesResponse.Create(s, p, images, [.. outputs.Select(o => o.Seed)], fileIds));
     }
 
     /// <summary>A synchronous request is interactive work unless it says otherwise, and work not started before its timeout
@@ -84,7 +86,7 @@ public static class ImagesApi
         var (spec, unavailable) = await JobSpecs.CaptionAsync(s, input);
         if (spec is null) return unavailable!;
 
-        var submission = await s.Jobs.SubmitAsync(s.Http, Interactive(spec, input.Scheduling, s), s.Tenant, s.IdempotencyKey);
+        var submission = await s.Jobs.SubmitAsync(s.Http, Interactive(spec, input.Scheduling, s), s.Tenant, s.IdempotencyKey, input);
         if (submission.Job is null) return submission.Problem!;
         s.Http.Response.Headers[GatewayHeaders.JobId] = submission.Job.JobId;
         var job = await s.Jobs.WaitAsync(submission.Job, s.Options.Value.SyncTimeout, s.Aborted);
@@ -98,8 +100,8 @@ public static class ImagesApi
 /// <summary>OpenAI's images response, plus the seed of each image.</summary>
 public sealed record ImagesResponse(long Created, IReadOnlyList<ImageData> Data)
 {
-    /// <summary>b64_json: the bytes inline. url: download links, storing cached bytes as files first (a cache hit has none).</summary>
-    public static async Task<ImagesResponse> CreateAsync(GatewayServices s, GenerationParameters p, IReadOnlyList<byte[]> images,
+    /// <summary>b64_json: the bytes inline. url: download links to <paramref name="fileIds"/> (required then).</summary>
+    public static ImagesResponse Create(GatewayServices s, GenerationParameters p, IReadOnlyList<byte[]> images,
         IReadOnlyList<long> seeds, IReadOnlyList<string>? fileIds)
     {
         var data = new List<ImageData>(images.Count);
@@ -110,8 +112,7 @@ public sealed record ImagesResponse(long Created, IReadOnlyList<ImageData> Data)
                 data.Add(new ImageData(Convert.ToBase64String(images[i]), null, p.Prompt, seeds[i]));
                 continue;
             }
-            string fileId = fileIds?[i] ?? await s.Files.PutAsync(s.Tenant.Id, images[i], "image/png");
-            data.Add(new ImageData(null, Links.File(s.BaseUrl, fileId), p.Prompt, seeds[i]));
+            data.Add(new ImageData(null, Links.File(s.BaseUrl, fileIds![i]), p.Prompt, seeds[i]));
         }
         return new ImagesResponse(DateTimeOffset.UtcNow.ToUnixTimeSeconds(), data);
     }

@@ -39,6 +39,7 @@ public static class JobsApi
         JobSpec? spec;
         ProblemHttpResult? problem;
         WorkScheduling? scheduling = null;
+        CaptionInput? upload = null;
         switch (request.Type)
         {
             case "generation":
@@ -54,6 +55,7 @@ public static class JobsApi
                 if (input is null) return invalid!;
                 scheduling = input.Scheduling;
                 (spec, problem) = await JobSpecs.CaptionAsync(s, input);
+                upload = input;
                 break;
             default:
                 return Field("type", "type must be \"generation\" or \"caption\"");
@@ -63,7 +65,7 @@ public static class JobsApi
         // Async jobs are batch work unless they say otherwise: interactive requests go first, batch keeps its guaranteed share.
         // Without a timeout the job's own (Platform:JobTimeout) is its deadline.
         spec = (scheduling ?? WorkScheduling.Default).ApplyTo(spec, JobPriority.Batch, DateTimeOffset.UtcNow);
-        var submission = await s.Jobs.SubmitAsync(s.Http, spec, s.Tenant, s.IdempotencyKey);
+        var submission = await s.Jobs.SubmitAsync(s.Http, spec, s.Tenant, s.IdempotencyKey, upload);
         if (submission.Job is not { } job) return submission.Problem!;
         if (!submission.Repeated) return TypedResults.Accepted(Links.Job(job.JobId), s.ToJson(job));
         s.Http.Response.Headers.Location = Links.Job(job.JobId);

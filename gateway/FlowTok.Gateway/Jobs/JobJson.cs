@@ -3,7 +3,8 @@ using FlowTok.Contracts.Jobs;
 namespace FlowTok.Gateway.Jobs;
 
 /// <summary>A job on the wire (<c>GET /v1/jobs/{id}</c>, event data). Times are Unix seconds; <c>deadline</c>: work not started
-/// on a device by then is dropped (the request's <c>timeout</c>, or null: the platform's job timeout).</summary>
+/// on a device by then is dropped (the request's <c>timeout</c>, or null: the platform's job timeout). A failed job's
+/// <c>error</c>, <c>error_code</c> and <c>failures</c> are public codes and messages (<see cref="JobFailures"/>).</summary>
 public sealed record JobJson(
     string Id,
     string Object,
@@ -15,6 +16,8 @@ public sealed record JobJson(
     int N,
     IReadOnlyList<JobResultJson> Results,
     string? Error,
+    string? ErrorCode,
+    IReadOnlyList<JobFailureJson> Failures,
     string Priority,
     long? Deadline)
 {
@@ -28,7 +31,9 @@ public sealed record JobJson(
         JobProgressJson.From(job),
         job.Spec.Kind == JobKind.Caption ? 1 : job.Spec.Count,
         [.. job.Outputs.OrderBy(o => o.Index).Select(o => JobResultJson.From(o, baseUrl))],
-        job.Error,
+        JobFailures.Message(job),
+        JobFailures.Code(job),
+        JobFailureJson.From(job),
         job.Spec.Priority == JobPriority.Batch ? "batch" : "interactive",
         job.Spec.Deadline?.ToUnixTimeSeconds());
 }

@@ -30,18 +30,18 @@ public static class JobSpecs
         RequestHash = p.RequestHash,
     };
 
-    /// <summary>Stores the validated upload (tenant-scoped, with the file TTL) and names it in a caption spec; 503 without a captioning model.</summary>
+    /// <summary>
+    /// A caption spec for the validated upload; 503 without a captioning model. The upload is not stored here: it is stored
+    /// only once the job is admitted (<see cref="JobSubmitter.SubmitAsync"/>), so a refused request leaves nothing behind.
+    /// </summary>
     public static async Task<(JobSpec? Spec, ProblemHttpResult? Problem)> CaptionAsync(GatewayServices s, CaptionInput input)
     {
         if (await s.Models.ForCaptionAsync() is not { } model) return (null, Problems.NoModel("image-to-text (captions)"));
-        string tenantId = s.Tenant.Id;
-        string fileId = await s.Files.PutAsync(tenantId, input.Image, input.ContentType);
         return (new JobSpec
         {
-            TenantId = tenantId,
+            TenantId = s.Tenant.Id,
             Kind = JobKind.Caption,
             Count = 1,
-            InputFileId = fileId,
             Steps = input.Sampling.Steps,
             GuidanceScale = input.Sampling.GuidanceScale,
             RequestHash = CanonicalRequest.Hash(CanonicalRequest.Caption(input.Image, input.Sampling.Steps, input.Sampling.GuidanceScale, model.Version)),

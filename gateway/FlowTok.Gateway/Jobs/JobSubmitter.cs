@@ -1,5 +1,6 @@
 using FlowTok.Contracts.Jobs;
 using FlowTok.Gateway.Cluster;
+using FlowTok.Gateway.Uploads;
 using FlowTok.Infrastructure.Storage;
 using FlowTok.Infrastructure.Tenants;
 using Microsoft.AspNetCore.Http;
@@ -10,8 +11,9 @@ namespace FlowTok.Gateway.Jobs;
 /// <summary>A submitted job (<see cref="Repeated"/> when an Idempotency-Key named an earlier one), or the problem to answer.</summary>
 public sealed record Submission(JobSnapshot? Job, bool Repeated, ProblemHttpResult? Problem);
 
-/// <summary>Idempotency, admission and waiting: everything between a validated request and a job's outcome.</summary>
-public sealed class JobSubmitter(IGrainFactory grains, IIdempotencyStore idempotency)
+/// <summary>Idempotency, admission, storing a caption's upload once admitted, and waiting: everything between a validated
+/// request and a job's outcome.</summary>
+public sealed class JobSubmitter(IGrainFactory grains, IIdempotencyStore idempotency, IFileStore files)
 {
     /// <summary>Longest single long-poll on a job (well under Orleans' 30 s response timeout).</summary>
     public static readonly TimeSpan WatchSlice = TimeSpan.FromSeconds(10);
@@ -23,8 +25,9 @@ public sealed class JobSubmitter(IGrainFactory grains, IIdempotencyStore idempot
     /// <summary>
     /// Submits <paramref name="spec"/> as a new job, or, with an Idempotency-Key already used for the same request, returns
     /// that job (submitting it again if its first submission was refused). The same key with a different request is 409.
+    /// A caption's <paramref name="upload"/> is stored only once the job is admitted (<see cref="AttachUploadAsync"/>).
     /// </summary>
-    public async Task<Submission> SubmitAsync(HttpContext http, JobSpec spec, TenantInfo tenant, string? idempotencyKey)
+    public async Task<Submission> SubmitAsync(HttpContext http, JobSpec spec, TenantInfo tenant, string? idempotencyKey, CaptionInput? upload = null)
     {
         string jobId = JobIds.New();
         bool repeated = false;
@@ -42,12 +45,12 @@ public sealed class JobSubmitter(IGrainFactory grains, IIdempotencyStore idempot
                 jobId = claim.JobId;
                 repeated = true;
                 if (await Job(jobId).GetAsync() is { } existing && existing.TenantId == tenant.Id)
-                    return new(existing, true, null);
+                    return new(await AttachUploadAsync(existing, upload), true, null);
             }
         }
 
         var result = await SubmitWithRetryAsync(Job(jobId), spec, new TenantLimits { MaxConcurrentJobs = tenant.MaxConcurrentJobs, ItemQuota = tenant.ItemQuota, Weight = tenant.Weight });
-        if (result.Job is { } job) return new(job, repeated, null);
+        if (result.Job is { } job) return new(await AttachUploadAsync(job, upload), repeated, null);
         var rejection = result.Rejection ?? new Admission { Accepted = false, Reason = "the job was not admitted", RetryAfter = TimeSpan.FromSeconds(1) };
         return new(null, false, Problems.TooManyRequests(http, rejection.RetryAfter, rejection.Reason ?? "the job was not admitted", rejection.Code));
     }
@@ -57,17 +60,43 @@ public sealed class JobSubmitter(IGrainFactory grains, IIdempotencyStore idempot
     /// it already ran, so an accepted job's answer can be lost. Submitting is idempotent per job id (an admitted job
     /// answers with its snapshot), so the second call either returns the stored job or admits it now.
     /// </summary>
-    public static async Task<SubmitResult> SubmitWithRetryAsync(IRequestGrain grain, JobSpec spec, TenantLimits limits)
+    public static Task<SubmitResult> SubmitWithRetryAsync(IRequestGrain grain, JobSpec spec, TenantLimits limits) =>
+        WithRetryAsync(() => grain.SubmitAsync(spec, limits));
+
+    /// <summary>An idempotent grain call, made once more after a transient failure.</summary>
+    private static async Task<T> WithRetryAsync<T>(Func<Task<T>> call)
     {
         try
         {
-            return await grain.SubmitAsync(spec, limits);
+            return await call();
         }
         catch (Exception e) when (TransientFailures.IsTransient(e))
         {
             await Task.Delay(TransientFailures.RetryDelay);
-            return await grain.SubmitAsync(spec, limits);
+            return await call();
         }
+    }
+
+    /// <summary>
+    /// Stores the upload of an admitted caption job that still waits for it, and names it to the job, which then queues its
+    /// item. Nothing is stored for a job that has its upload (a replayed Idempotency-Key) or has ended. A file the job did
+    /// not take (a concurrent duplicate request named its own first) is deleted again. If storing fails (Redis down), the
+    /// request fails; the job waits for a retry with the same Idempotency-Key, or fails by itself after a minute.
+    /// </summary>
+    private async Task<JobSnapshot> AttachUploadAsync(JobSnapshot job, CaptionInput? upload)
+    {
+        if (upload is null || job.Spec is not { Kind: JobKind.Caption, InputFileId: null } || job.Status.IsTerminal()) return job;
+        string fileId = await files.PutAsync(job.TenantId, upload.Image, upload.ContentType);
+        JobSnapshot? attached = null;
+        try
+        {
+            attached = await WithRetryAsync(() => Job(job.JobId).AttachInputAsync(fileId));
+        }
+        finally
+        {
+            if (attached?.Spec.InputFileId != fileId) await files.DeleteAsync(job.TenantId, fileId);
+        }
+        return attached ?? job;
     }
 
     /// <summary>Long-polls the job (waking only when it ends) until it is finished or <paramref name="timeout"/> passes; returns the last snapshot seen.</summary>
@@ -111,7 +140,10 @@ public sealed class JobSubmitter(IGrainFactory grains, IIdempotencyStore idempot
             case JobStatus.Succeeded:
                 return null;
             case JobStatus.Failed:
-                return Problems.Create(500, $"the job failed: {job.Error ?? "unknown error"}", "Job failed", jobId);
+                // Only public codes and messages: what failed inside is in the silos' logs under the job id.
+                jobId["code"] = JobFailures.Code(job);
+                jobId["failures"] = JobFailureJson.From(job);
+                return Problems.Create(500, $"the job failed: {JobFailures.Message(job)}", "Job failed", jobId);
             case JobStatus.Cancelled:
                 return Problems.Create(409, "the job was cancelled", "Job cancelled", jobId);
             default:

@@ -1,17 +1,19 @@
+using FlowTok.Contracts.Jobs;
 using FlowTok.Contracts.Messages;
 using FlowTok.Grains.Models;
 using FlowTok.Infrastructure.Storage;
 using MassTransit;
+using Microsoft.Extensions.Logging;
 
 namespace FlowTok.Grains.Consumers;
 
 /// <summary>Hands a queued image to a local model replica; reports the stored file (or the cancellation) as an event.</summary>
-public sealed class GenerateImageConsumer(LocalModels models, ICancellationSignals cancellations) : IConsumer<GenerateImage>
+public sealed class GenerateImageConsumer(LocalModels models, ICancellationSignals cancellations, ILogger<GenerateImageConsumer> logger) : IConsumer<GenerateImage>
 {
     public Task Consume(ConsumeContext<GenerateImage> context)
     {
         var work = context.Message;
-        return WorkItemRun.Run(context, cancellations, work.JobId, work.Index, async () =>
+        return WorkItemRun.Run(context, cancellations, logger, work.JobId, work.Index, async () =>
         {
             var fileId = await models.Next().GenerateAsync(work);
             return new ImageGenerated(work.JobId, work.Index, fileId, work.Seed);
@@ -20,12 +22,12 @@ public sealed class GenerateImageConsumer(LocalModels models, ICancellationSigna
 }
 
 /// <summary>Hands a queued captioning item to a local model replica; reports the caption (or the cancellation) as an event.</summary>
-public sealed class CaptionImageConsumer(LocalModels models, ICancellationSignals cancellations) : IConsumer<CaptionImage>
+public sealed class CaptionImageConsumer(LocalModels models, ICancellationSignals cancellations, ILogger<CaptionImageConsumer> logger) : IConsumer<CaptionImage>
 {
     public Task Consume(ConsumeContext<CaptionImage> context)
     {
         var work = context.Message;
-        return WorkItemRun.Run(context, cancellations, work.JobId, work.Index, async () =>
+        return WorkItemRun.Run(context, cancellations, logger, work.JobId, work.Index, async () =>
             new ImageCaptioned(work.JobId, work.Index, await models.Next().CaptionAsync(work)));
     }
 }
@@ -34,10 +36,10 @@ internal static class WorkItemRun
 {
     /// <summary>Skips work of a cancelled job, runs the rest, and publishes the outcome event. Other failures propagate
     /// to MassTransit's retry policy and, when retries are exhausted, to a Fault event.</summary>
-    public static async Task Run<TEvent>(ConsumeContext context, ICancellationSignals cancellations, string jobId, int index,
+    public static async Task Run<TEvent>(ConsumeContext context, ICancellationSignals cancellations, ILogger logger, string jobId, int index,
         Func<Task<TEvent>> work) where TEvent : class
     {
-        var cancelled = new GenerationFailed(jobId, index, "cancelled", Cancelled: true);
+        var cancelled = new GenerationFailed(jobId, index, ItemFailures.Cancelled, Cancelled: true);
         if (await cancellations.IsCancelledAsync(jobId))
         {
             await context.Publish(cancelled);
@@ -56,8 +58,10 @@ internal static class WorkItemRun
         }
         catch (DeadlineExceededException e)
         {
-            // Dropped by the replica's scheduler before it used a device: the item fails with the reason, no retry.
-            await context.Publish(new GenerationFailed(jobId, index, e.Message, Cancelled: false));
+            // Dropped by the replica's scheduler before it used a device: the item fails, no retry. The details (device, wait)
+            // are the platform's, not the tenant's: logged here, published as a code.
+            logger.LogInformation("Item {Index} of job {JobId} was dropped: {Reason}", index, jobId, e.Message);
+            await context.Publish(new GenerationFailed(jobId, index, ItemFailures.DeadlineExceeded, Cancelled: false));
             return;
         }
         await context.Publish(done);

@@ -1,6 +1,7 @@
 using FlowTok.Contracts.Jobs;
 using FlowTok.Contracts.Messages;
 using MassTransit;
+using Microsoft.Extensions.Logging;
 
 namespace FlowTok.Grains.Consumers;
 
@@ -32,8 +33,9 @@ public sealed class GenerationFailedConsumer(IGrainFactory grains) : IConsumer<G
     }
 }
 
-/// <summary>An item whose retries are exhausted fails its job with the error — never silently lost.</summary>
-public sealed class WorkFaultConsumer(IGrainFactory grains) : IConsumer<Fault<GenerateImage>>, IConsumer<Fault<CaptionImage>>
+/// <summary>An item whose retries are exhausted fails its job — never silently lost. The job is told the failure's public
+/// code (<see cref="FailureCodes"/>); the exception's text goes to this log with the job id, never to the tenant.</summary>
+public sealed class WorkFaultConsumer(IGrainFactory grains, ILogger<WorkFaultConsumer> logger) : IConsumer<Fault<GenerateImage>>, IConsumer<Fault<CaptionImage>>
 {
     public Task Consume(ConsumeContext<Fault<GenerateImage>> context) =>
         Fail(context.Message.Message.JobId, context.Message.Message.Index, context.Message.Exceptions);
@@ -41,6 +43,12 @@ public sealed class WorkFaultConsumer(IGrainFactory grains) : IConsumer<Fault<Ge
     public Task Consume(ConsumeContext<Fault<CaptionImage>> context) =>
         Fail(context.Message.Message.JobId, context.Message.Message.Index, context.Message.Exceptions);
 
-    private Task Fail(string jobId, int index, ExceptionInfo[] exceptions) =>
-        grains.GetGrain<IRequestGrain>(jobId).FailItemAsync(index, exceptions.FirstOrDefault()?.Message ?? "the item failed");
+    private Task Fail(string jobId, int index, ExceptionInfo[] exceptions)
+    {
+        var exception = exceptions.FirstOrDefault();
+        string code = FailureCodes.For(exception);
+        logger.LogWarning("Item {Index} of job {JobId} failed ({Code}): {ExceptionType}: {Message}", index, jobId, code,
+            exception?.ExceptionType, exception?.Message);
+        return grains.GetGrain<IRequestGrain>(jobId).FailItemAsync(index, code);
+    }
 }

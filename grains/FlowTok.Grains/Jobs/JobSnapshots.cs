@@ -19,6 +19,7 @@ public static class JobSnapshots
             StepsDone = stepsDone,
             TotalSteps = spec.Count * spec.Steps,
             Error = job.Error,
+            Failures = job.Failures.ToDictionary(f => f.Key, f => ItemFailures.Normalize(f.Value)),
             CreatedAt = job.CreatedAt,
             FinishedAt = job.FinishedAt,
             Version = version,

@@ -47,6 +47,7 @@ public sealed class RequestGrain(
         if (Job.Spec is not null && !Job.Status.IsTerminal())
         {
             WatchDeadline();
+            WatchInput();
             if (!Job.Queued) SchedulePublish(TimeSpan.Zero);
         }
         return Task.CompletedTask;
@@ -71,6 +72,7 @@ public sealed class RequestGrain(
         Job.CreatedAt = DateTimeOffset.UtcNow;
         await Save();
         WatchDeadline();
+        WatchInput();
         await PublishItems();
         return new SubmitResult { Job = Snapshot() };
     }
@@ -88,7 +90,7 @@ public sealed class RequestGrain(
     /// </summary>
     private async Task PublishItems()
     {
-        if (Job.Spec is null || Job.Status.IsTerminal() || Job.Queued) return;
+        if (Job.Spec is null || Job.Status.IsTerminal() || Job.Queued || AwaitsInput) return;
         try
         {
             await Publish(Enumerable.Range(0, Job.Spec.Count));
@@ -122,6 +124,7 @@ public sealed class RequestGrain(
             if (Job.Spec is null || Job.Status.IsTerminal()) return;
             var missing = Enumerable.Range(0, Job.Spec.Count).Where(i => !Settled(i)).ToList();
             logger.LogWarning("Job {JobId} timed out after {Timeout} with items {Missing} unfinished", JobId, deadline.Timeout, missing);
+            foreach (var i in missing) Job.Failures[i] = ItemFailures.TimedOut;
             await cancellations.CancelAsync(JobId);
             await Finish(JobStatus.Failed, deadline.Reason(missing));
         }, new GrainTimerCreationOptions(remaining, Timeout.InfiniteTimeSpan));
@@ -217,7 +220,7 @@ public sealed class RequestGrain(
     public async Task FailItemAsync(int index, string reason)
     {
         if (Job.Spec is null || Job.Status.IsTerminal() || Settled(index)) return;
-        Job.Failures[index] = reason;
+        Job.Failures[index] = ItemFailures.Normalize(reason);
         await ItemSettled();
     }
 
@@ -231,7 +234,7 @@ public sealed class RequestGrain(
         }
         if (Job.Failures.Count == 0) await Finish(JobStatus.Succeeded, null);
         else
-            await Finish(JobStatus.Failed, string.Join("; ", Job.Failures.OrderBy(f => f.Key).Select(f => $"item {f.Key}: {f.Value}")));
+            await Finish(JobStatus.Failed, ItemFailures.Describe(Job.Failures));
     }
 
     /// <summary>Ends the job and returns what admission reserved (the quota is charged only for what was produced).</summary>
@@ -278,4 +281,32 @@ public sealed class RequestGrain(
     }
 
     private JobSnapshot Snapshot() => JobSnapshots.Of(JobId, Job, progress, signals.Version);
+
+    // Caption uploads are stored by the gateway only once the job is admitted (a refused request stores nothing); the item
+    // is queued when the stored file is attached.
+
+    private bool AwaitsInput => Job.Spec is { Kind: JobKind.Caption, InputFileId: null };
+
+    public async Task<JobSnapshot?> AttachInputAsync(string fileId)
+    {
+        if (Job.Spec is null) return null;
+        if (!AwaitsInput || Job.Status.IsTerminal()) return Snapshot();
+        Job.Spec = Job.Spec with { InputFileId = fileId };
+        await Save();
+        await PublishItems();
+        return Snapshot();
+    }
+
+    /// <summary>An admitted caption job whose upload is not attached within Platform:UploadWait fails (input_unavailable).</summary>
+    private void WatchInput()
+    {
+        if (!AwaitsInput) return;
+        this.RegisterGrainTimer(async () =>
+        {
+            if (!AwaitsInput || Job.Status.IsTerminal()) return;
+            logger.LogWarning("Job {JobId}: its upload was not stored within {Wait} of admission", JobId, platform.Value.UploadWait);
+            Job.Failures[0] = ItemFailures.InputUnavailable;
+            await Finish(JobStatus.Failed, ItemFailures.Describe(Job.Failures));
+        }, new GrainTimerCreationOptions(platform.Value.UploadWait, Timeout.InfiniteTimeSpan));
+    }
 }

@@ -94,11 +94,12 @@ public sealed class ModelGrain(
     {
         if (!model!.TextToImage) throw new NotSupportedException($"model {model.Version} cannot generate images");
         long started = Stopwatch.GetTimestamp();
-        var cached = memo!.Get(work.Prompt);
-        if (cached is null && await prompts.GetAsync(model.Version, work.Prompt) is { } shared)
+        // Encodings are cached per tenant: a hit (counted in /metrics, and faster) must not tell one tenant another's prompt.
+        var cached = memo!.Get(work.TenantId, work.Prompt);
+        if (cached is null && await prompts.GetAsync(work.TenantId, model.Version, work.Prompt) is { } stored)
         {
-            cached = shared;
-            memo.Set(work.Prompt, shared);
+            cached = stored;
+            memo.Set(work.TenantId, work.Prompt, stored);
         }
         if (cached is null) Interlocked.Increment(ref promptMisses);
         else Interlocked.Increment(ref promptHits);
@@ -108,8 +109,8 @@ public sealed class ModelGrain(
         var fileId = await files.PutAsync(work.TenantId, result.Png, "image/png");
         if (result.NewPromptEncoding is { } fresh)
         {
-            memo.Set(work.Prompt, fresh);
-            await prompts.SetAsync(model.Version, work.Prompt, fresh);
+            memo.Set(work.TenantId, work.Prompt, fresh);
+            await prompts.SetAsync(work.TenantId, model.Version, work.Prompt, fresh);
         }
         metrics.RecordItem("generation", "succeeded");
         metrics.RecordItemLatency(Stopwatch.GetElapsedTime(started));
@@ -120,8 +121,9 @@ public sealed class ModelGrain(
     {
         if (!model!.ImageToText) throw new NotSupportedException($"model {model.Version} has no image-to-text components");
         long started = Stopwatch.GetTimestamp();
-        var upload = await files.GetAnyTenantAsync(work.InputFileId)
-            ?? throw new FileNotFoundException($"upload {work.InputFileId} of job {work.JobId} is missing or expired");
+        // Only the job's own tenant's upload: another tenant's file id reads as missing.
+        var upload = await files.GetAsync(work.TenantId, work.InputFileId)
+            ?? throw new FileNotFoundException($"upload {work.InputFileId} of job {work.JobId} is missing, expired or not tenant {work.TenantId}'s");
         // The gateway stores the PNG it made of the client's pixels; a client's own bytes never reach a decoder here.
         if (CanonicalImage.Problem(upload.Bytes) is { } problem)
             throw new InvalidImageException($"upload {work.InputFileId} of job {work.JobId} is not a canonical image ({problem})");

@@ -16,8 +16,12 @@ public sealed class RedisKeys(string prefix)
 
     public RedisKey Output(string tenantId, string requestHash) => Key($"out:{tenantId}:{requestHash}");
 
-    /// <summary>Prompt encodings are shared by all tenants; the prompt text is hashed (it can be long, and is user text).</summary>
-    public RedisKey Prompt(string modelVersion, string prompt) => Key($"prompt:{modelVersion}:{Sha256Hex(prompt)}");
+    /// <summary>Prompt encodings are a tenant's own (a shared hit would tell one tenant another's prompt); the prompt text
+    /// is hashed (it can be long, and is user text).</summary>
+    public RedisKey Prompt(string tenantId, string modelVersion, string prompt) => Key($"prompt:{tenantId}:{modelVersion}:{Sha256Hex(prompt)}");
+
+    /// <summary>The file ids of a cached output ("url" answers reuse them instead of storing copies).</summary>
+    public RedisKey OutputFiles(string tenantId, string requestHash) => Key($"outfiles:{tenantId}:{requestHash}");
 
     /// <summary>Idempotency keys are chosen by clients: hashed, so any length or character is a safe key.</summary>
     public RedisKey Idempotency(string tenantId, string idempotencyKey) => Key($"idem:{tenantId}:{Sha256Hex(idempotencyKey)}");

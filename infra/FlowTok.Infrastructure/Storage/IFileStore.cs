@@ -12,6 +12,13 @@ public interface IFileStore
     /// <summary>The file, or null when it does not exist, expired, or belongs to another tenant.</summary>
     Task<StoredFile?> GetAsync(string tenantId, string fileId);
 
-    /// <summary>Reads a file whatever its tenant (model silos reading uploads they were told about).</summary>
+    /// <summary>Reads a file whatever its tenant (operators and tests; the serving path reads with its tenant).</summary>
     Task<StoredFile?> GetAnyTenantAsync(string fileId);
+
+    /// <summary>The tenant's file lives a whole <paramref name="timeToLive"/> (default the file TTL) from now; false when it
+    /// does not exist, expired, or belongs to another tenant.</summary>
+    Task<bool> RenewAsync(string tenantId, string fileId, TimeSpan? timeToLive = null);
+
+    /// <summary>Deletes the tenant's file; another tenant's file is left alone. False when there was none to delete.</summary>
+    Task<bool> DeleteAsync(string tenantId, string fileId);
 }

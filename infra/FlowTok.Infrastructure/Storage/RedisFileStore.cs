@@ -16,6 +16,18 @@ public sealed class RedisFileStore(IConnectionMultiplexer redis, IOptions<RedisO
     static readonly RedisValue BytesField = "bytes";
     static readonly RedisValue[] Fields = [TenantField, ContentTypeField, ExpiresField, BytesField];
 
+    // Both check the owner in the same step as the change, so another tenant's id changes nothing.
+    const string RenewScript = """
+        if redis.call('HGET', KEYS[1], 'tenant') ~= ARGV[1] then return 0 end
+        redis.call('HSET', KEYS[1], 'expires', ARGV[2])
+        redis.call('PEXPIRE', KEYS[1], ARGV[3])
+        return 1
+        """;
+    const string DeleteScript = """
+        if redis.call('HGET', KEYS[1], 'tenant') ~= ARGV[1] then return 0 end
+        return redis.call('DEL', KEYS[1])
+        """;
+
     readonly RedisKeys keys = new(options.Value.KeyPrefix);
     readonly TimeSpan defaultTimeToLive = options.Value.FileTimeToLive;
     readonly TimeProvider time = time ?? TimeProvider.System;
@@ -72,6 +84,26 @@ public sealed class RedisFileStore(IConnectionMultiplexer redis, IOptions<RedisO
             values[1].ToString(),
             (byte[])values[3]!,
             DateTimeOffset.FromUnixTimeMilliseconds((long)values[2]));
+    }
+
+    public async Task<bool> RenewAsync(string tenantId, string fileId, TimeSpan? timeToLive = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(tenantId);
+        ArgumentException.ThrowIfNullOrEmpty(fileId);
+        var ttl = timeToLive ?? defaultTimeToLive;
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ttl, TimeSpan.Zero, nameof(timeToLive));
+        var expiresAt = time.GetUtcNow() + ttl;
+        var renewed = await redis.GetDatabase().ScriptEvaluateAsync(RenewScript, [keys.File(fileId)],
+            [tenantId, expiresAt.ToUnixTimeMilliseconds(), (long)ttl.TotalMilliseconds]).ConfigureAwait(false);
+        return (long)renewed == 1;
+    }
+
+    public async Task<bool> DeleteAsync(string tenantId, string fileId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(tenantId);
+        ArgumentException.ThrowIfNullOrEmpty(fileId);
+        var deleted = await redis.GetDatabase().ScriptEvaluateAsync(DeleteScript, [keys.File(fileId)], [tenantId]).ConfigureAwait(false);
+        return (long)deleted == 1;
     }
 
     /// <summary>"file-" and 24 random bytes (192 bits) in base64url: unguessable and safe in URLs and keys.</summary>

@@ -72,6 +72,35 @@ public abstract class FileStoreTests(RedisBackend backend)
     }
 
     [Fact]
+    public async Task RenewingGivesTheOwnersFileAWholeLifetimeAgain()
+    {
+        var options = backend.NewOptions();
+        var files = new RedisFileStore(backend.Redis, options);
+        var id = await files.PutAsync("acme", [1, 2, 3], "image/png", TimeSpan.FromSeconds(30));
+
+        Assert.False(await files.RenewAsync("globex", id, TimeSpan.FromMinutes(10)));
+        Assert.True((await files.GetAsync("acme", id))!.ExpiresAt < DateTimeOffset.UtcNow.AddMinutes(1));
+        Assert.True(await files.RenewAsync("acme", id, TimeSpan.FromMinutes(10)));
+        var renewed = await files.GetAsync("acme", id);
+        Assert.InRange(renewed!.ExpiresAt, DateTimeOffset.UtcNow.AddMinutes(9), DateTimeOffset.UtcNow.AddMinutes(11));
+        var ttl = await backend.Redis.GetDatabase().KeyTimeToLiveAsync(new FlowTok.Infrastructure.Redis.RedisKeys(options.Value.KeyPrefix).File(id));
+        Assert.InRange(ttl!.Value, TimeSpan.FromMinutes(9), TimeSpan.FromMinutes(10));
+        Assert.False(await files.RenewAsync("acme", "file-doesnotexist"));
+    }
+
+    [Fact]
+    public async Task OnlyTheOwnerDeletesAFile()
+    {
+        var id = await files.PutAsync("acme", [1, 2, 3], "image/png");
+
+        Assert.False(await files.DeleteAsync("globex", id));
+        Assert.NotNull(await files.GetAsync("acme", id));
+        Assert.True(await files.DeleteAsync("acme", id));
+        Assert.Null(await files.GetAnyTenantAsync(id));
+        Assert.False(await files.DeleteAsync("acme", id));
+    }
+
+    [Fact]
     public async Task UnknownFileReadsAsMissing()
     {
         Assert.Null(await files.GetAsync("acme", "file-doesnotexist"));

@@ -42,6 +42,25 @@ public abstract class OutputCacheTests(RedisBackend backend)
     }
 
     [Fact]
+    public async Task TheFilesHoldingAnOutputAreRecordedWithIt()
+    {
+        var cache = new RedisOutputCache(backend.Redis, backend.NewOptions());
+
+        await cache.SetAsync("acme", "hash-1", Images, ["file-a", "file-b", "file-c"]);
+        Assert.Equal(["file-a", "file-b", "file-c"], await cache.GetFileIdsAsync("acme", "hash-1"));
+        Assert.Null(await cache.GetFileIdsAsync("globex", "hash-1"));
+
+        await cache.SetFileIdsAsync("acme", "hash-1", ["file-d", "file-e", "file-f"]);
+        Assert.Equal(["file-d", "file-e", "file-f"], await cache.GetFileIdsAsync("acme", "hash-1"));
+
+        // New images replace the files recorded for the old ones; an output that is gone gets no files recorded.
+        await cache.SetAsync("acme", "hash-1", Images);
+        Assert.Null(await cache.GetFileIdsAsync("acme", "hash-1"));
+        await cache.SetFileIdsAsync("acme", "hash-2", ["file-g"]);
+        Assert.Null(await cache.GetFileIdsAsync("acme", "hash-2"));
+    }
+
+    [Fact]
     public async Task CachedOutputExpires()
     {
         var cache = new RedisOutputCache(backend.Redis, backend.NewOptions(o => o.OutputCacheTimeToLive = TimeSpan.FromMilliseconds(300)));

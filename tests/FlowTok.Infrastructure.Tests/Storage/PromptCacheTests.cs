@@ -12,8 +12,8 @@ public abstract class PromptCacheTests(RedisBackend backend)
         var cache = new RedisPromptCache(backend.Redis, backend.NewOptions());
         var encoding = SampleEncoding();
 
-        await cache.SetAsync("flowtok-xl-1", "a red fox in the snow", encoding);
-        var cached = await cache.GetAsync("flowtok-xl-1", "a red fox in the snow");
+        await cache.SetAsync("acme", "flowtok-xl-1", "a red fox in the snow", encoding);
+        var cached = await cache.GetAsync("acme", "flowtok-xl-1", "a red fox in the snow");
 
         Assert.NotNull(cached);
         Assert.Equal(encoding.Ids, cached.Ids);
@@ -31,9 +31,9 @@ public abstract class PromptCacheTests(RedisBackend backend)
         var cache = new RedisPromptCache(backend.Redis, options);
         var encoding = SampleEncoding();
 
-        await cache.SetAsync("v1", "prompt", encoding);
+        await cache.SetAsync("acme", "v1", "prompt", encoding);
 
-        var stored = (byte[])(await backend.Redis.GetDatabase().StringGetAsync(new RedisKeys(options.Value.KeyPrefix).Prompt("v1", "prompt")))!;
+        var stored = (byte[])(await backend.Redis.GetDatabase().StringGetAsync(new RedisKeys(options.Value.KeyPrefix).Prompt("acme", "v1", "prompt")))!;
         var payload = encoding.Ids.Length * 8 + (encoding.ClipStates.Length + encoding.Mu.Length + encoding.LogVar.Length) * 4
             + (encoding.ClipStatesShape.Length + encoding.LatentShape.Length) * 4;
         Assert.InRange(stored.Length, payload, payload + 64);
@@ -44,11 +44,22 @@ public abstract class PromptCacheTests(RedisBackend backend)
     {
         var cache = new RedisPromptCache(backend.Redis, backend.NewOptions());
 
-        await cache.SetAsync("v1", "a red fox", SampleEncoding());
+        await cache.SetAsync("acme", "v1", "a red fox", SampleEncoding());
 
-        Assert.Null(await cache.GetAsync("v2", "a red fox"));
-        Assert.Null(await cache.GetAsync("v1", "a red fox "));
-        Assert.NotNull(await cache.GetAsync("v1", "a red fox"));
+        Assert.Null(await cache.GetAsync("acme", "v2", "a red fox"));
+        Assert.Null(await cache.GetAsync("acme", "v1", "a red fox "));
+        Assert.NotNull(await cache.GetAsync("acme", "v1", "a red fox"));
+    }
+
+    [Fact]
+    public async Task PromptCacheIsPerTenant()
+    {
+        var cache = new RedisPromptCache(backend.Redis, backend.NewOptions());
+
+        await cache.SetAsync("acme", "v1", "a red fox", SampleEncoding());
+
+        Assert.Null(await cache.GetAsync("globex", "v1", "a red fox"));
+        Assert.NotNull(await cache.GetAsync("acme", "v1", "a red fox"));
     }
 
     [Fact]
@@ -56,14 +67,14 @@ public abstract class PromptCacheTests(RedisBackend backend)
     {
         var options = backend.NewOptions();
         var cache = new RedisPromptCache(backend.Redis, options);
-        var key = new RedisKeys(options.Value.KeyPrefix).Prompt("v1", "prompt");
+        var key = new RedisKeys(options.Value.KeyPrefix).Prompt("acme", "v1", "prompt");
         var valid = PromptEncodingFormat.Serialize(SampleEncoding());
 
         await backend.Redis.GetDatabase().StringSetAsync(key, new byte[] { 9, 1, 2, 3 });
-        Assert.Null(await cache.GetAsync("v1", "prompt"));
+        Assert.Null(await cache.GetAsync("acme", "v1", "prompt"));
 
         await backend.Redis.GetDatabase().StringSetAsync(key, valid[..^4]);
-        Assert.Null(await cache.GetAsync("v1", "prompt"));
+        Assert.Null(await cache.GetAsync("acme", "v1", "prompt"));
     }
 
     [Fact]
@@ -72,7 +83,7 @@ public abstract class PromptCacheTests(RedisBackend backend)
         var cache = new RedisPromptCache(backend.Redis, backend.NewOptions());
         var encoding = SampleEncoding() with { LatentShape = [77, 15] };
 
-        await Assert.ThrowsAsync<ArgumentException>(() => cache.SetAsync("v1", "prompt", encoding));
+        await Assert.ThrowsAsync<ArgumentException>(() => cache.SetAsync("acme", "v1", "prompt", encoding));
     }
 
     /// <summary>CLIP-like shapes with floats that only a bit-exact format keeps: NaN payloads, -0, subnormals, infinities.</summary>
