@@ -58,13 +58,21 @@ public static class CaptionInputs
         {
             form = await request.ReadFormAsync(new FormOptions { MultipartBodyLengthLimit = Limits.MaxUploadBytes + slack }, cancellationToken);
         }
-        catch (InvalidDataException e) when (e.Message.Contains("limit", StringComparison.OrdinalIgnoreCase))
+        catch (InvalidDataException e) when (e.Message.Contains("body length limit", StringComparison.OrdinalIgnoreCase))
         {
             return (null, TooLarge());
         }
         catch (InvalidDataException e)
         {
+            // The form reader's other limits (boundary length, headers per part, line length, field count) are about the
+            // form's shape, not the image's size: 400 naming the limit.
             return (null, Problems.BadRequest($"the multipart form could not be read ({e.Message})"));
+        }
+        catch (IOException e) when (e is not BadHttpRequestException)
+        {
+            // The body ended inside the form (no closing boundary). Kestrel's own failures (BadHttpRequestException: body
+            // too large, too slow, shorter than its Content-Length) keep their status codes.
+            return (null, Problems.BadRequest("the multipart form is truncated: the body ends before its closing boundary"));
         }
 
         var errors = new FieldErrors();
