@@ -36,7 +36,8 @@ public sealed class JsonBodyTarget : IFuzzTarget
                 ExpectValidated(RequestValidation.Generation(job.Value.AsGeneration(), Model), "generation job");
                 break;
             case "caption":
-                var (image, problem) = CaptionInputs.From(job.Value.Image, RequestValidation.Sampling(job.Value.Steps, job.Value.GuidanceScale));
+                var (image, problem) = CaptionInputs.From(job.Value.Image, RequestValidation.Sampling(job.Value.Steps, job.Value.GuidanceScale),
+                    RequestValidation.Scheduling(job.Value.Priority, job.Value.Timeout));
                 ExpectValueOrClientError(image, problem, "caption job");
                 break;
         }
