@@ -51,6 +51,22 @@ public class JobWaitingTests
         if (expected == 504) Assert.Equal($"/v1/jobs/{job.JobId}", http.Response.Headers.Location.ToString());
     }
 
+    [Theory]
+    [InlineData(ItemFailures.DeadlineExceeded, 504)]
+    [InlineData(ItemFailures.TimedOut, 504)]
+    [InlineData(ItemFailures.InvalidInput, 400)]
+    [InlineData(ItemFailures.InputUnavailable, 400)]
+    [InlineData(ItemFailures.Unsupported, 501)]
+    [InlineData(ItemFailures.Internal, 500)]
+    [InlineData("System.Exception: free text", 500)]
+    public void AFailedJobsStatusFollowsItsFirstFailuresCode(string code, int expected)
+    {
+        var job = FakeRequestGrain.Job(JobStatus.Failed, 1) with { Failures = new Dictionary<int, string> { [0] = code } };
+        var problem = JobSubmitter.ProblemFor(new DefaultHttpContext(), job);
+        Problem.HasStatus(expected, problem);
+        Assert.Equal(ItemFailures.Normalize(code), problem!.ProblemDetails.Extensions["code"]);
+    }
+
     [Fact]
     public async Task EventsStreamProgressThenTheTerminalEvent()
     {

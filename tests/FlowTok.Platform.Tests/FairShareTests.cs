@@ -62,6 +62,29 @@ public sealed class FairShareTests
     }
 
     [Fact]
+    public async Task ARequestsOwnTimeoutDropsItsWorkAndAnswers504WithTheDeadlineCode()
+    {
+        // One row at a time, 1 s per step, a long synchronous wait: only the request's own timeout can end it early.
+        await using var platform = await SimulatedPlatform.StartAsync("timeout",
+            ["--Model:Simulated:BatchLatency=00:00:20", "--Model:MaxBatchSize=1", "--Gateway:SyncTimeout=00:01:00"]);
+        var busy = await (await platform.Client.PostJson("/v1/jobs", new { type = "generation", prompt = "a red circle", steps = 5 }))
+            .ExpectJson(HttpStatusCode.Accepted);
+        await Task.Delay(200);
+
+        var late = await platform.Client.PostJson("/v1/images/generations", new { prompt = "a blue square", steps = 3, timeout = 0.5 });
+        var problem = await late.ExpectJson(HttpStatusCode.GatewayTimeout);
+        Assert.Equal("deadline_exceeded", problem.GetProperty("code").GetString());
+        var job = await (await platform.Client.GetAsync($"/v1/jobs/{late.Headers.GetValues("X-Job-Id").Single()}")).ExpectJson(HttpStatusCode.OK);
+        Assert.Equal("failed", job.GetProperty("status").GetString());
+        Assert.Equal("interactive", job.GetProperty("priority").GetString());
+        Assert.True(job.GetProperty("deadline").GetInt64() > 0);
+        // The job that held the device was not disturbed.
+        var first = await JobTests.WaitForEnd(platform.Client, busy.GetProperty("id").GetString()!);
+        Assert.Equal("succeeded", first.GetProperty("status").GetString());
+        Assert.Equal("batch", first.GetProperty("priority").GetString());
+    }
+
+    [Fact]
     public async Task UsageReportsTheTenantsMeteredDeviceTime()
     {
         await using var platform = await SimulatedPlatform.StartAsync("usage", []);

@@ -129,8 +129,10 @@ public sealed class JobSubmitter(IGrainFactory grains, IIdempotencyStore idempot
     }
 
     /// <summary>
-    /// The problem for a job that did not succeed: failed 500, cancelled 409, still running after the wait 504 (with a
-    /// Location to poll). Null when it succeeded.
+    /// The problem for a job that did not succeed, by its first failure's code: not started before its deadline 504 (the
+    /// request's <c>timeout</c> passed while the devices were busy), unusable or unavailable input 400, a task the model
+    /// cannot do 501, any other failure 500; cancelled 409; still running after the wait 504 (with a Location to poll).
+    /// Null when it succeeded.
     /// </summary>
     public static ProblemHttpResult? ProblemFor(HttpContext http, JobSnapshot job)
     {
@@ -141,9 +143,11 @@ public sealed class JobSubmitter(IGrainFactory grains, IIdempotencyStore idempot
                 return null;
             case JobStatus.Failed:
                 // Only public codes and messages: what failed inside is in the silos' logs under the job id.
-                jobId["code"] = JobFailures.Code(job);
+                var code = JobFailures.Code(job);
+                jobId["code"] = code;
                 jobId["failures"] = JobFailureJson.From(job);
-                return Problems.Create(500, $"the job failed: {JobFailures.Message(job)}", "Job failed", jobId);
+                var (status, title) = FailureStatus(code);
+                return Problems.Create(status, $"the job failed: {JobFailures.Message(job)}", title, jobId);
             case JobStatus.Cancelled:
                 return Problems.Create(409, "the job was cancelled", "Job cancelled", jobId);
             default:
@@ -152,4 +156,12 @@ public sealed class JobSubmitter(IGrainFactory grains, IIdempotencyStore idempot
                 return Problems.Create(504, $"the job did not finish in time; poll GET {Links.Job(job.JobId)} for its result", "Job still running", jobId);
         }
     }
+
+    private static (int Status, string Title) FailureStatus(string? code) => code switch
+    {
+        ItemFailures.DeadlineExceeded or ItemFailures.TimedOut => (504, "Deadline exceeded"),
+        ItemFailures.InvalidInput or ItemFailures.InputUnavailable => (400, "Input not usable"),
+        ItemFailures.Unsupported => (501, "Not supported by the model"),
+        _ => (500, "Job failed"),
+    };
 }

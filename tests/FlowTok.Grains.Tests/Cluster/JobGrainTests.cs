@@ -121,8 +121,7 @@ public sealed class JobGrainTests(GrainCluster cluster)
 
         var done = await Ended(late);
         Assert.Equal(JobStatus.Failed, done.Status);
-        Assert.Contains("deadline", done.Error);
-        Assert.Contains("passed before it reached a device", done.Error);
+        Assert.Equal(ItemFailures.DeadlineExceeded, Assert.Single(done.Failures).Value);
         Assert.Equal(0, done.StepsDone);
         await Released(tenant);
         // The replica reports the drop with the tenant's use: no device seconds, one deadline drop.
