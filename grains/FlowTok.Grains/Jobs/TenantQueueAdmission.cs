@@ -7,7 +7,7 @@ namespace FlowTok.Grains.Jobs;
 /// <summary>
 /// Admission to the platform queue, which is shared by weight among the tenants that have work in it (<see cref="QueueBounds"/>):
 /// a tenant holding its share is refused (429) while the others are still admitted; the whole queue never holds more than
-/// twice Platform:MaxQueuedItems while shares shift.
+/// twice Platform:MaxQueuedItems while shares shift. A refusal names only the tenant's own items, never other tenants.
 /// </summary>
 public sealed class TenantQueueAdmission(IAdmissionCounter counter, PlatformOptions options)
 {
@@ -25,8 +25,9 @@ public sealed class TenantQueueAdmission(IAdmissionCounter counter, PlatformOpti
             {
                 Accepted = false,
                 Code = "tenant_queue_full",
-                Reason = $"the tenant holds its share of the platform queue ({held.GetValueOrDefault(tenant).Items} items queued or running; " +
-                    $"its share is {limit} of {options.MaxQueuedItems} at weight {weight:0.##} while {held.Count(h => h.Key != tenant)} other tenant(s) have work queued)",
+                // Only the tenant's own state: how many others have work queued, or their weights, is none of its business.
+                Reason = $"the tenant holds its share of the platform queue ({held.GetValueOrDefault(tenant).Items} of its items are queued or running; " +
+                    "its share follows its weight and the platform's load); try again when some of them finish",
                 RetryAfter = options.QueueFullRetryAfter,
             },
             _ => new Admission

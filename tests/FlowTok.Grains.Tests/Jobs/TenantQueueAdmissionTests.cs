@@ -24,12 +24,28 @@ public sealed class TenantQueueAdmissionTests : IDisposable
         Assert.NotNull(refused);
         Assert.False(refused.Accepted);
         Assert.Equal("tenant_queue_full", refused.Code);
-        Assert.Contains("its share is 4 of 8", refused.Reason);
+        Assert.Contains("4 of its items are queued or running", refused.Reason);
         Assert.Equal(TimeSpan.FromSeconds(3), refused.RetryAfter);
         Assert.Null(await admission.TryAdmitAsync("other", 1, 1));
 
         await admission.ReleaseAsync("flood", 4);
         Assert.Null(await admission.TryAdmitAsync("flood", 1, 1));
+    }
+
+    [Fact]
+    public async Task ARefusalSaysNothingOfOtherTenants()
+    {
+        // The tenant's own state stays the same (four items held) while one, then three other tenants have work queued.
+        var admission = Admission();
+        Assert.Null(await admission.TryAdmitAsync("flood", 1, 4));
+        Assert.Null(await admission.TryAdmitAsync("other-a", 1, 1));
+        var withOne = await admission.TryAdmitAsync("flood", 1, 1);
+        Assert.Null(await admission.TryAdmitAsync("other-b", 2, 1));
+        Assert.Null(await admission.TryAdmitAsync("other-c", 2, 1));
+        var withThree = await admission.TryAdmitAsync("flood", 1, 1);
+
+        Assert.Equal("tenant_queue_full", withOne?.Code);
+        Assert.Equal(withOne, withThree);
     }
 
     [Fact]
