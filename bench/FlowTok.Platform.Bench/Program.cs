@@ -18,13 +18,14 @@ var warmUp = new Option<int>("--warmup-seconds") { Description = "--target: seco
 var json = new Option<string?>("--json") { Description = "--target: also write the figures to this file as JSON" };
 var scheduling = new Option<bool>("--scheduling") { Description = "benchmark the replica's scheduler and step batcher on a simulated device (two tenants, weights, mixed settings, continuous vs request-level batching); uses --seconds, --warmup-seconds, --steps, --max-batch, --sim-step-ms, --sim-row-step-ms" };
 var schedulingHttp = new Option<bool>("--scheduling-http") { Description = "two tenants on the whole platform over HTTP on a simulated device (the issue's setup); uses the --scheduling options" };
+var realModel = new Option<bool>("--real-model") { Description = "--scheduling-http: the bundled model on cpu:0 instead of sim:0" };
 var simStep = new Option<double>("--sim-step-ms") { Description = "--scheduling: simulated device milliseconds per step", DefaultValueFactory = _ => 10 };
 var simRowStep = new Option<double>("--sim-row-step-ms") { Description = "--scheduling: simulated device milliseconds per row per step", DefaultValueFactory = _ => 1.25 };
 var sections = new Option<int[]>("--sections") { Description = "--scheduling: experiments to run (1..6, e.g. --sections 5 6); default all", AllowMultipleArgumentsPerToken = true };
 var root = new RootCommand("Load benchmark: FlowTok platform over HTTP versus the model replica alone in process; or, with --target, HTTP load at a running gateway.")
 {
     clients, duration, steps, batch, model, cacheRequests, threads, simulated, simBatch, simItem, target, key, images, warmUp, json,
-    scheduling, schedulingHttp, simStep, simRowStep, sections,
+    scheduling, schedulingHttp, realModel, simStep, simRowStep, sections,
 };
 target.Validators.Add(result =>
 {
@@ -49,6 +50,7 @@ root.SetAction(async (parse, cancel) =>
         TimeSpan.FromMilliseconds(parse.GetValue(simStep)), TimeSpan.FromMilliseconds(parse.GetValue(simRowStep)), parse.GetValue(batch), parse.GetValue(steps))
     {
         Sections = (parse.GetValue(sections) ?? []).ToHashSet(),
+        RealModel = parse.GetValue(realModel),
     };
     if (parse.GetValue(scheduling))
     {

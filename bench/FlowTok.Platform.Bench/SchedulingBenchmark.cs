@@ -11,6 +11,9 @@ internal sealed record SchedulingSettings(TimeSpan Duration, TimeSpan WarmUp, Ti
     /// <summary>Experiments to run (1..6); empty: all.</summary>
     public IReadOnlySet<int> Sections { get; init; } = new HashSet<int>();
 
+    /// <summary>--scheduling-http: the bundled model on cpu:0 instead of the simulated device.</summary>
+    public bool RealModel { get; init; }
+
     public bool Runs(int section) => Sections.Count == 0 || Sections.Contains(section);
 }
 
