@@ -11,6 +11,9 @@ internal sealed record SchedulingSettings(TimeSpan Duration, TimeSpan WarmUp, Ti
     /// <summary>Experiments to run (1..6); empty: all.</summary>
     public IReadOnlySet<int> Sections { get; init; } = new HashSet<int>();
 
+    /// <summary>--scheduling section 5: the row cap beside interactive work compared with none (Scheduling:RowsWithInteractive).</summary>
+    public int RowsWithInteractive { get; init; } = 5;
+
     /// <summary>--scheduling-http: the bundled model on cpu:0 instead of the simulated device.</summary>
     public bool RealModel { get; init; }
 
@@ -30,9 +33,9 @@ internal sealed partial class SchedulingBenchmark(SchedulingSettings settings)
 {
     private string Device => $"sim:0 ({settings.StepLatency.TotalMilliseconds:0.##} ms + {settings.RowStepLatency.TotalMilliseconds:0.##} ms per row per step, max {settings.MaxRows} rows)";
 
-    private ModelRunner Replica(BatchingMode mode = BatchingMode.Continuous, int maxQueued = 256) => new(new ModelHostingOptions
+    private ModelRunner Replica(BatchingMode mode = BatchingMode.Continuous, int maxQueued = 256, int rowsWithInteractive = 0) => new(new ModelHostingOptions
     {
-        Scheduling = new SchedulerOptions { MaxQueuedItems = maxQueued },
+        Scheduling = new SchedulerOptions { MaxQueuedItems = maxQueued, RowsWithInteractive = rowsWithInteractive },
         Path = "/nonexistent",
         Devices = ["sim:0"],
         MaxBatchSize = settings.MaxRows,
@@ -100,9 +103,12 @@ internal sealed partial class SchedulingBenchmark(SchedulingSettings settings)
         });
     }
 
-    private async Task<Dictionary<string, TenantResult>> OnFreshReplica(CancellationToken cancel, params TenantLoad[] loads)
+    private Task<Dictionary<string, TenantResult>> OnFreshReplica(CancellationToken cancel, params TenantLoad[] loads) =>
+        OnFreshReplica(0, cancel, loads);
+
+    private async Task<Dictionary<string, TenantResult>> OnFreshReplica(int rowsWithInteractive, CancellationToken cancel, params TenantLoad[] loads)
     {
-        using var r = Replica();
+        using var r = Replica(rowsWithInteractive: rowsWithInteractive);
         await r.Loaded;
         var result = await Load(r, cancel, loads);
         if (loads.Length > 1) Console.WriteLine($"  (replica: {r.Stats.Preemptions} preemptions, mean rows per step {r.Stats.MeanBatchSize:F2})");

@@ -119,14 +119,15 @@ internal sealed class ReplicaQueue
 
     /// <summary>
     /// Waits for work, then takes items for the batcher's free slots; null when stopping. Items whose deadline passed are
-    /// taken out on the way (<see cref="Intake.Expired"/>). With no free slot, a waiting tenant under its share may take the
-    /// row of one furthest above it (<see cref="Intake.Preempted"/>: it keeps its state and waits at its tenant's head).
+    /// taken out on the way (<see cref="Intake.Expired"/>). Batch rows beyond what Scheduling:RowsWithInteractive allows beside
+    /// interactive work give up their rows; with no free slot, a waiting tenant under its share may take the row of one
+    /// furthest above it (<see cref="Intake.Preempted"/>: each keeps its state and waits at its tenant's head).
     /// </summary>
     public Intake? Take(StepBatcher batcher, IReadOnlyCollection<WorkItem> running)
     {
         var expired = new List<ScheduledWork<WorkItem>>();
         var joining = new List<WorkItem>();
-        WorkItem? preempted = null;
+        var preempted = new List<WorkItem>();
         lock (gate)
         {
             while (!stopping && batcher.Count == 0 && scheduler.Count == 0) Monitor.Wait(gate);
@@ -145,14 +146,22 @@ internal sealed class ReplicaQueue
             }
             var now = DateTimeOffset.UtcNow;
             expired.AddRange(scheduler.DropExpired(now));
-            while (joining.Count < batcher.FreeSlots && Next(now, expired) is { } item) joining.Add(item);
-            if (joining.Count == 0 && batcher.FreeSlots == 0 && batcher.Mode == BatchingMode.Continuous && options.Scheduling.Preemption
-                && scheduler.ChoosePreemption(running.Select(i => (i.Scheduled!, i.Row.Settings.Steps - i.Row.StepsDone)).ToList(), batcher.MaxRows, now) is { } victim)
+            var rows = running.Select(i => (i.Scheduled!, i.Row.Settings.Steps - i.Row.StepsDone)).ToList();
+            int batchAllowed = BatchRowsAllowed(batcher, running);
+            foreach (var victim in scheduler.TrimBatch(rows, batchAllowed)) preempted.Add(Suspend(victim));
+            int batchRows = running.Count(i => i.Scheduled!.Ticket.Priority == WorkPriority.Batch) - preempted.Count;
+            while (joining.Count < batcher.FreeSlots + preempted.Count)
             {
-                var row = victim.Item.Row;
-                preempted = victim.Item;
-                victim.Item.Scheduled = scheduler.Suspend(victim, (row.Settings.Steps - row.StepsDone) * rowStepSeconds);
-                preemptions++;
+                // Beyond the rows batch may hold beside interactive work, only interactive items join.
+                var only = scheduler.NextClass == WorkPriority.Batch && batchRows >= batchAllowed ? WorkPriority.Interactive : (WorkPriority?)null;
+                if (Next(now, expired, only) is not { } item) break;
+                joining.Add(item);
+                if (item.Scheduled!.Ticket.Priority == WorkPriority.Batch) batchRows++;
+            }
+            if (joining.Count == 0 && preempted.Count == 0 && batcher.FreeSlots == 0 && batcher.Mode == BatchingMode.Continuous && options.Scheduling.Preemption
+                && scheduler.ChoosePreemption(rows, batcher.MaxRows, now) is { } chosen)
+            {
+                preempted.Add(Suspend(chosen));
                 if (Next(now, expired) is { } item) joining.Add(item);
             }
             deadlineDrops += expired.Count;
@@ -160,9 +169,31 @@ internal sealed class ReplicaQueue
         return new Intake(joining, expired, preempted);
     }
 
-    private WorkItem? Next(DateTimeOffset now, List<ScheduledWork<WorkItem>> expired)
+    /// <summary>
+    /// Batch rows allowed in the next step: all of them, unless Scheduling:RowsWithInteractive is set and interactive work
+    /// runs or waits; then what that many rows leave beside the interactive rows (running, and waiting ones that fit), never
+    /// less than batch's guaranteed rows.
+    /// </summary>
+    private int BatchRowsAllowed(StepBatcher batcher, IReadOnlyCollection<WorkItem> running)
     {
-        if (scheduler.Next(now, expired) is not { } work) return null;
+        int cap = options.Scheduling.RowsWithInteractive;
+        int interactive = running.Count(i => i.Scheduled!.Ticket.Priority == WorkPriority.Interactive) + scheduler.QueuedOf(WorkPriority.Interactive);
+        if (cap <= 0 || interactive == 0 || batcher.Mode != BatchingMode.Continuous) return batcher.MaxRows;
+        return Math.Max(scheduler.BatchRowsKept(batcher.MaxRows), cap - Math.Min(interactive, batcher.MaxRows));
+    }
+
+    /// <summary>A running item gives up its row at this step boundary and waits at its tenant's head with its state.</summary>
+    private WorkItem Suspend(ScheduledWork<WorkItem> work)
+    {
+        var row = work.Item.Row;
+        work.Item.Scheduled = scheduler.Suspend(work, (row.Settings.Steps - row.StepsDone) * rowStepSeconds);
+        preemptions++;
+        return work.Item;
+    }
+
+    private WorkItem? Next(DateTimeOffset now, List<ScheduledWork<WorkItem>> expired, WorkPriority? only = null)
+    {
+        if (scheduler.Next(now, expired, only) is not { } work) return null;
         work.Item.Scheduled = work;
         return work.Item;
     }
@@ -195,5 +226,5 @@ internal sealed class ReplicaQueue
 }
 
 /// <summary>What the device thread takes at a step boundary: items that join, items whose deadline passed, and the running
-/// item (if any) whose row was given to a waiting tenant.</summary>
-internal sealed record Intake(List<WorkItem> Joining, List<ScheduledWork<WorkItem>> Expired, WorkItem? Preempted);
+/// items whose rows were given up (to a waiting tenant, or to interactive work under Scheduling:RowsWithInteractive).</summary>
+internal sealed record Intake(List<WorkItem> Joining, List<ScheduledWork<WorkItem>> Expired, List<WorkItem> Preempted);

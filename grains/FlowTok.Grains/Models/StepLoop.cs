@@ -42,7 +42,7 @@ internal sealed class StepLoop(StepDevices devices, StepBatcher batcher, Replica
 
     private void Admit(Intake intake)
     {
-        if (intake.Preempted is { } victim)
+        foreach (var victim in intake.Preempted)
         {
             batcher.Leave(victim.Row);
             running.Remove(victim.Row);

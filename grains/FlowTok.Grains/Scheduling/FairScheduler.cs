@@ -75,11 +75,13 @@ public sealed class FairScheduler<T>
     /// The next item to run (its estimated cost reserved), or null when nothing is queued. Items whose deadline passed
     /// on the way are added to <paramref name="expired"/> instead (they never reach the device).
     /// </summary>
-    public ScheduledWork<T>? Next(DateTimeOffset now, ICollection<ScheduledWork<T>> expired)
+    /// <param name="only">take only from this class (null: the class whose turn it is)</param>
+    public ScheduledWork<T>? Next(DateTimeOffset now, ICollection<ScheduledWork<T>> expired, WorkPriority? only = null)
     {
         while (Count > 0)
         {
-            var priority = PickClass();
+            if (only is { } o && classes[(int)o].Queued == 0) return null;
+            var priority = only ?? PickClass();
             var cls = classes[(int)priority];
             var best = PickTenant(priority);
             var work = best.Queues[(int)priority].First!.Value;
@@ -173,6 +175,33 @@ public sealed class FairScheduler<T>
         var batch = classes[(int)WorkPriority.Batch];
         double batchTagAfter = FinishTag(batch, WorkPriority.Batch, victim.Reserved);
         return batchTagAfter >= FinishTag(classes[(int)WorkPriority.Interactive], WorkPriority.Interactive) ? victim : null;
+    }
+
+    /// <summary>The class whose item <see cref="Next"/> would take; null when nothing is queued.</summary>
+    public WorkPriority? NextClass => Count > 0 ? PickClass() : null;
+
+    /// <summary>Items of a class waiting in the queue.</summary>
+    public int QueuedOf(WorkPriority priority) => classes[(int)priority].Queued;
+
+    /// <summary>
+    /// Batch rows to give up so that at most <paramref name="keep"/> stay (<see cref="SchedulerOptions.RowsWithInteractive"/>):
+    /// one at a time from the tenant furthest above its weighted share of the running rows, its row with the most steps left.
+    /// </summary>
+    public List<ScheduledWork<T>> TrimBatch(IReadOnlyList<(ScheduledWork<T> Work, int StepsLeft)> running, int keep)
+    {
+        var batchRows = running.Where(r => r.Work.Ticket.Priority == WorkPriority.Batch).ToList();
+        var victims = new List<ScheduledWork<T>>();
+        double totalWeight = tenants.Values.Where(t => t.Active).Sum(t => t.Weight);
+        while (batchRows.Count > keep)
+        {
+            var rows = running.Where(r => !victims.Contains(r.Work)).GroupBy(r => r.Work.Ticket.Tenant).ToDictionary(g => g.Key, g => g.Count());
+            var tenant = batchRows.Select(r => r.Work.Ticket.Tenant).Distinct()
+                .OrderByDescending(name => (rows[name] - running.Count * tenants[name].Weight / totalWeight) / tenants[name].Weight).First();
+            var victim = batchRows.Where(r => r.Work.Ticket.Tenant == tenant).OrderByDescending(r => r.StepsLeft).First();
+            batchRows.Remove(victim);
+            victims.Add(victim.Work);
+        }
+        return victims;
     }
 
     /// <summary>Rows batch work keeps against interactive preemption while it has work: its minimum share of the device's

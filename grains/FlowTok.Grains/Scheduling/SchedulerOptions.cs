@@ -20,6 +20,13 @@ public sealed class SchedulerOptions
     /// a tenant above its share at the next step boundary (the preempted row keeps its state and resumes later).</summary>
     public bool Preemption { get; set; } = true;
 
+    /// <summary>While interactive work runs or waits on a replica, batch rows are limited so that a step holds at most this
+    /// many rows (batch keeps at least its minimum share of the rows), so interactive rows step faster on a device whose step
+    /// time grows with its rows; 0 (default): no limit, batch fills every free row. The cost is batch throughput while
+    /// interactive work is present: on a device whose step over n rows costs a + n b, a cap c makes an interactive row's
+    /// step (a + c b) / (a + b) times as long as alone, against (a + max b) / (a + b) without it.</summary>
+    public int RowsWithInteractive { get; set; }
+
     /// <summary>Weight of a tenant that names none (weights divide device time: 2 gets twice the share of 1).</summary>
     public double DefaultWeight { get; set; } = 1;
 
@@ -29,6 +36,7 @@ public sealed class SchedulerOptions
             throw new ArgumentException($"Scheduling:BatchMinimumShare must be between 0 and 1 (exclusive), got {BatchMinimumShare}");
         if (MaxQueuedItems < 1) throw new ArgumentException($"Scheduling:MaxQueuedItems must be at least 1, got {MaxQueuedItems}");
         if (MinQueuedItemsPerTenant < 1) throw new ArgumentException($"Scheduling:MinQueuedItemsPerTenant must be at least 1, got {MinQueuedItemsPerTenant}");
+        if (RowsWithInteractive < 0) throw new ArgumentException($"Scheduling:RowsWithInteractive must be 0 (off) or positive, got {RowsWithInteractive}");
         if (!(DefaultWeight > 0)) throw new ArgumentException($"Scheduling:DefaultWeight must be positive, got {DefaultWeight}");
     }
 }

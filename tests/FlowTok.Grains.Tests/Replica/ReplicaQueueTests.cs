@@ -1,20 +1,73 @@
 using System.Diagnostics;
 using FlowTok.Grains.Batching;
 using FlowTok.Grains.Models;
+using FlowTok.Grains.Scheduling;
 
 namespace FlowTok.Grains.Tests.Replica;
 
 /// <summary>The replica's queue without a device: bounds, the wait for companions, deadline drops, preemption, cancellation.</summary>
 public sealed class ReplicaQueueTests
 {
-    private static ModelHostingOptions Options(int maxQueue = 8, int delayMs = 0) =>
-        new() { MaxQueueLength = maxQueue, MaxQueueDelay = TimeSpan.FromMilliseconds(delayMs) };
+    private static ModelHostingOptions Options(int maxQueue = 8, int delayMs = 0, int rowsWithInteractive = 0) =>
+        new()
+        {
+            MaxQueueLength = maxQueue, MaxQueueDelay = TimeSpan.FromMilliseconds(delayMs),
+            Scheduling = new() { RowsWithInteractive = rowsWithInteractive, BatchMinimumShare = 0.125 },
+        };
 
     private static long nextId;
 
-    private static WorkItem<string> Item(string job, string tenant = "t", int steps = 4, DateTimeOffset? deadline = null) =>
+    private static WorkItem<string> Item(string job, string tenant = "t", int steps = 4, DateTimeOffset? deadline = null,
+        WorkPriority priority = WorkPriority.Interactive) =>
         new(job, 0, new StepRow(Interlocked.Increment(ref nextId), RowKind.Caption, new RowSettings(steps, 2), new CaptionInput([1])),
-            new WorkOrigin(tenant, Deadline: deadline), null);
+            new WorkOrigin(tenant, Priority: priority, Deadline: deadline), null);
+
+    /// <summary>Takes from the queue and joins what it took, as the device thread does; returns the intake.</summary>
+    private static Intake Step(ReplicaQueue queue, StepBatcher batcher, List<WorkItem> running)
+    {
+        var intake = queue.Take(batcher, running)!;
+        foreach (var victim in intake.Preempted)
+        {
+            batcher.Leave(victim.Row);
+            running.Remove(victim);
+        }
+        foreach (var item in intake.Joining)
+        {
+            batcher.Join(item.Row);
+            running.Add(item);
+        }
+        return intake;
+    }
+
+    [Theory]
+    [InlineData(0, 1, 7)] // no cap: the interactive item takes one row from the flood (preemption), batch keeps the rest
+    [InlineData(5, 4, 4)] // at most 5 rows beside interactive work: batch gives up four, keeps four
+    [InlineData(2, 7, 1)] // a cap below batch's guaranteed row (1 of 8 at 12.5 %): batch still keeps one
+    public void BesideInteractiveWorkBatchRowsAreLimitedToTheCap(int cap, int preempted, int batchKept)
+    {
+        var queue = new ReplicaQueue(Options(maxQueue: 32, rowsWithInteractive: cap), "sim:0");
+        var batcher = new StepBatcher(8);
+        var running = new List<WorkItem>();
+        for (int i = 0; i < 12; i++) queue.Add(Item($"batch-{i}", tenant: "jobs", steps: 20, priority: WorkPriority.Batch));
+        Assert.Equal(8, Step(queue, batcher, running).Joining.Count);
+
+        queue.Add(Item("interactive", tenant: "jobs", steps: 20));
+        var intake = Step(queue, batcher, running);
+        Assert.Equal(preempted, intake.Preempted.Count);
+        Assert.Equal(["interactive"], intake.Joining.Select(i => i.JobId));
+        Assert.Equal(batchKept, running.Count(i => i.Scheduled!.Ticket.Priority == WorkPriority.Batch));
+        // Free rows stay free for interactive work while it runs: no batch item joins at the next boundary.
+        Assert.Empty(Step(queue, batcher, running).Joining);
+
+        // Once the interactive item is gone, batch fills the device again (the preempted rows first, with their state).
+        batcher.Leave(intake.Joining[0].Row);
+        running.Remove(intake.Joining[0]);
+        queue.Complete(intake.Joining[0].Scheduled!);
+        var refill = Step(queue, batcher, running);
+        Assert.Equal(8, running.Count);
+        Assert.Equal(intake.Preempted.Select(i => i.JobId).Order(), refill.Joining.Take(intake.Preempted.Count).Select(i => i.JobId).Order());
+    }
+
 
     [Fact]
     public void AFullQueueRefusesNamingTheDeviceAndAStoppedOneRefusesAsShutDown()
@@ -82,8 +135,7 @@ public sealed class ReplicaQueueTests
 
         queue.Add(Item("one", tenant: "small"));
         var second = queue.Take(batcher, first.Joining)!;
-        Assert.NotNull(second.Preempted);
-        Assert.Equal("flood", second.Preempted.Origin.Tenant);
+        Assert.Equal("flood", Assert.Single(second.Preempted).Origin.Tenant);
         Assert.Equal(["one"], second.Joining.Select(i => i.JobId));
         Assert.Equal(1, queue.Counts.Preemptions);
         Assert.Equal(1, queue.Count); // the preempted item waits to resume
