@@ -17,31 +17,47 @@ public sealed class TenantQueueAdmissionTests : IDisposable
     public async Task ATenantHoldingItsShareIsRefusedWhileAnotherIsAdmitted()
     {
         var admission = Admission();
-        Assert.Null(await admission.TryAdmitAsync("other", 1, 1));
+        Assert.Null(await admission.TryAdmitAsync(NewJob(), "other", 1, 1));
         // With one other tenant of equal weight queued, "flood" may hold half of the 8: four items.
-        Assert.Null(await admission.TryAdmitAsync("flood", 1, 4));
-        var refused = await admission.TryAdmitAsync("flood", 1, 1);
+        var flood = NewJob();
+        Assert.Null(await admission.TryAdmitAsync(flood, "flood", 1, 4));
+        var refused = await admission.TryAdmitAsync(NewJob(), "flood", 1, 1);
         Assert.NotNull(refused);
         Assert.False(refused.Accepted);
         Assert.Equal("tenant_queue_full", refused.Code);
         Assert.Contains("its share is 4 of 8", refused.Reason);
         Assert.Equal(TimeSpan.FromSeconds(3), refused.RetryAfter);
-        Assert.Null(await admission.TryAdmitAsync("other", 1, 1));
+        Assert.Null(await admission.TryAdmitAsync(NewJob(), "other", 1, 1));
 
-        await admission.ReleaseAsync("flood", 4);
-        Assert.Null(await admission.TryAdmitAsync("flood", 1, 1));
+        await admission.ReleaseAsync(flood);
+        Assert.Null(await admission.TryAdmitAsync(NewJob(), "flood", 1, 1));
     }
 
     [Fact]
     public async Task AFullPlatformQueueRefusesEveryone()
     {
         var admission = Admission(maxQueued: 2, minPerTenant: 2);
-        Assert.Null(await admission.TryAdmitAsync("a", 1, 2));
-        Assert.Null(await admission.TryAdmitAsync("b", 1, 2));
-        var refused = await admission.TryAdmitAsync("c", 1, 1);
+        Assert.Null(await admission.TryAdmitAsync(NewJob(), "a", 1, 2));
+        Assert.Null(await admission.TryAdmitAsync(NewJob(), "b", 1, 2));
+        var refused = await admission.TryAdmitAsync(NewJob(), "c", 1, 1);
         Assert.Equal("queue_full", refused?.Code);
         Assert.Contains("platform queue is full (4 items", refused!.Reason);
     }
+
+    [Fact]
+    public async Task AJobIsAdmittedOnceHoweverOftenItsSubmitIsRetried()
+    {
+        var admission = Admission();
+        Assert.Null(await admission.TryAdmitAsync("job-1", "acme", 1, 3));
+        Assert.Null(await admission.TryAdmitAsync("job-1", "acme", 1, 3)); // a retry after a failed write
+        Assert.Equal(3, (await Counter.TenantsAsync())["acme"].Items);
+
+        await admission.ReleaseAsync("job-1");
+        await admission.ReleaseAsync("job-1");
+        Assert.False((await Counter.TenantsAsync()).ContainsKey("acme"));
+    }
+
+    private static string NewJob() => "job-" + Guid.NewGuid().ToString("N");
 
     public void Dispose() => redis.Dispose();
 }

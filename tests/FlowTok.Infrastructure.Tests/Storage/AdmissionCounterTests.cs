@@ -97,20 +97,42 @@ public abstract class AdmissionCounterTests(RedisBackend backend)
     {
         var counter = new RedisAdmissionCounter(backend.Redis, backend.NewOptions());
 
-        Assert.Equal(AdmissionVerdict.Admitted, await counter.TryAddForTenantAsync("big", 2, 6, tenantLimit: 8, platformLimit: 100));
-        Assert.Equal(AdmissionVerdict.TenantShareFull, await counter.TryAddForTenantAsync("big", 2, 3, tenantLimit: 8, platformLimit: 100));
+        Assert.Equal(AdmissionVerdict.Admitted, await counter.TryReserveAsync("j1", "big", 2, 6, tenantLimit: 8, platformLimit: 100));
+        Assert.Equal(AdmissionVerdict.TenantShareFull, await counter.TryReserveAsync("j2", "big", 2, 3, tenantLimit: 8, platformLimit: 100));
         // A tenant holding nothing is admitted even above its limit (a job of n items is never refused forever).
-        Assert.Equal(AdmissionVerdict.Admitted, await counter.TryAddForTenantAsync("small", 1, 3, tenantLimit: 2, platformLimit: 100));
-        Assert.Equal(AdmissionVerdict.PlatformFull, await counter.TryAddForTenantAsync("other", 1, 2, tenantLimit: 8, platformLimit: 10));
+        Assert.Equal(AdmissionVerdict.Admitted, await counter.TryReserveAsync("j3", "small", 1, 3, tenantLimit: 2, platformLimit: 100));
+        Assert.Equal(AdmissionVerdict.PlatformFull, await counter.TryReserveAsync("j4", "other", 1, 2, tenantLimit: 8, platformLimit: 10));
         var held = await counter.TenantsAsync();
         Assert.Equal(new TenantAdmission(6, 2), held["big"]);
         Assert.Equal(new TenantAdmission(3, 1), held["small"]);
         Assert.False(held.ContainsKey("other"));
         Assert.Equal(9, await counter.CurrentAsync());
+        Assert.Equal([("j1", "big", 6), ("j3", "small", 3)],
+            (await counter.ReservationsAsync()).Select(r => (r.JobId, r.Tenant, r.Items)).OrderBy(r => r.JobId));
 
-        await counter.ReleaseForTenantAsync("big", 6);
+        Assert.True(await counter.ReleaseReservationAsync("j1"));
         Assert.False((await counter.TenantsAsync()).ContainsKey("big"));
         Assert.Equal(3, await counter.CurrentAsync());
+    }
+
+    [Fact]
+    public async Task AReservationIsCountedAndReturnedOncePerJob()
+    {
+        var counter = new RedisAdmissionCounter(backend.Redis, backend.NewOptions());
+        var before = DateTimeOffset.UtcNow.AddSeconds(-1);
+
+        Assert.Equal(AdmissionVerdict.Admitted, await counter.TryReserveAsync("job|1", "acme|x", 1, 4, tenantLimit: 4, platformLimit: 10));
+        Assert.Equal(AdmissionVerdict.Admitted, await counter.TryReserveAsync("job|1", "acme|x", 1, 4, tenantLimit: 4, platformLimit: 10));
+        Assert.Equal(4, await counter.CurrentAsync());
+        var reservation = Assert.Single(await counter.ReservationsAsync());
+        Assert.Equal(("job|1", "acme|x", 4), (reservation.JobId, reservation.Tenant, reservation.Items));
+        Assert.InRange(reservation.AdmittedAt, before, DateTimeOffset.UtcNow.AddSeconds(1));
+
+        Assert.True(await counter.ReleaseReservationAsync("job|1"));
+        Assert.False(await counter.ReleaseReservationAsync("job|1"));
+        Assert.Equal(0, await counter.CurrentAsync());
+        Assert.Empty(await counter.TenantsAsync());
+        Assert.Empty(await counter.ReservationsAsync());
     }
 
     [Fact]
