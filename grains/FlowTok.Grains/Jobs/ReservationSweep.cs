@@ -7,7 +7,8 @@ namespace FlowTok.Grains.Jobs;
 /// Brings the admission counts back to the truth: every reservation in the platform queue (<see cref="IAdmissionCounter"/>)
 /// belongs to a job that is still open. A reservation whose job ended (its release was lost with its silo) or was never
 /// stored (a write that failed after admission, a submit that died half-way) is returned, tenant slot first, as
-/// <see cref="JobRelease"/> does; an open job is asked for its state, which reactivates it, and with it its deadline.
+/// <see cref="JobRelease"/> does; an open job is asked for its state, which reactivates it, and with it its deadline. Then
+/// the counts are set to what the remaining reservations add up, so no drift outlives a pass.
 /// </summary>
 public sealed class ReservationSweep(IAdmissionCounter counter, IGrainFactory grains, TimeSpan grace)
 {
@@ -27,7 +28,7 @@ public sealed class ReservationSweep(IAdmissionCounter counter, IGrainFactory gr
                 result = result with { Failed = result.Failed + 1 };
             }
         }
-        return result;
+        return result with { Recounted = await counter.RecountAsync() };
     }
 
     private async Task<bool> Settle(AdmissionReservation reservation)
@@ -39,10 +40,12 @@ public sealed class ReservationSweep(IAdmissionCounter counter, IGrainFactory gr
     }
 }
 
-/// <summary>What one sweep did: reservations returned, and those it could not check this time.</summary>
+/// <summary>What one sweep did: reservations returned, those it could not check this time, and by how many items the
+/// platform's count was off from the reservations.</summary>
 [GenerateSerializer, Immutable]
 public sealed record SweepResult
 {
     [Id(0)] public int Returned { get; init; }
     [Id(1)] public int Failed { get; init; }
+    [Id(2)] public long Recounted { get; init; }
 }

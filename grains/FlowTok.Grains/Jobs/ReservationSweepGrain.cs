@@ -36,6 +36,8 @@ public sealed class ReservationSweepGrain(IAdmissionCounter counter, IOptions<Pl
         var result = await Sweep.SweepAsync(DateTimeOffset.UtcNow);
         if (result.Returned > 0)
             logger.LogWarning("The reservation sweep returned {Count} reservation(s) of jobs that had ended or were never stored", result.Returned);
+        if (result.Recounted != 0)
+            logger.LogWarning("The admission count was off by {Items} item(s) from the reservations; it was set to their sum", result.Recounted);
         if (result.Failed > 0) logger.LogWarning("The reservation sweep could not check {Count} reservation(s); the next pass tries again", result.Failed);
         return result;
     }

@@ -6,11 +6,7 @@ namespace FlowTok.Infrastructure.Storage;
 /// </summary>
 public interface IAdmissionCounter
 {
-    /// <summary>Adds <paramref name="items"/> if the total stays within <paramref name="limit"/>; false (and no change) otherwise.</summary>
-    Task<bool> TryAddAsync(int items, int limit);
-
-    Task ReleaseAsync(int items);
-
+    /// <summary>Items admitted across the platform.</summary>
     Task<long> CurrentAsync();
 
     /// <summary>Tenants with items admitted: how many each holds and its weight (for the tenants' queue shares).</summary>
@@ -30,6 +26,10 @@ public interface IAdmissionCounter
 
     /// <summary>The reservations held now, one per admitted job (bounded by the queue's bound).</summary>
     Task<IReadOnlyList<AdmissionReservation>> ReservationsAsync();
+
+    /// <summary>Sets the platform's and the tenants' counts to what the reservations add up (the truth), atomically; returns
+    /// by how many items the platform's count was off (positive: it counted items no job holds).</summary>
+    Task<long> RecountAsync();
 }
 
 /// <summary>What job <see cref="JobId"/> of <see cref="Tenant"/> holds in the platform queue since <see cref="AdmittedAt"/>.</summary>

@@ -12,26 +12,6 @@ namespace FlowTok.Infrastructure.Storage;
 /// </summary>
 public sealed class RedisAdmissionCounter(IConnectionMultiplexer redis, IOptions<RedisOptions> options) : IAdmissionCounter
 {
-    // KEYS[1] counter; ARGV[1] items; ARGV[2] limit. Returns the new count, or -1 when the items do not fit.
-    const string TryAddScript = """
-        local current = tonumber(redis.call('GET', KEYS[1]) or '0')
-        local items = tonumber(ARGV[1])
-        if current + items > tonumber(ARGV[2]) then
-          return -1
-        end
-        return redis.call('INCRBY', KEYS[1], items)
-        """;
-
-    // KEYS[1] counter; ARGV[1] items. Never goes below zero (a release without its admission, or after a reset).
-    const string ReleaseScript = """
-        local current = tonumber(redis.call('GET', KEYS[1]) or '0')
-        local items = math.min(current, tonumber(ARGV[1]))
-        if items <= 0 then
-          return current
-        end
-        return redis.call('DECRBY', KEYS[1], items)
-        """;
-
     // KEYS[1] counter, KEYS[2] tenant counts, KEYS[3] tenant weights, KEYS[4] job reservations; ARGV[1] tenant, ARGV[2] items,
     // ARGV[3] tenant limit, ARGV[4] platform limit, ARGV[5] weight, ARGV[6] job id, ARGV[7] the reservation. Returns the
     // tenant's new count (0 when the job already held its reservation), -1 (tenant share full) or -2 (platform full).
@@ -76,6 +56,28 @@ public sealed class RedisAdmissionCounter(IConnectionMultiplexer redis, IOptions
           redis.call('HINCRBY', KEYS[2], tenant, -items)
         end
         return items
+        """;
+
+    // KEYS as above. Sets both counts to what the reservations add up (the truth), in one atomic step; returns by how much
+    // the platform count was off.
+    const string RecountScript = """
+        local entries = redis.call('HGETALL', KEYS[4])
+        local total = 0
+        local byTenant = {}
+        for i = 1, #entries, 2 do
+          local items, admitted, tenant = string.match(entries[i + 1], '^(%d+)|(%d+)|(.*)$')
+          if items then
+            total = total + tonumber(items)
+            byTenant[tenant] = (byTenant[tenant] or 0) + tonumber(items)
+          end
+        end
+        local before = tonumber(redis.call('GET', KEYS[1]) or '0')
+        redis.call('SET', KEYS[1], total)
+        redis.call('DEL', KEYS[2])
+        for tenant, items in pairs(byTenant) do
+          redis.call('HSET', KEYS[2], tenant, items)
+        end
+        return before - total
         """;
 
     readonly RedisKey counter = new RedisKeys(options.Value.KeyPrefix).Admission;
@@ -130,21 +132,8 @@ public sealed class RedisAdmissionCounter(IConnectionMultiplexer redis, IOptions
         return reservations;
     }
 
-    public async Task<bool> TryAddAsync(int items, int limit)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(items);
-        ArgumentOutOfRangeException.ThrowIfNegative(limit);
-        var result = await redis.GetDatabase()
-            .ScriptEvaluateAsync(TryAddScript, [counter], [items, limit])
-            .ConfigureAwait(false);
-        return (long)result >= 0;
-    }
-
-    public async Task ReleaseAsync(int items)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(items);
-        await redis.GetDatabase().ScriptEvaluateAsync(ReleaseScript, [counter], [items]).ConfigureAwait(false);
-    }
+    public async Task<long> RecountAsync() =>
+        (long)await redis.GetDatabase().ScriptEvaluateAsync(RecountScript, [counter, byTenant, weights, jobs]).ConfigureAwait(false);
 
     public async Task<long> CurrentAsync()
     {

@@ -84,6 +84,27 @@ public sealed class JobGrainTests(GrainCluster cluster)
     }
 
     [Fact]
+    public async Task ATenantAtItsDeviceSecondsQuotaIsRefusedAndNothingIsReserved()
+    {
+        var tenant = NewTenant();
+        var limits = new TenantLimits { DeviceSecondsQuota = 2 };
+        await Tenant(tenant).RecordUsageAsync(new MeteredUsage { DeviceSeconds = 1.5, ItemsRun = 1 });
+        var first = NewId();
+        Assert.Null((await Job(first).SubmitAsync(Images(tenant), limits)).Rejection); // 1.5 of 2 used: still admitted
+        await Ended(first);
+        await Released(tenant);
+
+        await Tenant(tenant).RecordUsageAsync(new MeteredUsage { DeviceSeconds = 0.5, ItemsRun = 1 });
+        var refused = (await Job(NewId()).SubmitAsync(Images(tenant), limits)).Rejection;
+        Assert.Equal("insufficient_quota", refused?.Code);
+        Assert.Contains("quota of 2 device seconds", refused!.Reason);
+        Assert.Equal(0, await QueuedFor(tenant));
+        var unlimited = NewId();
+        Assert.Null((await Job(unlimited).SubmitAsync(Images(tenant), new TenantLimits())).Rejection); // no quota: admitted
+        await Ended(unlimited);
+    }
+
+    [Fact]
     public async Task SubmittingTheSameJobAgainReturnsItWithoutASecondAdmission()
     {
         var tenant = NewTenant();
