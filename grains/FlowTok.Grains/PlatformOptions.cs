@@ -29,6 +29,17 @@ public sealed class PlatformOptions
     /// <summary>How many times one item may be queued again after stalling (<see cref="ItemStallTimeout"/>).</summary>
     public int MaxItemRequeues { get; set; } = 3;
 
+    /// <summary>
+    /// How often the reservation sweep (a durable reminder) checks every admitted job's reservation against the job: one
+    /// that ended, or was never stored, has its tenant slot and queue items returned, and one still open is woken (which
+    /// re-arms its deadline). This bounds how long a fault (a lost release, a failed write after admission, a silo that
+    /// died with a job's timers) can hold capacity: about this period plus <see cref="ReservationSweepGrace"/>.
+    /// </summary>
+    public TimeSpan ReservationSweepPeriod { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>A reservation younger than this is left alone by the sweep: its job may still be being admitted.</summary>
+    public TimeSpan ReservationSweepGrace { get; set; } = TimeSpan.FromMinutes(2);
+
     /// <summary>Retry-After suggested when the platform queue is full.</summary>
     public TimeSpan QueueFullRetryAfter { get; set; } = TimeSpan.FromSeconds(2);
 }

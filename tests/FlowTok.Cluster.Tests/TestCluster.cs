@@ -82,6 +82,9 @@ public sealed class TestCluster : IAsyncDisposable
         "--Cluster:DrainTimeout", "00:00:30",
         "--Platform:DevelopmentTenant", "false",
         "--Platform:MaxQueuedItems", Settings.MaxQueuedItems.ToString(CultureInfo.InvariantCulture),
+        // Counts left held by a fault come back within seconds (the defaults take minutes).
+        "--Platform:ReservationSweepPeriod", "00:00:02",
+        "--Platform:ReservationSweepGrace", "00:00:10",
         "--Logging:LogLevel:Default", "Warning",
         "--Logging:Console:TimestampFormat", "HH:mm:ss.fff ",
     ];
@@ -164,6 +167,46 @@ public sealed class TestCluster : IAsyncDisposable
         var retryAfter = response.Headers.RetryAfter?.Delta;
         var jobId = response.Headers.TryGetValues("X-Job-Id", out var ids) ? ids.First() : null;
         return new Generation(response.StatusCode, images, elapsed, retryAfter, jobId, body);
+    }
+
+    /// <summary>
+    /// Waits until what admission holds is back to the truth once every job has ended: no items in the platform queue's
+    /// count (Redis), no reservations, and no active job for the tenant (GET /v1/usage). Returns how long that took, or
+    /// throws with the counts still held after <paramref name="timeout"/>.
+    /// </summary>
+    public async Task<TimeSpan> CountsReturnToZeroAsync(TimeSpan timeout)
+    {
+        using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(Redis.ConnectionString);
+        var db = redis.GetDatabase();
+        var clock = Stopwatch.StartNew();
+        string last = "";
+        while (clock.Elapsed < timeout)
+        {
+            try
+            {
+                long queued = (long?)await db.StringGetAsync("flowtok:admission") ?? 0;
+                long reservations = await db.HashLengthAsync("flowtok:admission:jobs");
+                using var usage = await Http.GetAsync("/v1/usage");
+                int active = usage.IsSuccessStatusCode ? JsonDocument.Parse(await usage.Content.ReadAsStringAsync()).RootElement.GetProperty("active_jobs").GetInt32() : -1;
+                last = $"queued items {queued}, reservations {reservations}, active jobs {active}";
+                if (queued == 0 && reservations == 0 && active == 0) return clock.Elapsed;
+            }
+            catch (Exception e) when (e is HttpRequestException or StackExchange.Redis.RedisException)
+            {
+                last = e.Message;
+            }
+            await Task.Delay(250);
+        }
+        throw new TimeoutException($"the admission counts did not return to zero within {timeout}: {last}\n{LogTails()}");
+    }
+
+    /// <summary>Counts <paramref name="items"/> in the platform queue that no job holds (a leak, as before reservations).</summary>
+    public async Task CountPhantomItemsAsync(int items)
+    {
+        using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(Redis.ConnectionString);
+        var db = redis.GetDatabase();
+        await db.StringIncrementAsync("flowtok:admission", items);
+        await db.HashIncrementAsync("flowtok:admission:tenants", "phantom", items);
     }
 
     /// <summary>Submits an asynchronous job; returns its id (null with the status when it was refused).</summary>

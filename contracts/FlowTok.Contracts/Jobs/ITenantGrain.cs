@@ -7,7 +7,8 @@ public sealed record Admission
     [Id(0)] public required bool Accepted { get; init; }
     [Id(1)] public string? Reason { get; init; }
     [Id(2)] public TimeSpan RetryAfter { get; init; }
-    /// <summary>"concurrency" (too many jobs running), "quota" (quota used up) or "queue_full" (platform queue bound).</summary>
+    /// <summary>"concurrency" (too many jobs running), "quota" (output quota used up), "insufficient_quota" (device-seconds
+    /// quota used up) or "queue_full" (platform queue bound).</summary>
     [Id(3)] public string? Code { get; init; }
 
     public static Admission Yes { get; } = new() { Accepted = true };

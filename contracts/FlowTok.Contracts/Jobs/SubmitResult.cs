@@ -19,4 +19,7 @@ public sealed record TenantLimits
     [Id(1)] public long ItemQuota { get; init; }
     /// <summary>The tenant's weight: its share of device time and of the platform queue relative to other tenants (default 1).</summary>
     [Id(2)] public double Weight { get; init; } = 1;
+    /// <summary>Device seconds the tenant may use in total (as metered by the replicas); 0 = unlimited. A tenant at or past
+    /// it is refused new work (code <c>insufficient_quota</c>); work already admitted finishes.</summary>
+    [Id(3)] public double DeviceSecondsQuota { get; init; }
 }

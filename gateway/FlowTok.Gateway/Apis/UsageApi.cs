@@ -23,10 +23,13 @@ public static class UsageApi
     {
         var usage = await grains.GetGrain<ITenantGrain>(s.Tenant.Id).GetUsageAsync();
         return TypedResults.Ok(new UsageResponse(s.Tenant.Id, s.Tenant.Weight, usage.DeviceSeconds, usage.ItemsRun, usage.QueueWaitSeconds,
-            usage.ItemsRun == 0 ? 0 : usage.QueueWaitSeconds / usage.ItemsRun, usage.DeadlineDrops, usage.ImagesUsed, usage.ImageQuota, usage.ActiveJobs));
+            usage.ItemsRun == 0 ? 0 : usage.QueueWaitSeconds / usage.ItemsRun, usage.DeadlineDrops, usage.ImagesUsed, usage.ImageQuota, usage.ActiveJobs,
+            s.Tenant.DeviceSecondsQuota, s.Tenant.DeviceSecondsQuota > 0 ? Math.Max(0, s.Tenant.DeviceSecondsQuota - usage.DeviceSeconds) : null));
     }
 }
 
-/// <summary>GET /v1/usage.</summary>
+/// <summary>GET /v1/usage. <see cref="DeviceSecondsQuota"/> is the tenant's device-seconds quota (0 = unlimited) and
+/// <see cref="DeviceSecondsRemaining"/> what is left of it (null when unlimited).</summary>
 public sealed record UsageResponse(string Tenant, double Weight, double DeviceSeconds, long ItemsRun, double QueueWaitSeconds,
-    double MeanQueueWaitSeconds, long DeadlineDrops, long ImagesUsed, long ImageQuota, int ActiveJobs);
+    double MeanQueueWaitSeconds, long DeadlineDrops, long ImagesUsed, long ImageQuota, int ActiveJobs,
+    double DeviceSecondsQuota, double? DeviceSecondsRemaining);

@@ -49,7 +49,10 @@ public sealed class JobSubmitter(IGrainFactory grains, IIdempotencyStore idempot
             }
         }
 
-        var result = await SubmitWithRetryAsync(Job(jobId), spec, new TenantLimits { MaxConcurrentJobs = tenant.MaxConcurrentJobs, ItemQuota = tenant.ItemQuota, Weight = tenant.Weight });
+        var result = await SubmitWithRetryAsync(Job(jobId), spec, new TenantLimits
+        {
+            MaxConcurrentJobs = tenant.MaxConcurrentJobs, ItemQuota = tenant.ItemQuota, Weight = tenant.Weight, DeviceSecondsQuota = tenant.DeviceSecondsQuota,
+        });
         if (result.Job is { } job) return new(await AttachUploadAsync(job, upload), repeated, null);
         var rejection = result.Rejection ?? new Admission { Accepted = false, Reason = "the job was not admitted", RetryAfter = TimeSpan.FromSeconds(1) };
         return new(null, false, Problems.TooManyRequests(http, rejection.RetryAfter, rejection.Reason ?? "the job was not admitted", rejection.Code));

@@ -59,11 +59,12 @@ public sealed class RequestGrain(
         int items = spec.Kind == JobKind.Caption ? 1 : spec.Count;
 
         double weight = limits.Weight > 0 ? limits.Weight : 1;
-        if (await admission.TryAdmitAsync(spec.TenantId, weight, items) is { } refused) return Rejected(refused);
+        // Both reservations are per job id: a submit retried after a failed write below finds them and is not counted twice.
+        if (await admission.TryAdmitAsync(JobId, spec.TenantId, weight, items) is { } refused) return Rejected(refused);
         var verdict = await GrainFactory.GetGrain<ITenantGrain>(spec.TenantId).TryStartJobAsync(JobId, items, limits);
         if (!verdict.Accepted)
         {
-            await admission.ReleaseAsync(spec.TenantId, items);
+            await admission.ReleaseAsync(JobId);
             return Rejected(verdict);
         }
 
@@ -248,12 +249,13 @@ public sealed class RequestGrain(
         await Release();
     }
 
-    /// <summary>Retried in the background if Redis or the tenant's silo is failing, so capacity is never leaked by a transient failure.</summary>
+    /// <summary>Retried in the background if Redis or the tenant's silo is failing, so capacity is never leaked by a transient
+    /// failure; if this activation goes before it succeeds, the reservation sweep (<see cref="ReservationSweep"/>) finishes it.</summary>
     private async Task Release()
     {
         try
         {
-            await release.ReleaseAsync(Tenant, JobId, Job.Spec!, Job.Outputs.Count);
+            await release.ReleaseAsync(Tenant, JobId, Job.Outputs.Count);
         }
         catch (Exception e)
         {

@@ -32,6 +32,13 @@ public sealed class TenantGrain([PersistentState("tenant", StorageNames.Tenants)
     {
         (limitConcurrent, limitQuota) = (limits.MaxConcurrentJobs, limits.ItemQuota);
         if (Tenant.Active.ContainsKey(jobId)) return Admission.Yes;
+        // Checked first: waiting for a running job to end would not help.
+        if (limits.DeviceSecondsQuota > 0 && Tenant.DeviceSeconds >= limits.DeviceSecondsQuota)
+            return new Admission
+            {
+                Accepted = false, Code = "insufficient_quota", RetryAfter = QuotaRetryAfter,
+                Reason = $"the tenant used its quota of {limits.DeviceSecondsQuota:0.###} device seconds ({Tenant.DeviceSeconds:0.###} used)",
+            };
         if (Tenant.Active.Count >= limits.MaxConcurrentJobs)
             return new Admission
             {

@@ -11,13 +11,14 @@ namespace FlowTok.Grains.Jobs;
 /// </summary>
 public sealed class TenantQueueAdmission(IAdmissionCounter counter, PlatformOptions options)
 {
-    /// <summary>Reserves <paramref name="items"/> for the tenant; null when admitted, else the refusal to answer with.</summary>
-    public async Task<Admission?> TryAdmitAsync(string tenant, double weight, int items)
+    /// <summary>Reserves <paramref name="items"/> for job <paramref name="jobId"/> of the tenant (once however often it is
+    /// retried); null when admitted, else the refusal to answer with.</summary>
+    public async Task<Admission?> TryAdmitAsync(string jobId, string tenant, double weight, int items)
     {
         var held = await counter.TenantsAsync();
         double others = held.Where(h => h.Key != tenant).Sum(h => h.Value.Weight);
         int limit = QueueBounds.TenantLimit(options.MaxQueuedItems, Math.Min(options.MinQueuedItemsPerTenant, options.MaxQueuedItems), weight, others);
-        var verdict = await counter.TryAddForTenantAsync(tenant, weight, items, limit, 2 * options.MaxQueuedItems);
+        var verdict = await counter.TryReserveAsync(jobId, tenant, weight, items, limit, 2 * options.MaxQueuedItems);
         return verdict switch
         {
             AdmissionVerdict.Admitted => null,
@@ -40,6 +41,6 @@ public sealed class TenantQueueAdmission(IAdmissionCounter counter, PlatformOpti
         };
     }
 
-    /// <summary>Returns what <see cref="TryAdmitAsync"/> reserved.</summary>
-    public Task ReleaseAsync(string tenant, int items) => counter.ReleaseForTenantAsync(tenant, items);
+    /// <summary>Returns what <see cref="TryAdmitAsync"/> reserved for the job (nothing when it was returned already).</summary>
+    public Task ReleaseAsync(string jobId) => counter.ReleaseReservationAsync(jobId);
 }

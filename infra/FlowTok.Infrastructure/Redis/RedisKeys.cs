@@ -38,6 +38,9 @@ public sealed class RedisKeys(string prefix)
     /// <summary>Hash: tenant id -> its share weight as last admitted.</summary>
     public RedisKey AdmissionWeights => Key("admission:weights");
 
+    /// <summary>Hash: job id -> its reservation ("items|admitted unix ms|tenant"): the truth the two counts above add up.</summary>
+    public RedisKey AdmissionJobs => Key("admission:jobs");
+
     public RedisKey Models => Key("models");
 
     /// <summary>An API key's entry, named by the key's SHA-256 (the key itself is never stored).</summary>

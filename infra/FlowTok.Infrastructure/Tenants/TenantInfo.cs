@@ -12,4 +12,6 @@ public sealed record TenantInfo
     public long ItemQuota { get; init; }
     /// <summary>Share weight: device time and queue space are divided among tenants in proportion (default 1).</summary>
     public double Weight { get; init; } = 1;
+    /// <summary>Device seconds the tenant may use in total (metered per sampler step); 0 = unlimited.</summary>
+    public double DeviceSecondsQuota { get; init; }
 }

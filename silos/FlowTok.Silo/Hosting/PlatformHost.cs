@@ -103,6 +103,7 @@ public static class PlatformHost
         else
             silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort);
         silo.AddFlowTokGrainStorage();
+        silo.AddFlowTokReservationSweep();
         silo.Services.AddPlacementDirector<DevicePlacement, DevicePlacementDirector>();
     }
 

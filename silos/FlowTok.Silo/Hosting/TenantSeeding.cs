@@ -16,6 +16,8 @@ public sealed class TenantSeed
     public long ItemQuota { get; set; }
     /// <summary>Share weight: device time and queue space are divided among tenants in proportion (default 1).</summary>
     public double Weight { get; set; } = 1;
+    /// <summary>Device seconds the tenant may use in total; at or past it, new work gets 429 insufficient_quota (0 = unlimited).</summary>
+    public double DeviceSecondsQuota { get; set; }
 }
 
 public sealed class TenantSeedOptions
@@ -99,5 +101,6 @@ public sealed class TenantSeeding(
         MaxConcurrentJobs = seed.MaxConcurrentJobs,
         ItemQuota = seed.ItemQuota,
         Weight = seed.Weight,
+        DeviceSecondsQuota = seed.DeviceSecondsQuota,
     };
 }

@@ -21,7 +21,7 @@ namespace FlowTok.Grains.Tests.Cluster;
 /// time, without preemption, so a long job holds it while another waits. Items silent for a second are queued again, and
 /// the first result of every item of a job whose id starts with <see cref="LostResultPrefix"/> is lost on the bus.
 /// </summary>
-public sealed class GrainCluster : IAsyncLifetime
+public class GrainCluster : IAsyncLifetime
 {
     public const string LostResultPrefix = "lost-result-";
     public static readonly TimeSpan StepTime = TimeSpan.FromMilliseconds(50);
@@ -39,7 +39,7 @@ public sealed class GrainCluster : IAsyncLifetime
         var builder = new InProcessTestClusterBuilder(1);
         builder.ConfigureSiloHost((_, host) =>
         {
-            host.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            var settings = new Dictionary<string, string?>
             {
                 ["Redis:ConnectionString"] = redis.ConnectionString,
                 ["Model:Devices:0"] = "sim:0",
@@ -50,7 +50,9 @@ public sealed class GrainCluster : IAsyncLifetime
                 ["Model:Simulated:RowStepLatency"] = "00:00:00",
                 ["Platform:ItemStallTimeout"] = "00:00:01",
                 ["Platform:MaxItemRequeues"] = "2",
-            });
+            };
+            Configure(settings);
+            host.Configuration.AddInMemoryCollection(settings);
             var services = host.Services;
             services.AddFlowTokRedis(host.Configuration);
             services.Configure<ModelHostingOptions>(host.Configuration.GetSection(ModelHostingOptions.Section));
@@ -73,10 +75,22 @@ public sealed class GrainCluster : IAsyncLifetime
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddFlowTokGrainStorage();
+            silo.AddFlowTokReservationSweep();
             silo.Services.AddPlacementDirector<DevicePlacement, DevicePlacementDirector>();
+            Configure(silo);
         });
         cluster = builder.Build();
         await cluster.DeployAsync();
+    }
+
+    /// <summary>A derived cluster's settings over these.</summary>
+    protected virtual void Configure(Dictionary<string, string?> settings)
+    {
+    }
+
+    /// <summary>A derived cluster's silo parts (fault injection) over these.</summary>
+    protected virtual void Configure(ISiloBuilder silo)
+    {
     }
 
     public async Task DisposeAsync()
@@ -86,8 +100,9 @@ public sealed class GrainCluster : IAsyncLifetime
     }
 
     /// <summary>On every receive endpoint: swallows the first <see cref="ImageGenerated"/> of each item of the jobs whose id
-    /// starts with the prefix, before any consumer sees it (a result event lost as the broker restarts).</summary>
-    public sealed class LostResults(string prefix) : IConfigureReceiveEndpoint, IFilter<ConsumeContext>
+    /// starts with the prefix (or, <paramref name="every"/>, all of them), before any consumer sees it (a result event lost as
+    /// the broker restarts).</summary>
+    public sealed class LostResults(string prefix, bool every = false) : IConfigureReceiveEndpoint, IFilter<ConsumeContext>
     {
         private readonly HashSet<(string Job, int Index)> lost = [];
 
@@ -102,7 +117,7 @@ public sealed class GrainCluster : IAsyncLifetime
         {
             if (context.TryGetMessage<ImageGenerated>(out var result) && result.Message.JobId.StartsWith(prefix, StringComparison.Ordinal))
                 lock (lost)
-                    if (lost.Add((result.Message.JobId, result.Message.Index))) return Task.CompletedTask;
+                    if (lost.Add((result.Message.JobId, result.Message.Index)) || every) return Task.CompletedTask;
             return next.Send(context);
         }
 

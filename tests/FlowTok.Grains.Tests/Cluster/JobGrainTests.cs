@@ -6,31 +6,24 @@ namespace FlowTok.Grains.Tests.Cluster;
 [Collection(GrainClusterCollection.Name)]
 public sealed class JobGrainTests(GrainCluster cluster)
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+    private readonly ClusterProbe probe = new(cluster);
 
-    private static JobSpec Images(string tenant, int count = 1, int steps = 2, DateTimeOffset? deadline = null) => new()
-    {
-        TenantId = tenant, Kind = JobKind.Generation, Prompt = "a red circle", Count = count, Seed = 1, Steps = steps, Deadline = deadline,
-    };
+    private static JobSpec Images(string tenant, int count = 1, int steps = 2, DateTimeOffset? deadline = null) =>
+        ClusterProbe.Images(tenant, count, steps, deadline);
 
-    private static string NewId(string prefix = "job-") => prefix + Guid.NewGuid().ToString("N");
+    private static string NewId(string prefix = "job-") => ClusterProbe.NewId(prefix);
 
-    private static string NewTenant() => "tenant-" + Guid.NewGuid().ToString("N");
+    private static string NewTenant() => ClusterProbe.NewTenant();
 
-    private IRequestGrain Job(string id) => cluster.Client.GetGrain<IRequestGrain>(id);
+    private IRequestGrain Job(string id) => probe.Job(id);
 
-    private ITenantGrain Tenant(string id) => cluster.Client.GetGrain<ITenantGrain>(id);
+    private ITenantGrain Tenant(string id) => probe.Tenant(id);
 
-    private async Task<JobSnapshot> Ended(string id) =>
-        await Job(id).WaitForEndAsync(Patience) is { Status: var status } snapshot && status.IsTerminal()
-            ? snapshot
-            : throw new TimeoutException($"job {id} did not end within {Patience}");
+    private Task<JobSnapshot> Ended(string id) => probe.Ended(id);
 
-    private async Task<long> QueuedFor(string tenant) => (await cluster.Admission.TenantsAsync()).GetValueOrDefault(tenant).Items;
+    private Task<long> QueuedFor(string tenant) => probe.QueuedFor(tenant);
 
-    /// <summary>A job's watchers are woken as it ends; its reservations are returned just after. Waits for that.</summary>
-    private async Task Released(string tenant) => await WaitUntil(async () =>
-        (await Tenant(tenant).GetUsageAsync()).ActiveJobs == 0 && await QueuedFor(tenant) == 0, $"tenant {tenant}'s jobs to be released");
+    private Task Released(string tenant) => probe.Released(tenant);
 
     [Fact]
     public async Task AnAdmittedJobRunsOnTheDeviceAndReleasesItsTenantSlotAndQueueItems()
@@ -88,6 +81,27 @@ public sealed class JobGrainTests(GrainCluster cluster)
         var refused = (await Job(NewId()).SubmitAsync(Images(tenant), limits)).Rejection;
         Assert.Equal("quota", refused?.Code);
         Assert.Equal(0, await QueuedFor(tenant));
+    }
+
+    [Fact]
+    public async Task ATenantAtItsDeviceSecondsQuotaIsRefusedAndNothingIsReserved()
+    {
+        var tenant = NewTenant();
+        var limits = new TenantLimits { DeviceSecondsQuota = 2 };
+        await Tenant(tenant).RecordUsageAsync(new MeteredUsage { DeviceSeconds = 1.5, ItemsRun = 1 });
+        var first = NewId();
+        Assert.Null((await Job(first).SubmitAsync(Images(tenant), limits)).Rejection); // 1.5 of 2 used: still admitted
+        await Ended(first);
+        await Released(tenant);
+
+        await Tenant(tenant).RecordUsageAsync(new MeteredUsage { DeviceSeconds = 0.5, ItemsRun = 1 });
+        var refused = (await Job(NewId()).SubmitAsync(Images(tenant), limits)).Rejection;
+        Assert.Equal("insufficient_quota", refused?.Code);
+        Assert.Contains("quota of 2 device seconds", refused!.Reason);
+        Assert.Equal(0, await QueuedFor(tenant));
+        var unlimited = NewId();
+        Assert.Null((await Job(unlimited).SubmitAsync(Images(tenant), new TenantLimits())).Rejection); // no quota: admitted
+        await Ended(unlimited);
     }
 
     [Fact]
@@ -156,13 +170,5 @@ public sealed class JobGrainTests(GrainCluster cluster)
         Assert.Equal(0, (await Tenant(tenant).GetUsageAsync()).ImagesUsed);
     }
 
-    private static async Task WaitUntil(Func<Task<bool>> condition, string what)
-    {
-        var until = DateTime.UtcNow + Patience;
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > until) throw new TimeoutException($"waited {Patience} for {what}");
-            await Task.Delay(50);
-        }
-    }
+    private static Task WaitUntil(Func<Task<bool>> condition, string what) => ClusterProbe.WaitUntil(condition, what);
 }
