@@ -35,6 +35,7 @@ public static class PlatformHost
 
         var services = builder.Services;
         services.AddFlowTokRedis(configuration);
+        services.AddHttpLimits(configuration);
         services.Configure<ModelHostingOptions>(configuration.GetSection(ModelHostingOptions.Section));
         services.Configure<PlatformOptions>(configuration.GetSection(PlatformOptions.Section));
         services.Configure<OrleansHostOptions>(configuration.GetSection(OrleansHostOptions.Section));
