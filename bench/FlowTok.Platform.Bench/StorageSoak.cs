@@ -31,7 +31,7 @@ internal sealed class StorageSoak(SoakSettings settings)
             "--urls=http://127.0.0.1:0", $"--Cluster:SiloPort={PlatformTwoTenants.FreePort()}", $"--Cluster:GatewayPort={PlatformTwoTenants.FreePort()}",
             "--Model:Devices:0=sim:0", "--Model:MaxBatchSize=32",
             "--Model:Simulated:StepLatency=00:00:00.0005", "--Model:Simulated:RowStepLatency=00:00:00.00005",
-            "--Platform:DevelopmentTenant=false", "--Platform:JobTimeout=00:00:05", $"--Platform:JobRetention={retention}",
+            "--Platform:DevelopmentTenant=false", "--Platform:JobTimeout=00:00:05", "--Platform:JobActivationIdle=00:01:10", $"--Platform:JobRetention={retention}",
             $"--Redis:FileTimeToLive={retention}", $"--Redis:OutputCacheTimeToLive={retention}", $"--Redis:IdempotencyTimeToLive={retention}",
             $"--Redis:CancellationTimeToLive={retention}", $"--Redis:PromptCacheTimeToLive={retention}",
             $"--Redis:EmbeddedMemorySize={settings.RedisMemory}",

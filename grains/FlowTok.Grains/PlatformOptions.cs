@@ -21,6 +21,11 @@ public sealed class PlatformOptions
     /// </summary>
     public TimeSpan JobRetention { get; set; } = TimeSpan.FromHours(24);
 
+    /// <summary>How long a job's activation stays in memory without calls (Orleans' idle collection; its default is 15 min).
+    /// An open job stays active until its deadline whatever this says; a finished one is read from Redis if asked again.
+    /// At least 1 min (Orleans' collection quantum).</summary>
+    public TimeSpan JobActivationIdle { get; set; } = TimeSpan.FromMinutes(2);
+
     public TimeSpan EffectiveJobRetention => JobRetention > JobTimeout + TimeSpan.FromMinutes(1) ? JobRetention : JobTimeout + TimeSpan.FromMinutes(1);
 
     /// <summary>How long an admitted caption job waits for the gateway to store its upload (it does so at once; a gateway

@@ -104,6 +104,11 @@ public static class PlatformHost
         else
             silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort);
         silo.AddFlowTokGrainStorage();
+        // Finished jobs leave memory soon (Redis keeps them for Platform:JobRetention): a busy silo does not hold a
+        // quarter of an hour of jobs as activations.
+        silo.Services.AddOptions<GrainCollectionOptions>().Configure<IOptions<PlatformOptions>>((collection, platform) =>
+            collection.ClassSpecificCollectionAge[typeof(FlowTok.Grains.Jobs.RequestGrain).FullName!] =
+                platform.Value.JobActivationIdle > collection.CollectionQuantum ? platform.Value.JobActivationIdle : collection.CollectionQuantum * 2);
         silo.Services.AddPlacementDirector<DevicePlacement, DevicePlacementDirector>();
     }
 
