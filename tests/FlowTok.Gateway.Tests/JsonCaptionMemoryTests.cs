@@ -34,3 +34,27 @@ public sealed class JsonCaptionMemoryTests
         Assert.True(allocated < budget, $"reading a {body.Length:N0}-byte body allocated {allocated:N0} bytes (budget {budget:N0})");
     }
 }
+
+public sealed class Base64ImageTests
+{
+    [Fact]
+    public void AnEscapedBase64StringIsDecodedLikeAPlainOne()
+    {
+        byte[] image = new byte[300];
+        new Random(7).NextBytes(image);
+        string base64 = Convert.ToBase64String(image);
+        Assert.Contains('/', base64);
+        // Some JSON encoders escape '/' (PHP) and wrap base64 in lines ("\n").
+        string escaped = base64.Replace("/", "\\/", StringComparison.Ordinal).Insert(76, "\\n");
+        var parsed = Requests.JsonBody.Parse<Requests.CaptionRequest>(Encoding.UTF8.GetBytes($"{{\"image\":\"{escaped}\"}}"));
+        Assert.Equal(image, parsed.Value!.Image!.Bytes);
+    }
+
+    [Fact]
+    public void AnImageThatIsNotAStringIsAFieldError()
+    {
+        var parsed = Requests.JsonBody.Parse<Requests.CaptionRequest>("{\"image\": 12}"u8);
+        Assert.Equal(400, parsed.Problem!.StatusCode);
+        Assert.Contains("image", ((Microsoft.AspNetCore.Http.HttpValidationProblemDetails)parsed.Problem.ProblemDetails).Errors.Keys);
+    }
+}
