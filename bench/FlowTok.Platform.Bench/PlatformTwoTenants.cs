@@ -87,14 +87,14 @@ internal sealed class PlatformTwoTenants(SchedulingSettings settings)
 
     private string Device => settings.RealModel ? "cpu:0" : "sim:0";
 
-    private static HttpClient Client(Uri address, string key)
+    internal static HttpClient Client(Uri address, string key)
     {
         var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 }) { BaseAddress = address, Timeout = TimeSpan.FromMinutes(5) };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
         return client;
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -22,10 +22,14 @@ var realModel = new Option<bool>("--real-model") { Description = "--scheduling-h
 var simStep = new Option<double>("--sim-step-ms") { Description = "--scheduling: simulated device milliseconds per step", DefaultValueFactory = _ => 10 };
 var simRowStep = new Option<double>("--sim-row-step-ms") { Description = "--scheduling: simulated device milliseconds per row per step", DefaultValueFactory = _ => 1.25 };
 var sections = new Option<int[]>("--sections") { Description = "--scheduling: experiments to run (1..6, e.g. --sections 5 6); default all", AllowMultipleArgumentsPerToken = true };
+var soak = new Option<int>("--soak") { Description = "storage soak: this many async jobs over HTTP on a fast simulated device, sampling Redis memory and keys, spill files and RSS (0 = off); uses --clients", DefaultValueFactory = _ => 0 };
+var soakRetention = new Option<int>("--soak-retention-seconds") { Description = "--soak: retention of job state, files, caches and idempotency keys (at least 65: a job is kept JobTimeout (5 s here) + 1 min)", DefaultValueFactory = _ => 65 };
+var soakSettle = new Option<int>("--soak-settle-seconds") { Description = "--soak: wait after the last job before the final sample", DefaultValueFactory = _ => 120 };
+var soakMemory = new Option<string>("--soak-redis-memory") { Description = "--soak: the embedded Redis server's memory (Redis:EmbeddedMemorySize); small, so that records spill to disk within the soak", DefaultValueFactory = _ => "32m" };
 var root = new RootCommand("Load benchmark: FlowTok platform over HTTP versus the model replica alone in process; or, with --target, HTTP load at a running gateway.")
 {
     clients, duration, steps, batch, model, cacheRequests, threads, simulated, simBatch, simItem, target, key, images, warmUp, json,
-    scheduling, schedulingHttp, realModel, simStep, simRowStep, sections,
+    scheduling, schedulingHttp, realModel, simStep, simRowStep, sections, soak, soakRetention, soakSettle, soakMemory,
 };
 target.Validators.Add(result =>
 {
@@ -52,6 +56,12 @@ root.SetAction(async (parse, cancel) =>
         Sections = (parse.GetValue(sections) ?? []).ToHashSet(),
         RealModel = parse.GetValue(realModel),
     };
+    if (parse.GetValue(soak) is > 0 and var soakJobs)
+    {
+        await new StorageSoak(new SoakSettings(soakJobs, parse.GetValue(clients), Math.Max(1, soakJobs / 20),
+            TimeSpan.FromSeconds(parse.GetValue(soakRetention)), TimeSpan.FromSeconds(parse.GetValue(soakSettle)), parse.GetValue(soakMemory)!)).RunAsync(cancel);
+        return 0;
+    }
     if (parse.GetValue(scheduling))
     {
         await new SchedulingBenchmark(schedulingSettings).RunAsync(cancel);

@@ -36,6 +36,7 @@ public static class GatewayExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ServedModels>();
         services.AddSingleton<JobSubmitter>();
+        services.AddSingleton<EventStreamLimiter>();
         return services;
     }
 

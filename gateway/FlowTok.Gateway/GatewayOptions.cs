@@ -21,4 +21,8 @@ public sealed class GatewayOptions
 
     /// <summary>Interval of the keep-alive comment on a job's event stream.</summary>
     public TimeSpan EventsKeepAlive { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Job event streams (GET /v1/jobs/{id}/events) one tenant may hold open at once in one gateway process;
+    /// beyond it 429 (<c>too_many_event_streams</c>). Polling GET /v1/jobs/{id} is never limited by it.</summary>
+    public int MaxEventStreamsPerTenant { get; set; } = 32;
 }

@@ -14,6 +14,20 @@ public sealed class PlatformOptions
     /// <summary>A job not finished after this long fails with a timeout (its items are never waited for forever).</summary>
     public TimeSpan JobTimeout { get; set; } = TimeSpan.FromMinutes(30);
 
+    /// <summary>
+    /// How long a job's state stays in Redis after its last change: a finished job can be read (GET /v1/jobs/{id}) this long
+    /// after it ended, then it is gone (404). Each change of a running job starts the period again, so a job never expires
+    /// while it runs; it is kept at least <see cref="JobTimeout"/> plus a minute whatever is configured.
+    /// </summary>
+    public TimeSpan JobRetention { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>How long a job's activation stays in memory without calls (Orleans' idle collection; its default is 15 min).
+    /// An open job stays active until its deadline whatever this says; a finished one is read from Redis if asked again.
+    /// At least 1 min (Orleans' collection quantum).</summary>
+    public TimeSpan JobActivationIdle { get; set; } = TimeSpan.FromMinutes(2);
+
+    public TimeSpan EffectiveJobRetention => JobRetention > JobTimeout + TimeSpan.FromMinutes(1) ? JobRetention : JobTimeout + TimeSpan.FromMinutes(1);
+
     /// <summary>How long an admitted caption job waits for the gateway to store its upload (it does so at once; a gateway
     /// that died in between) before it fails with <c>input_unavailable</c> and releases what admission reserved.</summary>
     public TimeSpan UploadWait { get; set; } = TimeSpan.FromMinutes(1);

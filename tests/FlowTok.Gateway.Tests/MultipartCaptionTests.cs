@@ -88,6 +88,67 @@ public sealed class MultipartCaptionTests : IAsyncLifetime
         Assert.Contains("larger than", body);
     }
 
+    [Fact]
+    public async Task AChunkedFormFarPastTheUploadLimitIs413BeforeItIsAllRead()
+    {
+        // Parts each under the image limit, 24 MB together: the form's size stops the reading, not one part's. Sent like
+        // curl sends it: chunked, reading the answer while sending, and stopping once it comes.
+        byte[] part = Encoding.ASCII.GetBytes(
+            $"--{Boundary}\r\nContent-Disposition: form-data; name=\"image\"; filename=\"i.png\"\r\nContent-Type: image/png\r\n\r\n");
+        byte[] form = [.. Enumerable.Range(0, 6).SelectMany(_ => part.Concat(new byte[4 << 20]).Concat("\r\n"u8.ToArray())),
+            .. Encoding.ASCII.GetBytes($"--{Boundary}--\r\n")];
+        var address = new Uri(app!.Urls.Single());
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(address.Host, address.Port);
+        var stream = tcp.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(
+            $"POST /captions HTTP/1.1\r\nHost: {address.Authority}\r\nTransfer-Encoding: chunked\r\n" +
+            $"Content-Type: multipart/form-data; boundary={Boundary}\r\n\r\n"));
+        var answer = ReadAnswerAsync(stream);
+        long sent = 0;
+        try
+        {
+            for (; sent < form.Length && !answer.IsCompleted; sent += 64 * 1024)
+            {
+                int length = (int)Math.Min(64 * 1024, form.Length - sent);
+                await stream.WriteAsync(Encoding.ASCII.GetBytes($"{length:x}\r\n"));
+                await stream.WriteAsync(form.AsMemory((int)sent, length));
+                await stream.WriteAsync("\r\n"u8.ToArray());
+            }
+            if (!answer.IsCompleted) await stream.WriteAsync("0\r\n\r\n"u8.ToArray());
+        }
+        catch (IOException)
+        {
+            // The gateway closed the connection after answering.
+        }
+        string response = await answer;
+        Assert.StartsWith("HTTP/1.1 413", response);
+        Assert.Contains("application/problem+json", response);
+        // Read up to the limit, plus what was in flight (socket buffers), not the whole body.
+        Assert.True(sent < form.Length, $"the whole {form.Length:N0}-byte body was sent before the answer came");
+    }
+
+    /// <summary>What the server sent before it closed the connection (or the first 64 KiB).</summary>
+    private static async Task<string> ReadAnswerAsync(Stream stream)
+    {
+        byte[] buffer = new byte[64 * 1024];
+        int total = 0;
+        try
+        {
+            int read;
+            while (total < buffer.Length && (read = await stream.ReadAsync(buffer.AsMemory(total))) > 0)
+            {
+                total += read;
+                if (Encoding.ASCII.GetString(buffer, 0, total).Contains("}", StringComparison.Ordinal)) break;
+            }
+        }
+        catch (IOException) when (total > 0)
+        {
+            // Reset after the answer.
+        }
+        return Encoding.ASCII.GetString(buffer, 0, total);
+    }
+
     private async Task<HttpResponseMessage> Post(string contentType, byte[] body)
     {
         var content = new ByteArrayContent(body);

@@ -17,7 +17,8 @@ public sealed class GatewayServices(
     [FromServices] IOutputCache outputCache,
     [FromServices] IFileStore files,
     [FromServices] IOptions<GatewayOptions> options,
-    [FromServices] PlatformMetrics metrics)
+    [FromServices] PlatformMetrics metrics,
+    [FromServices] EventStreamLimiter eventStreams)
 {
     public HttpContext Http { get; } = http;
     public JobSubmitter Jobs { get; } = jobs;
@@ -26,6 +27,7 @@ public sealed class GatewayServices(
     public IFileStore Files { get; } = files;
     public IOptions<GatewayOptions> Options { get; } = options;
     public PlatformMetrics Metrics { get; } = metrics;
+    public EventStreamLimiter EventStreams { get; } = eventStreams;
 
     public TenantInfo Tenant => Http.GetTenant();
 

@@ -26,7 +26,7 @@ public static class JobsApi
         api.MapDelete("/{id}", CancelJob).WithSummary("Cancel a job").ProducesProblem(404);
         api.MapGet("/{id}/events", FollowJob)
             .WithSummary("A job's progress as Server-Sent Events")
-            .Produces(200, contentType: JobEvents.ContentType).ProducesProblem(404);
+            .Produces(200, contentType: JobEvents.ContentType).ProducesProblem(404).ProducesProblem(429);
 
         return app;
     }
@@ -44,6 +44,7 @@ public static class JobsApi
         {
             case "generation":
                 if (request.Image is not null) return Field("image", "image is only accepted by caption jobs");
+                if (body.Bytes > ImagesApi.MaxGenerationBodyBytes) return JsonBody.TooLarge(ImagesApi.MaxGenerationBodyBytes, "a generation job's body");
                 (var p, problem) = await JobSpecs.ValidateGenerationAsync(s, request.AsGeneration());
                 spec = p is null ? null : JobSpecs.Generation(s.Tenant.Id, p);
                 scheduling = p?.Scheduling;
@@ -84,6 +85,15 @@ public static class JobsApi
     public static async Task<Results<PushStreamHttpResult, ProblemHttpResult>> FollowJob(string id, [AsParameters] GatewayServices s)
     {
         if (await FindOwnJobAsync(s, id) is not { } job) return Problems.JobNotFound(id);
+        var stream = s.EventStreams.TryOpen(s.Tenant.Id);
+        if (!stream.IsAcquired)
+        {
+            stream.Dispose();
+            return Problems.TooManyRequests(s.Http, s.Options.Value.EventsKeepAlive,
+                $"at most {s.EventStreams.Limit} job event streams may be open at once; close one, or poll GET /v1/jobs/{id}",
+                "too_many_event_streams");
+        }
+        s.Http.Response.RegisterForDispose(stream); // released when the response ends, however it ends
         s.Http.Response.Headers.CacheControl = "no-cache";
         s.Http.Response.Headers["X-Accel-Buffering"] = "no";
         s.Http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();

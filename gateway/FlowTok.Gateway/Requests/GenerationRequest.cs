@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Text.Json.Serialization;
+using FlowTok.Gateway.Uploads;
 
 namespace FlowTok.Gateway.Requests;
 
@@ -49,7 +50,7 @@ public sealed record GenerationRequest
 public sealed record CaptionRequest
 {
     [Description("The image, base64 (a data: URL prefix is accepted).")]
-    public string? Image { get; init; }
+    public Base64Image? Image { get; init; }
 
     public int? Steps { get; init; }
 
@@ -82,7 +83,7 @@ public sealed record JobRequest
     public string? Style { get; init; }
 
     [Description("Caption jobs: the image, base64.")]
-    public string? Image { get; init; }
+    public Base64Image? Image { get; init; }
 
     public GenerationRequest AsGeneration() => new()
     {

@@ -5,7 +5,11 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace FlowTok.Gateway.Requests;
 
 /// <summary>A parsed body, or the problem to answer instead.</summary>
-public sealed record Parsed<T>(T? Value, ProblemHttpResult? Problem) where T : class;
+public sealed record Parsed<T>(T? Value, ProblemHttpResult? Problem) where T : class
+{
+    /// <summary>The body's length in bytes.</summary>
+    public long Bytes { get; init; }
+}
 
 /// <summary>
 /// Reads JSON bodies itself (rather than through parameter binding) so that every failure is a problem document: non-JSON
@@ -17,10 +21,12 @@ public static class JsonBody
     {
         if (!request.HasJsonContentType())
             return new(null, Problems.Create(415, "the body must be JSON (Content-Type: application/json)"));
-        if (await ReadBytesAsync(request, maxBytes, cancellationToken) is not { } body)
-            return new(null, Problems.Create(413, $"the body is larger than {maxBytes} bytes"));
-        return Parse<T>(body);
+        if (await ReadBytesAsync(request, maxBytes, cancellationToken) is not { } body) return new(null, TooLarge(maxBytes));
+        return Parse<T>(body.Span) with { Bytes = body.Length };
     }
+
+    public static ProblemHttpResult TooLarge(long maxBytes, string what = "the body") =>
+        Problems.Create(413, $"{what} is larger than {maxBytes} bytes");
 
     public static Parsed<T> Parse<T>(ReadOnlySpan<byte> body) where T : class
     {
@@ -42,11 +48,18 @@ public static class JsonBody
         }
     }
 
-    /// <summary>The body, or null when it exceeds <paramref name="maxBytes"/> (checked while reading, not only from Content-Length).</summary>
-    public static async Task<byte[]?> ReadBytesAsync(HttpRequest request, long maxBytes, CancellationToken cancellationToken)
+    /// <summary>The body, or null when it exceeds <paramref name="maxBytes"/> (checked while reading, not only from Content-Length).
+    /// With a Content-Length the body is read into one array of its size; a chunked one into a growing buffer.</summary>
+    public static async Task<ReadOnlyMemory<byte>?> ReadBytesAsync(HttpRequest request, long maxBytes, CancellationToken cancellationToken)
     {
-        if (request.ContentLength > maxBytes) return null;
-        using var buffer = new MemoryStream();
+        if (request.ContentLength is long length)
+        {
+            if (length > maxBytes) return null;
+            byte[] exact = new byte[length];
+            await request.Body.ReadExactlyAsync(exact, cancellationToken);
+            return exact;
+        }
+        var buffer = new MemoryStream();
         byte[] chunk = new byte[81920];
         int read;
         while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
@@ -54,7 +67,7 @@ public static class JsonBody
             if (buffer.Length + read > maxBytes) return null;
             buffer.Write(chunk, 0, read);
         }
-        return buffer.ToArray();
+        return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
     }
 
     /// <summary>"$.guidance_scale" -> "guidance_scale"; "$" or null -> "" (the document itself is broken).</summary>

@@ -32,7 +32,7 @@ public static class CaptionInputs
     }
 
     /// <summary>Settings first (cheap), then the image (size, base64, header, decode).</summary>
-    public static (CaptionInput? Input, ProblemHttpResult? Problem) From(string? base64, Validated<SamplingParameters> sampling, Validated<WorkScheduling> scheduling)
+    public static (CaptionInput? Input, ProblemHttpResult? Problem) From(Base64Image? base64, Validated<SamplingParameters> sampling, Validated<WorkScheduling> scheduling)
     {
         if (SettingErrors(sampling, scheduling) is { } invalid) return (null, invalid);
         var (input, problem) = From(UploadValidator.CheckBase64(base64), sampling.Value!);
@@ -53,6 +53,9 @@ public static class CaptionInputs
     {
         const long slack = 64 * 1024;
         if (request.ContentLength > Limits.MaxUploadBytes + slack) return (null, TooLarge());
+        // The whole form, not only each part, stops at the limit: a chunked body is not read (nor buffered to disk) past it.
+        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
+            bodySize.MaxRequestBodySize = Limits.MaxUploadBytes + slack;
         IFormCollection form;
         try
         {
@@ -67,6 +70,10 @@ public static class CaptionInputs
             // The form reader's other limits (boundary length, headers per part, line length, field count) are about the
             // form's shape, not the image's size: 400 naming the limit.
             return (null, Problems.BadRequest($"the multipart form could not be read ({e.Message})"));
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return (null, TooLarge());
         }
         catch (IOException e) when (e is not BadHttpRequestException)
         {

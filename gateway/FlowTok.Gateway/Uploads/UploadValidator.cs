@@ -28,19 +28,11 @@ public static class UploadValidator
     public const string SupportedFormats = UploadScan.SupportedFormats;
     private const string NotSupported = "not a supported image";
 
-    public static UploadCheck CheckBase64(string? base64)
-    {
-        if (string.IsNullOrWhiteSpace(base64)) return UploadCheck.Refused(400, "image is required (base64)");
-        ReadOnlySpan<char> text = base64.AsSpan().Trim();
-        // Accept data URLs ("data:image/png;base64,....") as browsers produce them.
-        if (text.StartsWith("data:", StringComparison.OrdinalIgnoreCase) && text.IndexOf(',') is int comma and > 0) text = text[(comma + 1)..];
-        if (text.Length > (Limits.MaxUploadBytes + 2L) / 3 * 4 + 8)
-            return TooLarge();
-        byte[] buffer = new byte[text.Length * 3 / 4 + 3];
-        if (!Convert.TryFromBase64Chars(text, buffer, out int written))
-            return UploadCheck.Refused(400, "image is not valid base64");
-        return Check(buffer.AsSpan(0, written).ToArray());
-    }
+    /// <summary>A JSON body's image (decoded as the body was parsed); null = missing.</summary>
+    public static UploadCheck CheckBase64(Base64Image? image) =>
+        image is null ? UploadCheck.Refused(400, "image is required (base64)") : image.Refusal ?? Check(image.Bytes!);
+
+    public static UploadCheck CheckBase64(string? base64) => CheckBase64(base64 is null ? null : Base64Image.Decode(base64));
 
     public static UploadCheck Check(byte[] bytes)
     {

@@ -35,6 +35,7 @@ public static class PlatformHost
 
         var services = builder.Services;
         services.AddFlowTokRedis(configuration);
+        services.AddHttpLimits(configuration);
         services.Configure<ModelHostingOptions>(configuration.GetSection(ModelHostingOptions.Section));
         services.Configure<PlatformOptions>(configuration.GetSection(PlatformOptions.Section));
         services.Configure<OrleansHostOptions>(configuration.GetSection(OrleansHostOptions.Section));
@@ -104,6 +105,11 @@ public static class PlatformHost
             silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort);
         silo.AddFlowTokGrainStorage();
         silo.AddFlowTokReservationSweep();
+        // Finished jobs leave memory soon (Redis keeps them for Platform:JobRetention): a busy silo does not hold a
+        // quarter of an hour of jobs as activations.
+        silo.Services.AddOptions<GrainCollectionOptions>().Configure<IOptions<PlatformOptions>>((collection, platform) =>
+            collection.ClassSpecificCollectionAge[typeof(FlowTok.Grains.Jobs.RequestGrain).FullName!] =
+                platform.Value.JobActivationIdle > collection.CollectionQuantum ? platform.Value.JobActivationIdle : collection.CollectionQuantum * 2);
         silo.Services.AddPlacementDirector<DevicePlacement, DevicePlacementDirector>();
     }
 

@@ -1,0 +1,153 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using FlowTok.Infrastructure.Redis;
+using FlowTok.Silo.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using StackExchange.Redis;
+
+namespace FlowTok.Platform.Bench;
+
+/// <summary>Settings of <see cref="StorageSoak"/>.</summary>
+internal sealed record SoakSettings(int Jobs, int Clients, int SampleEvery, TimeSpan Retention, TimeSpan Settle, string RedisMemory);
+
+/// <summary>
+/// Soak of bounded storage: many async jobs through real HTTP on the one-machine platform (embedded Redis, in-memory bus, a
+/// fast simulated device), short retention (job state, files, caches, idempotency keys), sampling Redis (used memory, key
+/// count), the embedded server's spill files on disk, and this process's RSS and managed heap every
+/// <see cref="SoakSettings.SampleEvery"/> jobs; then once more after the retention has passed.
+/// </summary>
+internal sealed class StorageSoak(SoakSettings settings)
+{
+    private const string Key = "ftk-bench-soak-0123456789abcdef01234";
+
+    public async Task RunAsync(CancellationToken cancel)
+    {
+        string retention = settings.Retention.ToString("c", CultureInfo.InvariantCulture);
+        string[] args =
+        [
+            "--urls=http://127.0.0.1:0", $"--Cluster:SiloPort={PlatformTwoTenants.FreePort()}", $"--Cluster:GatewayPort={PlatformTwoTenants.FreePort()}",
+            "--Model:Devices:0=sim:0", "--Model:MaxBatchSize=32",
+            "--Model:Simulated:StepLatency=00:00:00.0005", "--Model:Simulated:RowStepLatency=00:00:00.00005",
+            "--Platform:DevelopmentTenant=false", "--Platform:JobTimeout=00:00:05", "--Platform:JobActivationIdle=00:01:10", $"--Platform:JobRetention={retention}",
+            $"--Redis:FileTimeToLive={retention}", $"--Redis:OutputCacheTimeToLive={retention}", $"--Redis:IdempotencyTimeToLive={retention}",
+            $"--Redis:CancellationTimeToLive={retention}", $"--Redis:PromptCacheTimeToLive={retention}",
+            $"--Redis:EmbeddedMemorySize={settings.RedisMemory}",
+            "--Tenants:0:Id=soak", $"--Tenants:0:Key={Key}", "--Tenants:0:RequestsPerMinute=100000000", "--Tenants:0:MaxConcurrentJobs=256",
+            "--Logging:LogLevel:Default=Warning",
+        ];
+        var (app, address) = await PlatformHost.StartAsync(args);
+        try
+        {
+            using var client = PlatformTwoTenants.Client(address, Key);
+            for (var ready = DateTime.UtcNow.AddMinutes(1); (await client.GetAsync("/health/ready", cancel)).StatusCode != HttpStatusCode.OK; await Task.Delay(200, cancel))
+                if (DateTime.UtcNow > ready) throw new TimeoutException("the platform was not ready within a minute");
+            var endpoint = app.Services.GetRequiredService<RedisEndpoint>();
+            // INFO needs an admin connection; the platform's own is not one.
+            using var redis = await ConnectionMultiplexer.ConnectAsync(endpoint.ConnectionString + ",allowAdmin=true");
+            string? spill = endpoint.EmbeddedServer?.StorageDirectory;
+
+            Console.WriteLine($"Storage soak: {settings.Jobs:N0} async generation jobs (2 steps, n=1) over HTTP, {settings.Clients} clients, " +
+                $"one-machine platform (embedded Redis, in-memory bus, sim:0 at 0.5 ms/step), retention {retention} (jobs, files, caches, idempotency), " +
+                $"embedded Redis memory {settings.RedisMemory} (beyond it records spill to files).");
+            Console.WriteLine();
+            Console.WriteLine("| jobs done | elapsed s | redis used_memory MB | redis keys | spill files MB | process RSS MB | managed heap MB |");
+            Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- |");
+            var samples = new List<Sample>();
+            var clock = Stopwatch.StartNew();
+            using var sampling = new SemaphoreSlim(1);
+            async Task Record(int done)
+            {
+                await sampling.WaitAsync(cancel);
+                try
+                {
+                    var sample = await Sample.TakeAsync(redis, spill, done, clock.Elapsed);
+                    samples.Add(sample);
+                    Console.WriteLine(sample);
+                }
+                finally
+                {
+                    sampling.Release();
+                }
+            }
+            await Record(0);
+
+            int next = 0, done = 0, failed = 0;
+            async Task Worker()
+            {
+                while (Interlocked.Increment(ref next) is var i && i <= settings.Jobs)
+                {
+                    if (!await RunJobAsync(client, i, cancel)) Interlocked.Increment(ref failed);
+                    int finished = Interlocked.Increment(ref done);
+                    if (finished % settings.SampleEvery == 0) await Record(finished);
+                }
+            }
+            await Task.WhenAll(Enumerable.Range(0, settings.Clients).Select(_ => Worker()));
+            double seconds = clock.Elapsed.TotalSeconds;
+            Console.WriteLine();
+            Console.WriteLine($"{settings.Jobs:N0} jobs in {seconds:F0} s ({settings.Jobs / seconds:F0} jobs/s), {failed} not succeeded. " +
+                $"Waiting {settings.Settle.TotalSeconds:F0} s for the retention to pass...");
+            await Task.Delay(settings.Settle, cancel);
+            GC.Collect();
+            await Record(done);
+
+            var warm = samples.First(s => s.Jobs >= settings.SampleEvery);
+            var end = samples[^2];
+            Console.WriteLine();
+            Console.WriteLine($"RSS from {warm.Jobs:N0} jobs (warm) to {end.Jobs:N0}: {warm.RssMb:F0} -> {end.RssMb:F0} MB ({(end.RssMb / warm.RssMb - 1) * 100:+0.0;-0.0}%); " +
+                $"max Redis keys {samples.Max(s => s.Keys):N0}, max used_memory {samples.Max(s => s.RedisMb):F1} MB, max spill {samples.Max(s => s.SpillMb):F1} MB; " +
+                $"after the retention: {samples[^1].Keys:N0} keys, {samples[^1].RedisMb:F1} MB.");
+        }
+        finally
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+    }
+
+    /// <summary>Submits job <paramref name="i"/> and polls it to its end; true when it succeeded.</summary>
+    private static async Task<bool> RunJobAsync(HttpClient client, int i, CancellationToken cancel)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/jobs")
+        {
+            Content = JsonContent.Create(new { type = "generation", prompt = $"soak prompt {i % 64}", steps = 2, seed = i }),
+        };
+        request.Headers.Add("Idempotency-Key", $"soak-{i}");
+        using var submitted = await client.SendAsync(request, cancel);
+        if (submitted.StatusCode != HttpStatusCode.Accepted) return false;
+        string id = (await submitted.Content.ReadFromJsonAsync<JsonElement>(cancel)).GetProperty("id").GetString()!;
+        while (true)
+        {
+            await Task.Delay(20, cancel);
+            var job = await client.GetFromJsonAsync<JsonElement>($"/v1/jobs/{id}", cancel);
+            switch (job.GetProperty("status").GetString())
+            {
+                case "succeeded": return true;
+                case "failed" or "cancelled": return false;
+            }
+        }
+    }
+
+    private sealed record Sample(int Jobs, TimeSpan Elapsed, double RedisMb, long Keys, double SpillMb, double RssMb, double HeapMb)
+    {
+        public static async Task<Sample> TakeAsync(IConnectionMultiplexer redis, string? spill, int jobs, TimeSpan elapsed)
+        {
+            var server = redis.GetServer(redis.GetEndPoints()[0]);
+            var info = await server.InfoAsync("memory");
+            // Redis says used_memory; Garnet (the embedded server) total_main_store_size (its log in memory, index and heap).
+            var fields = info.SelectMany(g => g).ToDictionary(p => p.Key, p => p.Value);
+            double used = (fields.GetValueOrDefault("used_memory") ?? fields.GetValueOrDefault("total_main_store_size")) is { } v
+                ? double.Parse(v, CultureInfo.InvariantCulture) / 1e6 : double.NaN;
+            long keys = await server.DatabaseSizeAsync();
+            double spillMb = spill is null || !Directory.Exists(spill) ? 0
+                : new DirectoryInfo(spill).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length) / 1e6;
+            using var process = Process.GetCurrentProcess();
+            return new Sample(jobs, elapsed, used, keys, spillMb, process.WorkingSet64 / 1e6, GC.GetTotalMemory(false) / 1e6);
+        }
+
+        public override string ToString() =>
+            $"| {Jobs:N0} | {Elapsed.TotalSeconds:F0} | {RedisMb:F1} | {Keys:N0} | {SpillMb:F1} | {RssMb:F0} | {HeapMb:F0} |";
+    }
+}
