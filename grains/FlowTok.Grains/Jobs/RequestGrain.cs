@@ -32,6 +32,7 @@ public sealed class RequestGrain(
     private readonly PublishBackoff backoff = new();
     private readonly JobRelease release = new(new TenantQueueAdmission(admissionCounter, platform.Value));
     private JobSignals signals = new(0);
+    private bool releasePending;
     private IGrainTimer? stallTimer;
 
     private JobState Job => state.State;
@@ -53,6 +54,25 @@ public sealed class RequestGrain(
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// A release still being retried when the activation goes would be lost with its timer: Orleans deactivates a job's
+    /// grain when the silo holding its directory entry dies, the moment the tenant's grain (on that silo too) fails the
+    /// release. By then the dead silo is known, so one more try reaches the tenant's grain on a survivor.
+    /// </summary>
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (!releasePending) return;
+        try
+        {
+            await release.ReleaseAsync(Tenant, JobId, Job.Spec!, Job.Outputs.Count).WaitAsync(cancellationToken);
+            releasePending = false;
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Job {JobId} ended but its reservations were not returned before its activation went ({Reason})", JobId, reason);
+        }
+    }
+
     public async Task<SubmitResult> SubmitAsync(JobSpec spec, TenantLimits limits)
     {
         if (Job.Spec is not null) return new SubmitResult { Job = Snapshot() };
@@ -60,7 +80,17 @@ public sealed class RequestGrain(
 
         double weight = limits.Weight > 0 ? limits.Weight : 1;
         if (await admission.TryAdmitAsync(spec.TenantId, weight, items) is { } refused) return Rejected(refused);
-        var verdict = await GrainFactory.GetGrain<ITenantGrain>(spec.TenantId).TryStartJobAsync(JobId, items, limits);
+        Admission verdict;
+        try
+        {
+            verdict = await GrainFactory.GetGrain<ITenantGrain>(spec.TenantId).TryStartJobAsync(JobId, items, limits);
+        }
+        catch
+        {
+            // The tenant's silo died (or timed out): the gateway submits again, reserving again, so this reservation goes.
+            await admission.ReleaseAsync(spec.TenantId, items);
+            throw;
+        }
         if (!verdict.Accepted)
         {
             await admission.ReleaseAsync(spec.TenantId, items);
@@ -251,9 +281,11 @@ public sealed class RequestGrain(
     /// <summary>Retried in the background if Redis or the tenant's silo is failing, so capacity is never leaked by a transient failure.</summary>
     private async Task Release()
     {
+        releasePending = true;
         try
         {
             await release.ReleaseAsync(Tenant, JobId, Job.Spec!, Job.Outputs.Count);
+            releasePending = false;
         }
         catch (Exception e)
         {
