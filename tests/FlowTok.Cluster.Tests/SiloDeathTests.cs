@@ -39,7 +39,7 @@ public sealed class SiloDeathTests(RabbitMqFixture fixture, ITestOutputHelper ou
     public async Task SubmissionsDuringASilosDeathAreAcceptedAndNoAcceptedJobIsLostOrRunTwice()
     {
         await using var cluster = await TestCluster.StartAsync(fixture.Broker, silos: 2, Settings);
-        await using var load = JobLoad.Start(cluster, "death", Interval);
+        await using var load = JobLoad.Start(cluster, "death", Interval, idempotencyKeys: true);
 
         await Task.Delay(BeforeKill);
         var killedAt = load.Elapsed;
