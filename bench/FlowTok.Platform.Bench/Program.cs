@@ -17,7 +17,9 @@ var images = new Option<int>("--images") { Description = "--target: images per r
 var warmUp = new Option<int>("--warmup-seconds") { Description = "--target: seconds of load before the measured window, not measured", DefaultValueFactory = _ => 5 };
 var json = new Option<string?>("--json") { Description = "--target: also write the figures to this file as JSON" };
 var scheduling = new Option<bool>("--scheduling") { Description = "benchmark the replica's scheduler and step batcher on a simulated device (two tenants, weights, mixed settings, continuous vs request-level batching); uses --seconds, --warmup-seconds, --steps, --max-batch, --sim-step-ms, --sim-row-step-ms" };
-var schedulingHttp = new Option<bool>("--scheduling-http") { Description = "two tenants on the whole platform over HTTP on a simulated device (the issue's setup); uses the --scheduling options" };
+var schedulingHttp = new Option<bool>("--scheduling-http") { Description = "two tenants on the whole platform over HTTP on a simulated device (the issue's setup); uses the --scheduling options. With --target: the two tenants, then (section 2) weights 1:2:4, against a running cluster started with the bench's tenants (infra/deploy/cluster-fairness.sh)" };
+var tenantArguments = new Option<bool>("--cluster-tenant-arguments") { Description = "print the configuration (one argument a line) a cluster needs for --scheduling-http --target: the bench's tenants, keys and weights" };
+var setup = new Option<string?>("--setup") { Description = "--scheduling-http --target: the cluster's setup, printed with its figures (devices, silos, transport)" };
 var realModel = new Option<bool>("--real-model") { Description = "--scheduling-http: the bundled model on cpu:0 instead of sim:0" };
 var simStep = new Option<double>("--sim-step-ms") { Description = "--scheduling: simulated device milliseconds per step", DefaultValueFactory = _ => 10 };
 var simRowStep = new Option<double>("--sim-row-step-ms") { Description = "--scheduling: simulated device milliseconds per row per step", DefaultValueFactory = _ => 1.25 };
@@ -29,7 +31,7 @@ var soakMemory = new Option<string>("--soak-redis-memory") { Description = "--so
 var root = new RootCommand("Load benchmark: FlowTok platform over HTTP versus the model replica alone in process; or, with --target, HTTP load at a running gateway.")
 {
     clients, duration, steps, batch, model, cacheRequests, threads, simulated, simBatch, simItem, target, key, images, warmUp, json,
-    scheduling, schedulingHttp, realModel, simStep, simRowStep, sections, soak, soakRetention, soakSettle, soakMemory,
+    scheduling, schedulingHttp, realModel, simStep, simRowStep, sections, soak, soakRetention, soakSettle, soakMemory, setup, tenantArguments,
 };
 target.Validators.Add(result =>
 {
@@ -46,7 +48,7 @@ warmUp.Validators.Add(result =>
 });
 root.Validators.Add(result =>
 {
-    if (result.GetValue(target) is not null && string.IsNullOrWhiteSpace(result.GetValue(key))) result.AddError("--target needs --key");
+    if (result.GetValue(target) is not null && !result.GetValue(schedulingHttp) && string.IsNullOrWhiteSpace(result.GetValue(key))) result.AddError("--target needs --key");
 });
 root.SetAction(async (parse, cancel) =>
 {
@@ -62,6 +64,11 @@ root.SetAction(async (parse, cancel) =>
             TimeSpan.FromSeconds(parse.GetValue(soakRetention)), TimeSpan.FromSeconds(parse.GetValue(soakSettle)), parse.GetValue(soakMemory)!)).RunAsync(cancel);
         return 0;
     }
+    if (parse.GetValue(tenantArguments))
+    {
+        foreach (var argument in BenchTenants.ClusterArguments()) Console.WriteLine(argument);
+        return 0;
+    }
     if (parse.GetValue(scheduling))
     {
         await new SchedulingBenchmark(schedulingSettings).RunAsync(cancel);
@@ -69,7 +76,8 @@ root.SetAction(async (parse, cancel) =>
     }
     if (parse.GetValue(schedulingHttp))
     {
-        await new PlatformTwoTenants(schedulingSettings).RunAsync(cancel);
+        var cluster = parse.GetValue(target) is { } gateway ? new Uri(gateway) : null;
+        await new PlatformTwoTenants(schedulingSettings, cluster, parse.GetValue(setup)).RunAsync(cancel);
         return 0;
     }
     if (parse.GetValue(target) is { } url)

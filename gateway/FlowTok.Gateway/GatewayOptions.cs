@@ -25,4 +25,15 @@ public sealed class GatewayOptions
     /// <summary>Job event streams (GET /v1/jobs/{id}/events) one tenant may hold open at once in one gateway process;
     /// beyond it 429 (<c>too_many_event_streams</c>). Polling GET /v1/jobs/{id} is never limited by it.</summary>
     public int MaxEventStreamsPerTenant { get; set; } = 32;
+
+    /// <summary>How long one attempt to submit a job (a grain call) may take before it is abandoned and made again; submitting
+    /// is idempotent per job id. A call to a silo that died unanswered would otherwise wait for Cluster:GatewayResponseTimeout.
+    /// A slow attempt that was abandoned still completes: the next attempt queues behind it on the job's grain and answers
+    /// with the job it stored (a submission waits up to 10 s for the queue while the broker restarts).</summary>
+    public TimeSpan GrainCallAttemptTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a submission keeps being retried through transient cluster failures (a silo died, its grains not yet
+    /// moved) before it is answered 503. Longer than the cluster takes to notice a dead silo (about Cluster:ProbeTimeout x
+    /// Cluster:MissedProbesLimit, plus a probe period).</summary>
+    public TimeSpan TransientRetryWindow { get; set; } = TimeSpan.FromSeconds(30);
 }

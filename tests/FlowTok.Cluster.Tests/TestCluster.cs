@@ -17,6 +17,10 @@ public sealed record ClusterSettings
     public TimeSpan ItemLatency { get; init; } = TimeSpan.FromMilliseconds(25);
     public int MaxBatchSize { get; init; } = 8;
     public int MaxQueuedItems { get; init; } = 512;
+    /// <summary>Failure detection: a killed silo is declared dead after about ProbeTimeout x MissedProbesLimit (Orleans'
+    /// defaults are 5 s and 3; these make tests quick).</summary>
+    public TimeSpan ProbeTimeout { get; init; } = TimeSpan.FromSeconds(1);
+    public int MissedProbesLimit { get; init; } = 2;
 }
 
 /// <summary>
@@ -76,9 +80,8 @@ public sealed class TestCluster : IAsyncDisposable
         "--Bus:Transport", "RabbitMQ",
         "--Bus:RabbitMq", Broker.Uri(vhost).ToString(),
         "--Cluster:AdvertisedAddress", "127.0.0.1",
-        // Fast failure detection: a killed silo is declared dead in a few seconds.
-        "--Cluster:ProbeTimeout", "00:00:01",
-        "--Cluster:MissedProbesLimit", "2",
+        "--Cluster:ProbeTimeout", Settings.ProbeTimeout.ToString("c", CultureInfo.InvariantCulture),
+        "--Cluster:MissedProbesLimit", Settings.MissedProbesLimit.ToString(CultureInfo.InvariantCulture),
         "--Cluster:DrainTimeout", "00:00:30",
         "--Platform:DevelopmentTenant", "false",
         "--Platform:MaxQueuedItems", Settings.MaxQueuedItems.ToString(CultureInfo.InvariantCulture),
@@ -209,12 +212,17 @@ public sealed class TestCluster : IAsyncDisposable
         await db.HashIncrementAsync("flowtok:admission:tenants", "phantom", items);
     }
 
-    /// <summary>Submits an asynchronous job; returns its id (null with the status when it was refused).</summary>
-    public async Task<(HttpStatusCode Status, string? JobId, string Body)> SubmitJobAsync(string prompt, int n)
+
+    /// <summary>Submits an asynchronous job, with an Idempotency-Key if given; returns its id (202 new, 200 the job the key
+    /// already named) or null with the status when it was refused.</summary>
+    public async Task<(HttpStatusCode Status, string? JobId, string Body)> SubmitJobAsync(string prompt, int n, string? idempotencyKey = null)
     {
-        using var response = await Http.PostAsJsonAsync("/v1/jobs", new { type = "generation", prompt, n });
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/jobs") { Content = JsonContent.Create(new { type = "generation", prompt, n }) };
+        if (idempotencyKey is not null) request.Headers.Add("Idempotency-Key", idempotencyKey);
+        using var response = await Http.SendAsync(request);
         var body = await response.Content.ReadAsStringAsync();
-        string? id = response.StatusCode == HttpStatusCode.Accepted ? JsonDocument.Parse(body).RootElement.GetProperty("id").GetString() : null;
+        string? id = response.StatusCode is HttpStatusCode.Accepted or HttpStatusCode.OK
+            ? JsonDocument.Parse(body).RootElement.GetProperty("id").GetString() : null;
         return (response.StatusCode, id, body);
     }
 

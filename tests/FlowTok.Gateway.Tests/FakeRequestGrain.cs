@@ -38,12 +38,15 @@ internal sealed class FakeRequestGrain(params JobSnapshot[] script) : IRequestGr
     }
 
     public Task<JobSnapshot?> GetAsync() => Task.FromResult(_last);
-    /// <summary>Submissions seen; each first throws the next of <see cref="Failures"/>, then answers with the script's first snapshot.</summary>
+    /// <summary>Submissions seen; the first <see cref="Unanswered"/> are never answered (sent to a silo that died), the next
+    /// throw the next of <see cref="Failures"/>, the rest answer with the script's first snapshot.</summary>
     public int Submissions { get; private set; }
+
+    public int Unanswered { get; init; }
 
     public Task<SubmitResult> SubmitAsync(JobSpec spec, TenantLimits limits)
     {
-        Submissions++;
+        if (++Submissions <= Unanswered) return new TaskCompletionSource<SubmitResult>().Task;
         if (Failures.TryDequeue(out var failure)) throw failure;
         return Task.FromResult(new SubmitResult { Job = script[0] });
     }

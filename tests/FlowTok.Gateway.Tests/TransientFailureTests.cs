@@ -54,6 +54,9 @@ public class TransientFailureTests
 
     private static readonly JobSpec Spec = new() { TenantId = "t", Kind = JobKind.Generation, Prompt = "p", Count = 1 };
 
+    /// <summary>Short enough for a test: attempts of 200 ms, retried for 10 s.</summary>
+    private static readonly TransientRetry Retry = new(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10), TimeProvider.System);
+
     [Fact]
     public async Task ASubmissionWhoseAnswerADrainingSiloDroppedIsAskedOnceMore()
     {
@@ -62,24 +65,51 @@ public class TransientFailureTests
             Failures = new([new TimeoutException("Response did not arrive on time in 00:00:30")]),
         };
 
-        var result = await JobSubmitter.SubmitWithRetryAsync(grain, Spec, new TenantLimits());
+        var result = await JobSubmitter.SubmitWithRetryAsync(Retry, grain, Spec, new TenantLimits());
 
         Assert.Equal(JobStatus.Queued, result.Job!.Status);
         Assert.Equal(2, grain.Submissions);
     }
 
     [Fact]
-    public async Task ASubmissionIsNotRetriedOnABugNorMoreThanOnce()
+    public async Task ASubmissionIsRetriedUntilTheClusterHasNoticedTheDeadSiloAndItsGrainAnswers()
+    {
+        // The job's (or the tenant's) grain was on the silo that died: every call fails until the membership declares it dead.
+        var grain = new FakeRequestGrain(FakeRequestGrain.Job(JobStatus.Queued, 1))
+        {
+            Failures = new(Enumerable.Range(0, 5).Select(i => new SiloUnavailableException($"silo dead, attempt {i}"))),
+        };
+
+        var result = await JobSubmitter.SubmitWithRetryAsync(Retry, grain, Spec, new TenantLimits());
+
+        Assert.Equal(JobStatus.Queued, result.Job!.Status);
+        Assert.Equal(6, grain.Submissions);
+    }
+
+    [Fact]
+    public async Task ASubmissionSentToASiloThatDiedUnansweredIsAbandonedAndMadeAgain()
+    {
+        var grain = new FakeRequestGrain(FakeRequestGrain.Job(JobStatus.Queued, 1)) { Unanswered = 1 };
+
+        var result = await JobSubmitter.SubmitWithRetryAsync(Retry, grain, Spec, new TenantLimits()).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(JobStatus.Queued, result.Job!.Status);
+        Assert.Equal(2, grain.Submissions);
+    }
+
+    [Fact]
+    public async Task ASubmissionIsNotRetriedOnABugNorPastTheRetryWindow()
     {
         var buggy = new FakeRequestGrain(FakeRequestGrain.Job(JobStatus.Queued, 1)) { Failures = new([new InvalidOperationException("a bug")]) };
-        await Assert.ThrowsAsync<InvalidOperationException>(() => JobSubmitter.SubmitWithRetryAsync(buggy, Spec, new TenantLimits()));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => JobSubmitter.SubmitWithRetryAsync(Retry, buggy, Spec, new TenantLimits()));
         Assert.Equal(1, buggy.Submissions);
 
         var down = new FakeRequestGrain(FakeRequestGrain.Job(JobStatus.Queued, 1))
         {
-            Failures = new([new SiloUnavailableException("dead"), new SiloUnavailableException("still dead")]),
+            Failures = new(Enumerable.Range(0, 100).Select(i => new SiloUnavailableException($"still dead, attempt {i}"))),
         };
-        await Assert.ThrowsAsync<SiloUnavailableException>(() => JobSubmitter.SubmitWithRetryAsync(down, Spec, new TenantLimits()));
-        Assert.Equal(2, down.Submissions);
+        var shortWindow = new TransientRetry(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1), TimeProvider.System);
+        await Assert.ThrowsAsync<SiloUnavailableException>(() => JobSubmitter.SubmitWithRetryAsync(shortWindow, down, Spec, new TenantLimits()));
+        Assert.InRange(down.Submissions, 3, 10);
     }
 }

@@ -5,6 +5,7 @@ using FlowTok.Infrastructure.Storage;
 using FlowTok.Infrastructure.Tenants;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 
 namespace FlowTok.Gateway.Jobs;
 
@@ -13,8 +14,10 @@ public sealed record Submission(JobSnapshot? Job, bool Repeated, ProblemHttpResu
 
 /// <summary>Idempotency, admission, storing a caption's upload once admitted, and waiting: everything between a validated
 /// request and a job's outcome.</summary>
-public sealed class JobSubmitter(IGrainFactory grains, IIdempotencyStore idempotency, IFileStore files)
+public sealed class JobSubmitter(IGrainFactory grains, IIdempotencyStore idempotency, IFileStore files, IOptions<GatewayOptions> options)
 {
+    private readonly TransientRetry retry = TransientRetry.From(options.Value, TimeProvider.System);
+
     /// <summary>Longest single long-poll on a job (well under Orleans' 30 s response timeout).</summary>
     public static readonly TimeSpan WatchSlice = TimeSpan.FromSeconds(10);
 
@@ -44,41 +47,30 @@ public sealed class JobSubmitter(IGrainFactory grains, IIdempotencyStore idempot
                         new Dictionary<string, object?> { ["job_id"] = claim.JobId }));
                 jobId = claim.JobId;
                 repeated = true;
-                if (await Job(jobId).GetAsync() is { } existing && existing.TenantId == tenant.Id)
+                if (await retry.RunAsync(() => Job(jobId).GetAsync()) is { } existing && existing.TenantId == tenant.Id)
                     return new(await AttachUploadAsync(existing, upload), true, null);
             }
         }
 
-        var result = await SubmitWithRetryAsync(Job(jobId), spec, new TenantLimits
+        var limits = new TenantLimits
         {
             MaxConcurrentJobs = tenant.MaxConcurrentJobs, ItemQuota = tenant.ItemQuota, Weight = tenant.Weight, DeviceSecondsQuota = tenant.DeviceSecondsQuota,
-        });
+        };
+        var result = await SubmitWithRetryAsync(retry, Job(jobId), spec, limits, http.RequestAborted);
         if (result.Job is { } job) return new(await AttachUploadAsync(job, upload), repeated, null);
         var rejection = result.Rejection ?? new Admission { Accepted = false, Reason = "the job was not admitted", RetryAfter = TimeSpan.FromSeconds(1) };
         return new(null, false, Problems.TooManyRequests(http, rejection.RetryAfter, rejection.Reason ?? "the job was not admitted", rejection.Code));
     }
 
     /// <summary>
-    /// Submits to the job's grain, once more after a transient failure: a silo that is stopping drops the answers of calls
-    /// it already ran, so an accepted job's answer can be lost. Submitting is idempotent per job id (an admitted job
-    /// answers with its snapshot), so the second call either returns the stored job or admits it now.
+    /// Submits to the job's grain, again after a transient failure (<see cref="TransientRetry"/>): the silo holding the job's
+    /// or the tenant's grain died (the call fails, or is never answered), or a stopping silo dropped the answer of a call it
+    /// ran. Submitting is idempotent per job id (an admitted job answers with its snapshot, the tenant counts a job id once),
+    /// so a repeated call either returns the stored job or admits it now.
     /// </summary>
-    public static Task<SubmitResult> SubmitWithRetryAsync(IRequestGrain grain, JobSpec spec, TenantLimits limits) =>
-        WithRetryAsync(() => grain.SubmitAsync(spec, limits));
-
-    /// <summary>An idempotent grain call, made once more after a transient failure.</summary>
-    private static async Task<T> WithRetryAsync<T>(Func<Task<T>> call)
-    {
-        try
-        {
-            return await call();
-        }
-        catch (Exception e) when (TransientFailures.IsTransient(e))
-        {
-            await Task.Delay(TransientFailures.RetryDelay);
-            return await call();
-        }
-    }
+    public static Task<SubmitResult> SubmitWithRetryAsync(TransientRetry retry, IRequestGrain grain, JobSpec spec, TenantLimits limits,
+        CancellationToken cancellationToken = default) =>
+        retry.RunAsync(() => grain.SubmitAsync(spec, limits), cancellationToken);
 
     /// <summary>
     /// Stores the upload of an admitted caption job that still waits for it, and names it to the job, which then queues its
@@ -93,7 +85,7 @@ public sealed class JobSubmitter(IGrainFactory grains, IIdempotencyStore idempot
         JobSnapshot? attached = null;
         try
         {
-            attached = await WithRetryAsync(() => Job(job.JobId).AttachInputAsync(fileId));
+            attached = await retry.RunAsync(() => Job(job.JobId).AttachInputAsync(fileId));
         }
         finally
         {

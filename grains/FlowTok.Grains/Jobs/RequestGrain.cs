@@ -32,6 +32,7 @@ public sealed class RequestGrain(
     private readonly PublishBackoff backoff = new();
     private readonly JobRelease release = new(new TenantQueueAdmission(admissionCounter, platform.Value));
     private JobSignals signals = new(0);
+    private bool releasePending;
     private IGrainTimer? stallTimer;
 
     private JobState Job => state.State;
@@ -53,6 +54,25 @@ public sealed class RequestGrain(
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// A release still being retried when the activation goes would be lost with its timer: Orleans deactivates a job's
+    /// grain when the silo holding its directory entry dies, the moment the tenant's grain (on that silo too) fails the
+    /// release. By then the dead silo is known, so one more try reaches the tenant's grain on a survivor.
+    /// </summary>
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (!releasePending) return;
+        try
+        {
+            await release.ReleaseAsync(Tenant, JobId, Job.Outputs.Count).WaitAsync(cancellationToken);
+            releasePending = false;
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Job {JobId} ended but its reservations were not returned before its activation went ({Reason}); the reservation sweep returns them", JobId, reason);
+        }
+    }
+
     public async Task<SubmitResult> SubmitAsync(JobSpec spec, TenantLimits limits)
     {
         if (Job.Spec is not null) return new SubmitResult { Job = Snapshot() };
@@ -61,7 +81,17 @@ public sealed class RequestGrain(
         double weight = limits.Weight > 0 ? limits.Weight : 1;
         // Both reservations are per job id: a submit retried after a failed write below finds them and is not counted twice.
         if (await admission.TryAdmitAsync(JobId, spec.TenantId, weight, items) is { } refused) return Rejected(refused);
-        var verdict = await GrainFactory.GetGrain<ITenantGrain>(spec.TenantId).TryStartJobAsync(JobId, items, limits);
+        Admission verdict;
+        try
+        {
+            verdict = await GrainFactory.GetGrain<ITenantGrain>(spec.TenantId).TryStartJobAsync(JobId, items, limits);
+        }
+        catch
+        {
+            // The tenant's silo died (or timed out): the gateway submits again, reserving again (or the sweep returns it).
+            await admission.ReleaseAsync(JobId);
+            throw;
+        }
         if (!verdict.Accepted)
         {
             await admission.ReleaseAsync(JobId);
@@ -253,9 +283,11 @@ public sealed class RequestGrain(
     /// failure; if this activation goes before it succeeds, the reservation sweep (<see cref="ReservationSweep"/>) finishes it.</summary>
     private async Task Release()
     {
+        releasePending = true;
         try
         {
             await release.ReleaseAsync(Tenant, JobId, Job.Outputs.Count);
+            releasePending = false;
         }
         catch (Exception e)
         {
