@@ -54,6 +54,10 @@ public sealed class UnauthenticatedCostTests
         Assert.Equal("authentication_rate_limit", problem.GetProperty("code").GetString());
         Assert.True(int.Parse(limited.Headers.GetValues("Retry-After").Single()) >= 1);
 
+        // A blocked address's keys are not even looked up: a valid key this gateway has not seen yet is refused too.
+        string unseen = await platform.Services.GetRequiredService<ITenantDirectory>().CreateKeyAsync(new TenantInfo { Id = "guessing" });
+        await (await From("203.0.113.7", unseen)).ExpectJson(HttpStatusCode.TooManyRequests);
+
         // Another address is not affected, nor is a key the gateway already knows.
         await (await From("203.0.113.8", "ftk-guess-6-0123456789abcdef0123456789")).ExpectJson(HttpStatusCode.Unauthorized);
         Assert.Equal(HttpStatusCode.OK, (await From("203.0.113.7", tenantKey)).StatusCode);

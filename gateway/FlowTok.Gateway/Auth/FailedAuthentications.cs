@@ -20,9 +20,9 @@ public sealed class FailedAuthentications(IOptions<GatewayOptions> options) : ID
     /// <summary>Whether the client's address has used its failures up; <paramref name="retryAfter"/> says until when.</summary>
     public bool IsBlocked(HttpContext http, out TimeSpan retryAfter)
     {
-        // Asking for no permit consumes nothing and fails only when the bucket is empty.
-        using var lease = limiter.AttemptAcquire(Address(http), 0);
-        return !Acquired(lease, out retryAfter);
+        // Statistics consume nothing (an attempt to acquire no permit succeeds even from an empty bucket).
+        retryAfter = RefillPeriod;
+        return limiter.GetStatistics(Address(http)) is { CurrentAvailablePermits: <= 0 };
     }
 
     /// <summary>Counts one failure; false (with <paramref name="retryAfter"/>) when the address had none left.</summary>
@@ -38,11 +38,11 @@ public sealed class FailedAuthentications(IOptions<GatewayOptions> options) : ID
 
     public void Dispose() => limiter.Dispose();
 
+    TimeSpan RefillPeriod => TenantRateLimit.Bucket(options.Value.UnauthenticatedRequestsPerMinute).ReplenishmentPeriod;
+
     bool Acquired(RateLimitLease lease, out TimeSpan retryAfter)
     {
-        // A request for no permit gets no retry time from the bucket: the next token comes within one refill period.
-        retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out TimeSpan after) && after > TimeSpan.Zero ? after
-            : TenantRateLimit.Bucket(options.Value.UnauthenticatedRequestsPerMinute).ReplenishmentPeriod;
+        retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out TimeSpan after) && after > TimeSpan.Zero ? after : RefillPeriod;
         return lease.IsAcquired;
     }
 
