@@ -44,7 +44,7 @@ PIDS+=("$!")
 until redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1; do sleep 0.1; done
 
 dotnet "$DLL" --urls "$URL" --Redis:ConnectionString "127.0.0.1:$REDIS_PORT" --Model:Devices:0 sim:0 \
-  --Cluster:SiloPort $((HTTP_PORT + 1000)) --Cluster:GatewayPort $((HTTP_PORT + 2000)) --Cluster:SiloName auth-cost \
+  --Cluster:SiloPort $((HTTP_PORT + 3000)) --Cluster:GatewayPort $((HTTP_PORT + 4000)) --Cluster:SiloName auth-cost \
   --Platform:DevelopmentTenant false --Tenants:0:Id auth-cost --Tenants:0:Key "$KEY" \
   --Gateway:AdminKey "$ADMIN_KEY" --Logging:LogLevel:Default Warning "${EXTRA[@]}" >"$WORK/platform.log" 2>&1 &
 PIDS+=("$!")

@@ -19,12 +19,11 @@ public static class AdminAuthentication
         var configured = http.RequestServices.GetRequiredService<IOptions<GatewayOptions>>().Value.AdminKey;
         if (string.IsNullOrEmpty(configured))
             return Problems.Create(403, "the admin API is disabled: set Gateway:AdminKey to enable it");
-        var failures = http.RequestServices.GetRequiredService<FailedAuthentications>();
-        if (failures.IsBlocked(http, out var wait))
-            return FailedAuthentications.TooMany(http, wait);
+        // Checking the key costs no round-trip, so the right key is taken even from an address that failed too often.
         var key = TenantAuthentication.BearerKey(http.Request.Headers.Authorization.ToString());
         if (key is not null && SameKey(key, configured))
             return await next(context);
+        var failures = http.RequestServices.GetRequiredService<FailedAuthentications>();
         if (!failures.TryCountFailure(http, out var retryAfter))
             return FailedAuthentications.TooMany(http, retryAfter);
         http.Response.Headers.WWWAuthenticate = "Bearer";
