@@ -5,6 +5,7 @@ using FlowTok.Gateway.Cluster;
 using FlowTok.Gateway.Health;
 using FlowTok.Gateway.Jobs;
 using FlowTok.Infrastructure.Redis;
+using FlowTok.Infrastructure.Tenants;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.HttpOverrides;
@@ -30,8 +31,13 @@ public static class GatewayExtensions
         services.ConfigureHttpJsonOptions(o => GatewayJson.Configure(o.SerializerOptions));
         services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.Complete);
         services.AddExceptionHandler<TransientFailureHandler>();
+        services.AddOptions<GatewayOptions>().Validate(o => string.IsNullOrEmpty(o.AdminKey) || ConfiguredKeys.Refusal("Gateway:AdminKey", o.AdminKey) is null,
+            "Gateway:AdminKey must be at least 32 characters and not a placeholder (e.g. `openssl rand -hex 24`); leave it unset to disable the admin API").ValidateOnStart();
         services.AddRateLimiter(TenantRateLimit.Configure);
+        services.AddSingleton<FailedAuthentications>();
         services.AddOpenApi(o => o.AddDocumentTransformer(OpenApiDescription.Describe));
+        // One instance: it keeps its last result (AddCheck<T> alone would create one per probe).
+        services.AddSingleton<ReadinessCheck>();
         services.AddOperations().AddCheck<ReadinessCheck>("models-and-redis", tags: [ReadinessCheck.Tag]);
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ServedModels>();
@@ -47,6 +53,7 @@ public static class GatewayExtensions
         if (TrustedProxies.AreConfigured(app.Services.GetRequiredService<IOptions<GatewayOptions>>().Value)) app.UseForwardedHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseBoundedHttpMethods();
         app.UseHttpMetrics();
         app.UseMiddleware<RequestDurations>();
         app.UseMiddleware<TenantAuthentication>();
@@ -59,6 +66,7 @@ public static class GatewayExtensions
         app.MapJobsApi();
         app.MapFilesApi();
         app.MapUsageApi();
+        app.MapAdminApi();
         return app;
     }
 

@@ -19,6 +19,19 @@ public sealed class GatewayOptions
     /// <summary>Networks of trusted reverse proxies, in CIDR notation ("10.0.0.0/8").</summary>
     public List<string> TrustedNetworks { get; set; } = [];
 
+    /// <summary>Credential of the admin API (/admin: tenants' keys: create, list, revoke, rotate), sent as
+    /// "Authorization: Bearer &lt;key&gt;"; at least 32 characters, no placeholder (refused at start-up). Unset = the admin
+    /// API answers 403 to everyone.</summary>
+    public string? AdminKey { get; set; }
+
+    /// <summary>Requests per minute from one client address that fail authentication (no key, a bad key) before that
+    /// address is answered 429 + Retry-After without its keys being looked up (token bucket). The address is the
+    /// connection's, or the X-Forwarded-For of a trusted proxy (<see cref="TrustedProxies"/>).</summary>
+    public int UnauthenticatedRequestsPerMinute { get; set; } = 60;
+
+    /// <summary>How long /health/ready answers with its last result before checking Redis and the model registry again.</summary>
+    public TimeSpan ReadinessCacheTime { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Interval of the keep-alive comment on a job's event stream.</summary>
     public TimeSpan EventsKeepAlive { get; set; } = TimeSpan.FromSeconds(15);
 

@@ -12,6 +12,7 @@ public static class Problems
     {
         [400] = ("https://tools.ietf.org/html/rfc9110#section-15.5.1", "Bad Request"),
         [401] = ("https://tools.ietf.org/html/rfc9110#section-15.5.2", "Unauthorized"),
+        [403] = ("https://tools.ietf.org/html/rfc9110#section-15.5.4", "Forbidden"),
         [404] = ("https://tools.ietf.org/html/rfc9110#section-15.5.5", "Not Found"),
         [409] = ("https://tools.ietf.org/html/rfc9110#section-15.5.10", "Conflict"),
         [413] = ("https://tools.ietf.org/html/rfc9110#section-15.5.14", "Content Too Large"),

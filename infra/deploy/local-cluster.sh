@@ -19,7 +19,7 @@ usage: infra/deploy/local-cluster.sh [options] [-- extra platform arguments]
   --no-build           use the existing build output
   --redis CONN         use this Redis instead of a private one (host:port[,password=…] or redis://[:password@]host:port)
   --rabbitmq URI       use this broker instead of a private one (rabbitmq://user:pass@host:5672/[vhost])
-  --key KEY            the development tenant's API key (default: generated once, kept in the work dir)
+  --key KEY            the API key of tenant "local" (at least 32 characters; default: generated once, kept in the work dir)
   --fresh              delete the work dir's Redis and RabbitMQ data first
   -h, --help
 
@@ -384,8 +384,11 @@ start_platform gateway "$LOG_DIR/gateway.log" "${COMMON[@]}" \
   --Cluster:GatewayPort "$(orleans_gateway_port "$SILOS")" \
   --Model:Enabled false \
   --urls "http://127.0.0.1:$GATEWAY_PORT" \
-  --Platform:DevelopmentTenant true \
-  --Platform:DevelopmentKey "$DEV_KEY"
+  --Tenants:0:Id local \
+  --Tenants:0:Name "local cluster" \
+  --Tenants:0:Key "$DEV_KEY" \
+  --Tenants:0:RequestsPerMinute 6000 \
+  --Tenants:0:MaxConcurrentJobs 64
 gw=$((${#NAMES[@]} - 1))
 note "started gateway (pid ${PIDS[gw]}, http://127.0.0.1:$GATEWAY_PORT, log $LOG_DIR/gateway.log)"
 wait_http gateway "${PIDS[gw]}" "http://127.0.0.1:$GATEWAY_PORT/health/ready" "$LIVE_TIMEOUT" "$LOG_DIR/gateway.log" \

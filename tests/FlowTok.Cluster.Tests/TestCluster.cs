@@ -30,7 +30,7 @@ public sealed record ClusterSettings
 /// </summary>
 public sealed class TestCluster : IAsyncDisposable
 {
-    public const string Key = "cluster-test-key";
+    public const string Key = "cluster-test-key-0123456789abcdef";
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(2);
     private static int clusters;
 

@@ -38,7 +38,7 @@ internal sealed class SimulatedPlatform : IAsyncDisposable
     /// returns once its replica is announced (ready).</summary>
     public static async Task<SimulatedPlatform> StartAsync(string name, IEnumerable<string> settings, Action<IServiceCollection>? services = null)
     {
-        var key = $"ftk-test-{name}-0123456789abcdef";
+        var key = $"ftk-test-{name}-0123456789abcdef0123";
         var (app, address) = await PlatformHost.StartAsync(
         [
             "--urls=http://127.0.0.1:0",

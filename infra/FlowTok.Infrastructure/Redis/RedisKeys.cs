@@ -48,6 +48,12 @@ public sealed class RedisKeys(string prefix)
 
     public RedisKey Tenant(string tenantId) => Key("tenant:" + tenantId);
 
+    /// <summary>Hash: SHA-256 hex of each of the tenant's keys -> when it was added (unix seconds).</summary>
+    public RedisKey TenantApiKeys(string tenantId) => Key("tenantkeys:" + tenantId);
+
+    /// <summary>Carries the SHA-256 hex of every key added or revoked, so each process forgets what it remembered of it.</summary>
+    public RedisChannel TenantApiKeyChannel => RedisChannel.Literal(Prefix + "tenantkeys");
+
     /// <summary>Lower-case hex SHA-256 of the UTF-8 text.</summary>
     public static string Sha256Hex(string text) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));

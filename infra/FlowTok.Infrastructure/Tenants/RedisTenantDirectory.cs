@@ -1,5 +1,4 @@
 using System.Buffers.Text;
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text.Json;
 using FlowTok.Infrastructure.Redis;
@@ -9,24 +8,38 @@ using StackExchange.Redis;
 namespace FlowTok.Infrastructure.Tenants;
 
 /// <summary>
-/// Tenants as JSON under "tenant:{id}"; each API key as "tenantkey:{SHA-256 hex of the key}" -> tenant id. The raw key is
-/// never stored, here or in memory. Successful authentications are remembered (by key hash) for
-/// <see cref="AuthenticationCacheTime"/>, so the hot path costs no round-trip; a tenant's changed limits therefore take up
-/// to that long to apply.
+/// Tenants as JSON under "tenant:{id}"; each API key as "tenantkey:{SHA-256 hex of the key}" -> tenant id, and listed in
+/// the tenant's "tenantkeys:{id}" hash. The raw key is never stored, here or in memory. Lookups are remembered by key hash
+/// (<see cref="KeyLookupCache"/>); every key added or revoked is announced on the "tenantkeys" channel, and every instance
+/// (one per gateway) forgets what it remembered of that key as soon as the announcement arrives. A revoked key is
+/// therefore refused cluster-wide within the channel's delivery time, and at the latest after
+/// <see cref="KeyLookupCache.AcceptedFor"/> by a process that missed the announcement.
 /// </summary>
-public sealed class RedisTenantDirectory(IConnectionMultiplexer redis, IOptions<RedisOptions> options, TimeProvider? time = null)
-    : ITenantDirectory
+public sealed class RedisTenantDirectory : ITenantDirectory, IDisposable
 {
-    public static readonly TimeSpan AuthenticationCacheTime = TimeSpan.FromSeconds(30);
-
-    /// <summary>Above this many remembered keys, expired entries are dropped (bounded memory under many tenants).</summary>
-    const int CacheSweepThreshold = 10_000;
-
     const string GeneratedKeyPrefix = "ftk-";
 
-    readonly RedisKeys keys = new(options.Value.KeyPrefix);
-    readonly TimeProvider time = time ?? TimeProvider.System;
-    readonly ConcurrentDictionary<string, (TenantInfo Tenant, DateTimeOffset Until)> recent = new(StringComparer.Ordinal);
+    readonly IConnectionMultiplexer redis;
+    readonly RedisKeys keys;
+    readonly TimeProvider time;
+    readonly KeyLookupCache cache;
+    readonly ChannelMessageQueue announcements;
+
+    public RedisTenantDirectory(IConnectionMultiplexer redis, IOptions<RedisOptions> options, TimeProvider? time = null)
+    {
+        this.redis = redis;
+        keys = new RedisKeys(options.Value.KeyPrefix);
+        this.time = time ?? TimeProvider.System;
+        cache = new KeyLookupCache(this.time);
+        announcements = redis.GetSubscriber().Subscribe(keys.TenantApiKeyChannel);
+        announcements.OnMessage(message => cache.Forget(message.Message.ToString()));
+    }
+
+    public bool TryAuthenticateLocally(string apiKey, out TenantInfo? tenant)
+    {
+        tenant = null;
+        return string.IsNullOrEmpty(apiKey) || cache.TryGet(RedisKeys.Sha256Hex(apiKey), out tenant);
+    }
 
     public async Task<TenantInfo?> AuthenticateAsync(string apiKey)
     {
@@ -35,30 +48,14 @@ public sealed class RedisTenantDirectory(IConnectionMultiplexer redis, IOptions<
             return null;
         }
         var keyHash = RedisKeys.Sha256Hex(apiKey);
-        var now = time.GetUtcNow();
-        if (recent.TryGetValue(keyHash, out var remembered) && remembered.Until > now)
+        if (cache.TryGet(keyHash, out var remembered))
         {
-            return remembered.Tenant;
+            return remembered;
         }
-
+        var stamp = cache.Stamp;
         var tenantId = await redis.GetDatabase().StringGetAsync(keys.TenantApiKey(keyHash)).ConfigureAwait(false);
         var tenant = tenantId.IsNull ? null : await FindAsync(tenantId.ToString()).ConfigureAwait(false);
-        if (tenant is null)
-        {
-            recent.TryRemove(keyHash, out _);
-            return null;
-        }
-        if (recent.Count >= CacheSweepThreshold)
-        {
-            foreach (var (hash, entry) in recent)
-            {
-                if (entry.Until <= now)
-                {
-                    recent.TryRemove(hash, out _);
-                }
-            }
-        }
-        recent[keyHash] = (tenant, now + AuthenticationCacheTime);
+        cache.Remember(keyHash, tenant, stamp);
         return tenant;
     }
 
@@ -74,13 +71,17 @@ public sealed class RedisTenantDirectory(IConnectionMultiplexer redis, IOptions<
     {
         ValidateTenant(tenant);
         ArgumentException.ThrowIfNullOrWhiteSpace(apiKey);
+        var keyHash = RedisKeys.Sha256Hex(apiKey);
         var transaction = redis.GetDatabase().CreateTransaction();
         _ = transaction.StringSetAsync(keys.Tenant(tenant.Id), JsonSerializer.Serialize(tenant));
-        _ = transaction.StringSetAsync(keys.TenantApiKey(RedisKeys.Sha256Hex(apiKey)), tenant.Id);
+        _ = transaction.StringSetAsync(keys.TenantApiKey(keyHash), tenant.Id);
+        // A key configured again at every start keeps its first date.
+        _ = transaction.HashSetAsync(keys.TenantApiKeys(tenant.Id), keyHash, time.GetUtcNow().ToUnixTimeSeconds(), When.NotExists);
         if (!await transaction.ExecuteAsync().ConfigureAwait(false))
         {
             throw new RedisException($"Registering a key for tenant {tenant.Id} was not committed.");
         }
+        await AnnounceAsync(keyHash).ConfigureAwait(false);
     }
 
     public async Task<TenantInfo?> FindAsync(string tenantId)
@@ -93,6 +94,80 @@ public sealed class RedisTenantDirectory(IConnectionMultiplexer redis, IOptions<
         return json.IsNull ? null : JsonSerializer.Deserialize<TenantInfo>(json.ToString());
     }
 
+    public async Task<IReadOnlyList<ApiKeyEntry>> ListKeysAsync(string tenantId)
+    {
+        if (string.IsNullOrEmpty(tenantId))
+        {
+            return [];
+        }
+        var entries = await redis.GetDatabase().HashGetAllAsync(keys.TenantApiKeys(tenantId)).ConfigureAwait(false);
+        return entries
+            .Select(e => new ApiKeyEntry(ApiKeyId.FromHash(e.Name.ToString()), DateTimeOffset.FromUnixTimeSeconds((long)e.Value)))
+            .OrderBy(e => e.CreatedAt).ThenBy(e => e.Id, StringComparer.Ordinal)
+            .ToList();
+    }
+
+    public async Task<bool> RevokeKeyAsync(string tenantId, string keyId)
+    {
+        if (string.IsNullOrEmpty(tenantId) || !ApiKeyId.IsWellFormed(keyId))
+        {
+            return false;
+        }
+        var hashes = await redis.GetDatabase().HashKeysAsync(keys.TenantApiKeys(tenantId)).ConfigureAwait(false);
+        var revoked = hashes.Select(h => h.ToString()).Where(h => h.StartsWith(keyId, StringComparison.Ordinal)).ToList();
+        await RevokeHashesAsync(tenantId, revoked).ConfigureAwait(false);
+        return revoked.Count > 0;
+    }
+
+    public async Task<bool> RemoveAsync(string tenantId)
+    {
+        if (string.IsNullOrEmpty(tenantId))
+        {
+            return false;
+        }
+        var db = redis.GetDatabase();
+        var hashes = await db.HashKeysAsync(keys.TenantApiKeys(tenantId)).ConfigureAwait(false);
+        // Keys of the tenant added before keys were listed per tenant fail too: their entry names a tenant that is gone.
+        var removed = await db.KeyDeleteAsync(keys.Tenant(tenantId)).ConfigureAwait(false);
+        await RevokeHashesAsync(tenantId, hashes.Select(h => h.ToString()).ToList()).ConfigureAwait(false);
+        return removed;
+    }
+
+    public void Dispose()
+    {
+        announcements.Unsubscribe();
+        cache.Dispose();
+    }
+
+    async Task RevokeHashesAsync(string tenantId, IReadOnlyList<string> keyHashes)
+    {
+        if (keyHashes.Count == 0)
+        {
+            return;
+        }
+        var transaction = redis.GetDatabase().CreateTransaction();
+        foreach (var keyHash in keyHashes)
+        {
+            _ = transaction.KeyDeleteAsync(keys.TenantApiKey(keyHash));
+            _ = transaction.HashDeleteAsync(keys.TenantApiKeys(tenantId), keyHash);
+        }
+        if (!await transaction.ExecuteAsync().ConfigureAwait(false))
+        {
+            throw new RedisException($"Revoking keys of tenant {tenantId} was not committed.");
+        }
+        foreach (var keyHash in keyHashes)
+        {
+            await AnnounceAsync(keyHash).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Every process (this one at once, not on the echo) forgets what it remembered of the key.</summary>
+    async Task AnnounceAsync(string keyHash)
+    {
+        cache.Forget(keyHash);
+        await redis.GetSubscriber().PublishAsync(keys.TenantApiKeyChannel, keyHash).ConfigureAwait(false);
+    }
+
     /// <summary>
     /// Tenant ids become parts of keys ("out:{tenant}:{hash}"): a ':' would let one tenant's keys spell another's, so only
     /// letters, digits, '-', '_' and '.' are accepted.
@@ -101,10 +176,13 @@ public sealed class RedisTenantDirectory(IConnectionMultiplexer redis, IOptions<
     {
         ArgumentNullException.ThrowIfNull(tenant);
         ArgumentException.ThrowIfNullOrEmpty(tenant.Id, nameof(tenant));
-        if (!tenant.Id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
+        if (!IsValidTenantId(tenant.Id))
         {
             throw new ArgumentException(
                 $"Tenant id '{tenant.Id}' may contain only ASCII letters, digits, '-', '_' and '.'.", nameof(tenant));
         }
     }
+
+    public static bool IsValidTenantId(string? id) =>
+        !string.IsNullOrEmpty(id) && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
 }

@@ -26,7 +26,10 @@ public static class PlatformHost
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         var configuration = builder.Configuration;
         var cluster = configuration.GetSection(OrleansHostOptions.Section).Get<OrleansHostOptions>() ?? new();
-        cluster.Validate(configuration[$"{RedisOptions.Section}:{nameof(RedisOptions.ConnectionString)}"]);
+        var redisConnection = configuration[$"{RedisOptions.Section}:{nameof(RedisOptions.ConnectionString)}"];
+        cluster.Validate(redisConnection);
+        if (cluster.Role != PlatformRole.Silo)
+            (configuration.Get<TenantSeedOptions>() ?? new()).Validate(cluster.Role, redisConnection);
         var model = configuration.GetSection(ModelHostingOptions.Section).Get<ModelHostingOptions>() ?? new();
         if (cluster.Role == PlatformRole.Gateway) model.Enabled = false;
         if (model.Enabled && model.OpenMpSpinCount > 0) OpenMpSettings.ApplyServingDefault(model.OpenMpSpinCount);

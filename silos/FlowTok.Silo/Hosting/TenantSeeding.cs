@@ -1,3 +1,4 @@
+using FlowTok.Infrastructure.Redis;
 using FlowTok.Infrastructure.Tenants;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -25,8 +26,34 @@ public sealed class TenantSeedOptions
     public List<TenantSeed> Tenants { get; set; } = [];
 
     /// <summary>"Platform:DevelopmentKey": the key of tenant "dev" in one-machine mode; empty = a new random key each start.
-    /// Set "Platform:DevelopmentTenant" to false to have no development tenant (clusters).</summary>
+    /// Set "Platform:DevelopmentTenant" to false to have no development tenant. A cluster never has one (see
+    /// <see cref="HasDevelopmentTenant"/>).</summary>
     public PlatformSection Platform { get; set; } = new();
+
+    /// <summary>The development tenant exists only in the one-machine default: role All with the embedded Redis. Any other
+    /// role, or a configured Redis (whose data other processes share and outlives this one), has only configured tenants.</summary>
+    public static bool IsOneMachine(PlatformRole role, string? redisConnectionString) =>
+        role == PlatformRole.All && string.IsNullOrWhiteSpace(redisConnectionString);
+
+    public bool HasDevelopmentTenant(PlatformRole role, string? redisConnectionString) =>
+        Platform.DevelopmentTenant && IsOneMachine(role, redisConnectionString);
+
+    /// <summary>Refuses, with the setting to change, tenants without an id, keys that are placeholders or short, and a
+    /// development key where no development tenant can exist.</summary>
+    public void Validate(PlatformRole role, string? redisConnectionString)
+    {
+        for (var i = 0; i < Tenants.Count; i++)
+        {
+            if (!RedisTenantDirectory.IsValidTenantId(Tenants[i].Id))
+                throw new InvalidOperationException($"Tenants:{i}:Id must be set, with only ASCII letters, digits, '-', '_' and '.'");
+            ConfiguredKeys.Check($"Tenants:{i}:Key", Tenants[i].Key);
+        }
+        if (string.IsNullOrWhiteSpace(Platform.DevelopmentKey)) return;
+        if (!IsOneMachine(role, redisConnectionString))
+            throw new InvalidOperationException("Platform:DevelopmentKey is set, but a development tenant exists only on one machine "
+                + "(Cluster:Role All with the embedded Redis, no Redis:ConnectionString): configure the cluster's tenants under Tenants");
+        ConfiguredKeys.Check("Platform:DevelopmentKey", Platform.DevelopmentKey);
+    }
 
     public sealed class PlatformSection
     {
@@ -38,11 +65,14 @@ public sealed class TenantSeedOptions
 
 /// <summary>
 /// Registers the configured tenants and, in one-machine mode, a development tenant, then prints where the API
-/// listens and the development key.
+/// listens and the development key. Anywhere else it removes a development tenant left in the shared Redis (by an older
+/// version or a misconfigured process) unless the operator configured one by that id.
 /// </summary>
 public sealed class TenantSeeding(
     ITenantDirectory tenants,
     IOptions<TenantSeedOptions> options,
+    IOptions<OrleansHostOptions> cluster,
+    IOptions<RedisOptions> redis,
     IServer server,
     IHostApplicationLifetime lifetime,
     ILogger<TenantSeeding> logger) : BackgroundService
@@ -51,15 +81,14 @@ public sealed class TenantSeeding(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        bool development = options.Value.HasDevelopmentTenant(cluster.Value.Role, redis.Value.ConnectionString);
+        if (!development && options.Value.Tenants.All(t => t.Id != DevelopmentTenantId) && await tenants.RemoveAsync(DevelopmentTenantId))
+            logger.LogWarning("Removed the development tenant '{Tenant}' from Redis: it exists only on one machine", DevelopmentTenantId);
         foreach (var seed in options.Value.Tenants)
-        {
-            if (string.IsNullOrWhiteSpace(seed.Id) || string.IsNullOrWhiteSpace(seed.Key))
-                throw new InvalidOperationException("every entry of Tenants needs an Id and a Key");
             await tenants.AddKeyAsync(ToInfo(seed), seed.Key);
-        }
         var platform = options.Value.Platform;
         string? developmentKey = null;
-        if (platform.DevelopmentTenant)
+        if (development)
         {
             var dev = new TenantInfo { Id = DevelopmentTenantId, Name = "development", RequestsPerMinute = platform.DevelopmentRequestsPerMinute, MaxConcurrentJobs = 64 };
             if (string.IsNullOrWhiteSpace(platform.DevelopmentKey)) developmentKey = await tenants.CreateKeyAsync(dev);

@@ -66,7 +66,7 @@ public sealed class RabbitMqProcessTests(RabbitMqFixture fixture)
 [Collection(ClusterCollection.Name)]
 public sealed class PlatformProcessTests
 {
-    const string Key = "test-key";
+    const string Key = "ftk-process-harness-0123456789abcdef";
     static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(2);
 
     [Fact]

@@ -61,6 +61,15 @@ public abstract class TenantDirectoryTests(RedisBackend backend)
         {
             everything.Add(Encoding.UTF8.GetBytes(key.ToString()));
             var type = await db.KeyTypeAsync(key);
+            if (type == RedisType.Hash)
+            {
+                foreach (var entry in await db.HashGetAllAsync(key))
+                {
+                    everything.Add((byte[])entry.Name!);
+                    everything.Add((byte[])entry.Value!);
+                }
+                continue;
+            }
             Assert.Equal(RedisType.String, type);
             everything.Add((byte[])(await db.StringGetAsync(key))!);
         }
@@ -86,11 +95,93 @@ public abstract class TenantDirectoryTests(RedisBackend backend)
 
         // With the key gone from Redis, only the in-memory entry can still answer.
         await backend.Redis.GetDatabase().KeyDeleteAsync(new RedisKeys(options.Value.KeyPrefix).TenantApiKey(RedisKeys.Sha256Hex(key)));
-        time.Advance(TimeSpan.FromSeconds(25));
+        time.Advance(KeyLookupCache.AcceptedFor - TimeSpan.FromSeconds(1));
         Assert.Equal(Acme, await directory.AuthenticateAsync(key));
 
-        time.Advance(TimeSpan.FromSeconds(10));
+        time.Advance(TimeSpan.FromSeconds(2));
         Assert.Null(await directory.AuthenticateAsync(key));
+    }
+
+    [Fact]
+    public async Task ARefusedKeyIsRefusedAgainWithoutARoundTrip()
+    {
+        var options = backend.NewOptions();
+        using var directory = new RedisTenantDirectory(backend.Redis, options, new ManualTime());
+        const string guessed = "ftk-guessed-0123456789abcdef0123456789";
+        Assert.Null(await directory.AuthenticateAsync(guessed));
+
+        // Written behind the directory's back (no announcement): only a Redis read could find it.
+        var keys = new RedisKeys(options.Value.KeyPrefix);
+        await backend.Redis.GetDatabase().StringSetAsync(keys.Tenant("acme"), System.Text.Json.JsonSerializer.Serialize(Acme));
+        await backend.Redis.GetDatabase().StringSetAsync(keys.TenantApiKey(RedisKeys.Sha256Hex(guessed)), "acme");
+        Assert.Null(await directory.AuthenticateAsync(guessed));
+        Assert.True(directory.TryAuthenticateLocally(guessed, out var tenant));
+        Assert.Null(tenant);
+    }
+
+    [Fact]
+    public async Task AKeyRefusedBeforeItWasAddedElsewhereIsAcceptedOnceAdded()
+    {
+        var options = backend.NewOptions();
+        using var gateway = new RedisTenantDirectory(backend.Redis, options, new ManualTime());
+        using var otherRedis = backend.Connect();
+        using var admin = new RedisTenantDirectory(otherRedis, options, new ManualTime());
+        const string key = "ftk-added-later-0123456789abcdef0123456";
+        Assert.Null(await gateway.AuthenticateAsync(key));
+
+        await admin.AddKeyAsync(Acme, key);
+
+        // The clock stands still: only the announcement can make the gateway look again.
+        Assert.Equal(Acme, await Eventually(() => gateway.AuthenticateAsync(key), t => t is not null));
+    }
+
+    [Fact]
+    public async Task AKeyRevokedElsewhereIsRefusedByAProcessThatRememberedIt()
+    {
+        var options = backend.NewOptions();
+        using var gateway = new RedisTenantDirectory(backend.Redis, options, new ManualTime());
+        using var otherRedis = backend.Connect();
+        using var admin = new RedisTenantDirectory(otherRedis, options, new ManualTime());
+        var kept = await admin.CreateKeyAsync(Acme);
+        var revoked = await admin.CreateKeyAsync(Acme);
+        Assert.Equal(Acme, await gateway.AuthenticateAsync(revoked));
+
+        Assert.True(await admin.RevokeKeyAsync("acme", ApiKeyId.Of(revoked)));
+
+        Assert.Null(await Eventually(() => gateway.AuthenticateAsync(revoked), t => t is null));
+        Assert.Equal(Acme, await gateway.AuthenticateAsync(kept));
+        Assert.Equal([ApiKeyId.Of(kept)], (await admin.ListKeysAsync("acme")).Select(k => k.Id));
+        Assert.False(await admin.RevokeKeyAsync("acme", ApiKeyId.Of(revoked)));
+        Assert.False(await admin.RevokeKeyAsync("globex", ApiKeyId.Of(kept)));
+    }
+
+    [Fact]
+    public async Task ARemovedTenantsKeysAreRefused()
+    {
+        var options = backend.NewOptions();
+        using var directory = new RedisTenantDirectory(backend.Redis, options, new ManualTime());
+        var key = await directory.CreateKeyAsync(Acme);
+        Assert.NotNull(await directory.AuthenticateAsync(key));
+
+        Assert.True(await directory.RemoveAsync("acme"));
+
+        Assert.Null(await directory.AuthenticateAsync(key));
+        Assert.Null(await directory.FindAsync("acme"));
+        Assert.Empty(await directory.ListKeysAsync("acme"));
+        Assert.False(await directory.RemoveAsync("acme"));
+    }
+
+    /// <summary>Asks until the answer satisfies <paramref name="done"/> (a broadcast is asynchronous); at most 10 s.</summary>
+    static async Task<T> Eventually<T>(Func<Task<T>> ask, Func<T, bool> done)
+    {
+        for (var deadline = DateTime.UtcNow.AddSeconds(10); ; await Task.Delay(10))
+        {
+            var answer = await ask();
+            if (done(answer) || DateTime.UtcNow > deadline)
+            {
+                return answer;
+            }
+        }
     }
 
     [Theory]
