@@ -110,6 +110,8 @@ public class TransientFailureTests
         };
         var shortWindow = new TransientRetry(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1), TimeProvider.System);
         await Assert.ThrowsAsync<SiloUnavailableException>(() => JobSubmitter.SubmitWithRetryAsync(shortWindow, down, Spec, new TenantLimits()));
-        Assert.InRange(down.Submissions, 3, 10);
+        // Retried (the first failure is always inside the window), then given up: 4 attempts on time, fewer when a loaded
+        // machine stretches the pauses, never the 100 failures on offer.
+        Assert.InRange(down.Submissions, 2, 10);
     }
 }
