@@ -71,8 +71,9 @@ internal sealed class PlatformTwoTenants(SchedulingSettings settings, Uri? targe
         var bigDuring = ClosedLoop.RunAsync(48, settings.WarmUp, settings.Duration, () => Generate(big, 8), cancel);
         var (s, b) = (await smallDuring, await bigDuring);
         double left = capacity.ItemsPerSecond - s.ItemsPerSecond;
-        Console.WriteLine($"## {setup} " +
-            $"({settings.StepLatency.TotalMilliseconds:0.##} ms + {settings.RowStepLatency.TotalMilliseconds:0.##} ms per row per step, max {settings.MaxRows} rows), {settings.Steps} steps: " +
+        string device = settings.RealModel ? $"(max {settings.MaxRows} rows)"
+            : $"({settings.StepLatency.TotalMilliseconds:0.##} ms + {settings.RowStepLatency.TotalMilliseconds:0.##} ms per row per step, max {settings.MaxRows} rows)";
+        Console.WriteLine($"## {setup} {device}, {settings.Steps} steps: " +
             "small = 1 client, one-image sync requests; big = 48 clients, sync requests of n = 8");
         Console.WriteLine("| phase | small p50 ms | small p95 ms | small images/s | big images/s | big p50 s | big 429s |");
         Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- |");
