@@ -25,6 +25,9 @@ public sealed class RedisTenantDirectory : ITenantDirectory, IDisposable
     readonly KeyLookupCache cache;
     readonly ChannelMessageQueue announcements;
 
+    /// <summary>Tags this instance's announcements, so that their echo does not drop what it learned after announcing.</summary>
+    readonly string instance = Guid.NewGuid().ToString("N");
+
     public RedisTenantDirectory(IConnectionMultiplexer redis, IOptions<RedisOptions> options, TimeProvider? time = null)
     {
         this.redis = redis;
@@ -32,7 +35,7 @@ public sealed class RedisTenantDirectory : ITenantDirectory, IDisposable
         this.time = time ?? TimeProvider.System;
         cache = new KeyLookupCache(this.time);
         announcements = redis.GetSubscriber().Subscribe(keys.TenantApiKeyChannel);
-        announcements.OnMessage(message => cache.Forget(message.Message.ToString()));
+        announcements.OnMessage(message => OnAnnouncement(message.Message.ToString()));
     }
 
     public bool TryAuthenticateLocally(string apiKey, out TenantInfo? tenant)
@@ -165,7 +168,23 @@ public sealed class RedisTenantDirectory : ITenantDirectory, IDisposable
     async Task AnnounceAsync(string keyHash)
     {
         cache.Forget(keyHash);
-        await redis.GetSubscriber().PublishAsync(keys.TenantApiKeyChannel, keyHash).ConfigureAwait(false);
+        await redis.GetSubscriber().PublishAsync(keys.TenantApiKeyChannel, instance + ":" + keyHash).ConfigureAwait(false);
+    }
+
+    /// <summary>"{instance}:{key hash}"; this instance's own echo is skipped, since it forgot the key when announcing and
+    /// may have looked it up again since (a late echo would drop that fresh entry).</summary>
+    void OnAnnouncement(string message)
+    {
+        var separator = message.IndexOf(':');
+        if (separator < 0)
+        {
+            cache.Forget(message);
+            return;
+        }
+        if (!message.AsSpan(0, separator).SequenceEqual(instance))
+        {
+            cache.Forget(message[(separator + 1)..]);
+        }
     }
 
     /// <summary>

@@ -103,6 +103,31 @@ public abstract class TenantDirectoryTests(RedisBackend backend)
     }
 
     [Fact]
+    public async Task TheEchoOfItsOwnAnnouncementKeepsWhatItLearnedSince()
+    {
+        var options = backend.NewOptions();
+        using var directory = new RedisTenantDirectory(backend.Redis, options, new ManualTime());
+        var key = await directory.CreateKeyAsync(Acme);
+        Assert.Equal(Acme, await directory.AuthenticateAsync(key));
+
+        // Another instance's announcement, published after the directory's own: once the directory has forgotten the key it
+        // names, it has also handled its own (earlier) echo, since one subscription's messages arrive in order.
+        const string other = "ftk-other-instance-0123456789abcdef0123";
+        Assert.Null(await directory.AuthenticateAsync(other));
+        var channel = new RedisKeys(options.Value.KeyPrefix).TenantApiKeyChannel;
+        await backend.Redis.GetSubscriber().PublishAsync(channel, "another-instance:" + RedisKeys.Sha256Hex(other));
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (directory.TryAuthenticateLocally(other, out _))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "another instance's announcement never arrived");
+            await Task.Delay(10);
+        }
+
+        Assert.True(directory.TryAuthenticateLocally(key, out var tenant), "the echo of its own announcement dropped the key");
+        Assert.Equal(Acme, tenant);
+    }
+
+    [Fact]
     public async Task ARefusedKeyIsRefusedAgainWithoutARoundTrip()
     {
         var options = backend.NewOptions();
