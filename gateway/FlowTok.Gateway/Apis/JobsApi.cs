@@ -97,11 +97,11 @@ public static class JobsApi
         s.Http.Response.Headers.CacheControl = "no-cache";
         s.Http.Response.Headers["X-Accel-Buffering"] = "no";
         s.Http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
-        string baseUrl = s.BaseUrl;
+        Func<string, string> fileUrl = s.FileUrl;
         var keepAlive = s.Options.Value.EventsKeepAlive;
         var aborted = s.Aborted;
         return TypedResults.Stream(
-            body => JobEvents.StreamAsync(body, s.Jobs.Job(id), job, j => JobJson.From(j, baseUrl), keepAlive, aborted),
+            body => JobEvents.StreamAsync(body, s.Jobs.Job(id), job, j => JobJson.From(j, fileUrl), keepAlive, aborted),
             JobEvents.ContentType);
     }
 
