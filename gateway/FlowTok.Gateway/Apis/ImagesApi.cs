@@ -23,7 +23,7 @@ public static class ImagesApi
         api.MapPost("/generations", CreateImages)
             .WithSummary("Generate images from a prompt (OpenAI-compatible)")
             .Accepts<GenerationRequest>("application/json")
-            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(409).ProducesProblem(415).ProducesProblem(429)
+            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(404).ProducesProblem(409).ProducesProblem(415).ProducesProblem(429)
             .ProducesProblem(500).ProducesProblem(503).ProducesProblem(504);
         api.MapPost("/captions", CreateCaption)
             .WithSummary("Caption an image (multipart file 'image' or JSON base64)")

@@ -20,7 +20,7 @@ public static class JobsApi
         api.MapPost("/", CreateJob)
             .WithSummary("Submit a generation or caption job")
             .Accepts<JobRequest>("application/json")
-            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(409).ProducesProblem(413).ProducesProblem(415)
+            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(404).ProducesProblem(409).ProducesProblem(413).ProducesProblem(415)
             .ProducesProblem(429).ProducesProblem(503);
         api.MapGet("/{id}", GetJob).WithSummary("A job's status, progress and results").ProducesProblem(404);
         api.MapDelete("/{id}", CancelJob).WithSummary("Cancel a job").ProducesProblem(404);
