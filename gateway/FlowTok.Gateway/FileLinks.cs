@@ -5,6 +5,8 @@ using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using FlowTok.Infrastructure.Redis;
+using StackExchange.Redis;
 
 namespace FlowTok.Gateway;
 
@@ -20,21 +22,39 @@ public sealed class FileLinks
 
     public const string TenantParameter = "tenant", ExpiresParameter = "expires", SignatureParameter = "signature";
 
-    private readonly byte[] key;
+    private readonly Lazy<byte[]> key;
     private readonly TimeSpan lifetime;
     private readonly TimeProvider clock;
 
-    public FileLinks(IOptions<GatewayOptions> options, TimeProvider clock, ILogger<FileLinks> logger)
+    /// <param name="redis">Where gateways without a configured key share one (null: a key of this process alone).</param>
+    public FileLinks(IOptions<GatewayOptions> options, TimeProvider clock, ILogger<FileLinks> logger,
+        IConnectionMultiplexer? redis = null, IOptions<RedisOptions>? redisOptions = null)
     {
         (this.clock, lifetime) = (clock, options.Value.LinkLifetime);
-        if (string.IsNullOrEmpty(options.Value.LinkSigningKey))
+        if (!string.IsNullOrEmpty(options.Value.LinkSigningKey))
         {
-            // Nothing to share: fine for one machine, wrong for several gateways (each would refuse the others' links).
-            key = RandomNumberGenerator.GetBytes(32);
-            logger.LogWarning("Gateway:LinkSigningKey is not set: download links are signed with a random key made at start, so "
-                + "they stop working when this process restarts and no other gateway accepts them (set one shared key in a cluster)");
+            key = new Lazy<byte[]>(Encoding.UTF8.GetBytes(options.Value.LinkSigningKey));
+            return;
         }
-        else key = Encoding.UTF8.GetBytes(options.Value.LinkSigningKey);
+        if (redis is null)
+        {
+            key = new Lazy<byte[]>(RandomNumberGenerator.GetBytes(32));
+            logger.LogWarning("Gateway:LinkSigningKey is not set and there is no Redis: download links are signed with a random key "
+                + "made at start, so they stop working when this process restarts");
+            return;
+        }
+        // Every gateway on the same Redis signs with the same key: the first one to ask stores a random one. A failed read
+        // is tried again at the next link (PublicationOnly caches no exception).
+        var shared = new RedisKeys((redisOptions?.Value ?? new RedisOptions()).KeyPrefix).LinkSigningKey;
+        key = new Lazy<byte[]>(() => SharedKey(redis, shared), LazyThreadSafetyMode.PublicationOnly);
+        logger.LogInformation("Gateway:LinkSigningKey is not set: download links are signed with a key kept in Redis and shared by the gateways using it");
+    }
+
+    private static byte[] SharedKey(IConnectionMultiplexer redis, RedisKey shared)
+    {
+        var db = redis.GetDatabase();
+        db.StringSet(shared, RandomNumberGenerator.GetBytes(32), when: When.NotExists);
+        return (byte[]?)db.StringGet(shared) ?? throw new InvalidOperationException("the shared link signing key could not be read from Redis");
     }
 
     /// <summary>A download that carries a signature: it needs no API key (its handler checks the signature).</summary>
@@ -65,6 +85,6 @@ public sealed class FileLinks
     {
         // Lengths first: no two (id, tenant) pairs serialise to the same bytes.
         string message = $"{fileId.Length}:{fileId}\n{tenantId.Length}:{tenantId}\n{expires.ToString(CultureInfo.InvariantCulture)}";
-        return Base64Url.EncodeToString(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(message)));
+        return Base64Url.EncodeToString(HMACSHA256.HashData(key.Value, Encoding.UTF8.GetBytes(message)));
     }
 }

@@ -51,7 +51,8 @@ public sealed class GatewayOptions
     public TimeSpan TransientRetryWindow { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Key of the HMAC that signs download links (<see cref="FileLinks"/>); every gateway of a cluster must have the
-    /// same one. Unset = a random key made at start (one machine): links then die with the process.</summary>
+    /// same one. Unset = a random key stored in Redis by the first gateway that needs it and shared by all that use that
+    /// Redis (links then die with that Redis, e.g. with the one-machine platform's embedded one).</summary>
     public string? LinkSigningKey { get; set; }
 
     /// <summary>How long a signed download link works without the API key (the file itself may expire sooner).</summary>

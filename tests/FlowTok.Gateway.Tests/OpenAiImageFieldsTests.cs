@@ -75,6 +75,24 @@ public class OpenAiImageFieldsTests
         Assert.Equal(403, other.Verify("file-1", "tenant-a", expires, query[FileLinks.SignatureParameter]).Status);
     }
 
+    [Fact]
+    public async Task GatewaysWithoutAConfiguredKeyShareTheOneTheirRedisKeeps()
+    {
+        using var server = new FlowTok.Infrastructure.Redis.EmbeddedRedisServer();
+        using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(server.ConnectionString);
+        var clock = new SteppedClock();
+        FileLinks Gateway(string prefix) => new(Options.Create(new GatewayOptions()), clock, NullLogger<FileLinks>.Instance, redis,
+            Options.Create(new FlowTok.Infrastructure.Redis.RedisOptions { KeyPrefix = prefix }));
+        var link = Gateway("platform-1:").File("https://x.example", "tenant-a", "file-1");
+        var query = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(new Uri(link).Query);
+        (string? Tenant, int Status) VerifyOn(FileLinks gateway) =>
+            gateway.Verify("file-1", "tenant-a", query[FileLinks.ExpiresParameter], query[FileLinks.SignatureParameter]);
+
+        Assert.Equal(("tenant-a", 200), VerifyOn(Gateway("platform-1:")));
+        // Another platform on the same server (its own key prefix) keeps another key.
+        Assert.Equal(403, VerifyOn(Gateway("platform-2:")).Status);
+    }
+
     private sealed class SteppedClock : TimeProvider
     {
         public DateTimeOffset Now { get; set; } = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
