@@ -63,6 +63,7 @@ public static class GatewayExtensions
         app.MapScalarApiReference("/docs", o => o.WithTitle("FlowTok API"));
         app.MapOperations();
         app.MapImagesApi();
+        app.MapChatApi();
         app.MapJobsApi();
         app.MapFilesApi();
         app.MapUsageApi();
