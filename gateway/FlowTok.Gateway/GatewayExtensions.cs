@@ -44,6 +44,7 @@ public static class GatewayExtensions
         services.AddSingleton<ServedModels>();
         services.AddSingleton<JobSubmitter>();
         services.AddSingleton<EventStreamLimiter>();
+        services.AddSingleton<FileLinks>();
         return services;
     }
 
@@ -67,6 +68,7 @@ public static class GatewayExtensions
         app.MapChatApi();
         app.MapJobsApi();
         app.MapFilesApi();
+        app.MapModelsApi();
         app.MapUsageApi();
         app.MapAdminApi();
         return app;

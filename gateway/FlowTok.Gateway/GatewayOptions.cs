@@ -49,4 +49,11 @@ public sealed class GatewayOptions
     /// moved) before it is answered 503. Longer than the cluster takes to notice a dead silo (about Cluster:ProbeTimeout x
     /// Cluster:MissedProbesLimit, plus a probe period).</summary>
     public TimeSpan TransientRetryWindow { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Key of the HMAC that signs download links (<see cref="FileLinks"/>); every gateway of a cluster must have the
+    /// same one. Unset = a random key made at start (one machine): links then die with the process.</summary>
+    public string? LinkSigningKey { get; set; }
+
+    /// <summary>How long a signed download link works without the API key (the file itself may expire sooner).</summary>
+    public TimeSpan LinkLifetime { get; set; } = TimeSpan.FromMinutes(60);
 }

@@ -14,16 +14,34 @@ public sealed record GenerationRequest
     [Description("Number of images, 1..8 (default 1).")]
     public int? N { get; init; }
 
-    [Description("\"WxH\"; default and only accepted: the served model's native size.")]
+    [Description("\"WxH\" or \"auto\"; default and only accepted: the served model's native size.")]
     public string? Size { get; init; }
 
-    [Description("\"b64_json\" (default) or \"url\".")]
+    [Description("\"b64_json\" (default) or \"url\" (a signed link that downloads without the API key until it expires, Gateway:LinkLifetime).")]
     public string? ResponseFormat { get; init; }
+
+    [Description("\"png\" (default), \"jpeg\" or \"webp\".")]
+    public string? OutputFormat { get; init; }
+
+    [Description("jpeg and webp: 0..100, the encoder's quality (100, the default, keeps the most detail).")]
+    public int? OutputCompression { get; init; }
+
+    [Description("\"low\" (10 steps), \"medium\" (20), \"high\" (30) or \"auto\" (the default steps); also \"standard\" (20) and \"hd\" (30). An explicit steps wins.")]
+    public string? Quality { get; init; }
+
+    [Description("\"opaque\" or \"auto\" (both: the model's opaque images); \"transparent\" is refused.")]
+    public string? Background { get; init; }
+
+    [Description("Your end user's id (at most 256 characters), kept with the job and shown in its JSON to your tenant only.")]
+    public string? User { get; init; }
+
+    [Description("OpenAI's successor of user: a stable id of your end user (at most 256 characters), kept with the job.")]
+    public string? SafetyIdentifier { get; init; }
 
     [Description("Seed of the first image (image i uses seed + i); default derived from the request, so identical requests give identical images.")]
     public long? Seed { get; init; }
 
-    [Description("Sampler steps, 1..100 (default 20).")]
+    [Description("Sampler steps, 1..100 (default 20, or the quality's).")]
     public int? Steps { get; init; }
 
     [Description("Classifier-free guidance scale, 0..20 (default 2.0).")]
@@ -38,10 +56,10 @@ public sealed record GenerationRequest
     [Description("Seconds (0.1..3600) the work may wait for a device: work not started by then is dropped and the request fails (synchronous routes: 504).")]
     public double? Timeout { get; init; }
 
-    // OpenAI fields accepted for compatibility and ignored.
+    [Description("A served model's id (GET /v1/models); absent = the served model. An unknown id is 404 with code model_not_found.")]
     public string? Model { get; init; }
-    public string? User { get; init; }
-    public string? Quality { get; init; }
+
+    // OpenAI field accepted for compatibility and ignored.
     public string? Style { get; init; }
 }
 
@@ -81,6 +99,8 @@ public sealed record JobRequest
     public string? User { get; init; }
     public string? Quality { get; init; }
     public string? Style { get; init; }
+    public string? Background { get; init; }
+    public string? SafetyIdentifier { get; init; }
 
     [Description("Caption jobs: the image, base64.")]
     public Base64Image? Image { get; init; }
@@ -89,5 +109,6 @@ public sealed record JobRequest
     {
         Prompt = Prompt, N = N, Size = Size, Seed = Seed, Steps = Steps, GuidanceScale = GuidanceScale, TextNoise = TextNoise,
         Priority = Priority, Timeout = Timeout, Model = Model, User = User, Quality = Quality, Style = Style,
+        Background = Background, SafetyIdentifier = SafetyIdentifier,
     };
 }
