@@ -19,8 +19,17 @@ public sealed class ChatCompletionsTests(PlatformFixture platform)
 {
     private static readonly ShapeScene Scene = new(Shape.Square, PaletteColor.Yellow, ShapeSize.Large, ShapePosition.Center, PaletteColor.Blue);
 
-    private ChatClient Chat(string key) => new("flowtok", new ApiKeyCredential(key),
+    private async Task<ChatClient> ChatAsync(string key) => new(await CaptionModelAsync(), new ApiKeyCredential(key),
         new OpenAIClientOptions { Endpoint = new Uri(platform.BaseAddress, "v1"), NetworkTimeout = TimeSpan.FromMinutes(3) });
+
+    /// <summary>The id <c>GET /v1/models</c> gives the model that captions.</summary>
+    private async Task<string> CaptionModelAsync()
+    {
+        using var client = platform.Client(PlatformFixture.KeyA);
+        var models = await (await client.GetAsync("/v1/models")).ExpectJson(HttpStatusCode.OK);
+        return Assert.Single(models.GetProperty("data").EnumerateArray(),
+            m => m.GetProperty("capabilities").EnumerateArray().Any(c => c.GetString() == "image-to-text")).GetProperty("id").GetString()!;
+    }
 
     private static UserChatMessage ImageMessage(byte[] image, string mediaType = "image/png") => new(
         ChatMessageContentPart.CreateTextPart("What is in this image?"),
@@ -39,7 +48,7 @@ public sealed class ChatCompletionsTests(PlatformFixture platform)
     public async Task AnImageInAChatIsAnsweredWithItsCaption()
     {
         byte[] png = ImageGenerationTests.ShapePng(Scene);
-        ChatCompletion completion = await Chat(PlatformFixture.KeyA).CompleteChatAsync([ImageMessage(png)]);
+        ChatCompletion completion = await (await ChatAsync(PlatformFixture.KeyA)).CompleteChatAsync([ImageMessage(png)]);
 
         Assert.Equal(ChatMessageRole.Assistant, completion.Role);
         Assert.Equal(ChatFinishReason.Stop, completion.FinishReason);
@@ -57,7 +66,7 @@ public sealed class ChatCompletionsTests(PlatformFixture platform)
         var finishes = new List<ChatFinishReason>();
         var roles = new List<ChatMessageRole>();
         ChatTokenUsage? usage = null;
-        await foreach (var update in Chat(PlatformFixture.KeyA).CompleteChatStreamingAsync([ImageMessage(png)]))
+        await foreach (var update in (await ChatAsync(PlatformFixture.KeyA)).CompleteChatStreamingAsync([ImageMessage(png)]))
         {
             foreach (var part in update.ContentUpdate) text.Append(part.Text);
             if (update.FinishReason is { } finish) finishes.Add(finish);
@@ -79,7 +88,7 @@ public sealed class ChatCompletionsTests(PlatformFixture platform)
         using var client = platform.Client(PlatformFixture.KeyA);
         var chat = await (await client.PostJson("/v1/chat/completions", new
         {
-            model = "anything",
+            model = await CaptionModelAsync(),
             messages = new object[] { new { role = "user", content = new object[] { new { type = "image_url", image_url = new { url = DataUrl(png) } } } } },
             steps = 6, guidance_scale = 1.5, priority = "batch", timeout = 60,
             max_tokens = 50, temperature = 0.2, n = 1, user = "someone",
@@ -91,9 +100,10 @@ public sealed class ChatCompletionsTests(PlatformFixture platform)
         Assert.Equal("assistant", choice.GetProperty("message").GetProperty("role").GetString());
         Assert.Equal("stop", choice.GetProperty("finish_reason").GetString());
         Assert.True(chat.GetProperty("created").GetInt64() > 0);
-        Assert.False(string.IsNullOrEmpty(chat.GetProperty("model").GetString()));
-        foreach (var count in new[] { "prompt_tokens", "completion_tokens", "total_tokens" })
-            Assert.Equal(JsonValueKind.Number, chat.GetProperty("usage").GetProperty(count).ValueKind);
+        Assert.Equal(await CaptionModelAsync(), chat.GetProperty("model").GetString());
+        // Counted like an image's usage: the image read as 77 1D image tokens, the caption decoded from CLIP's 77.
+        var usage = chat.GetProperty("usage");
+        Assert.Equal([77, 77, 154], new[] { "prompt_tokens", "completion_tokens", "total_tokens" }.Select(c => usage.GetProperty(c).GetInt32()));
         Assert.Equal(await CaptionRoute(png, new { steps = 6, guidance_scale = 1.5 }), choice.GetProperty("message").GetProperty("content").GetString());
     }
 
@@ -155,10 +165,20 @@ public sealed class ChatCompletionsTests(PlatformFixture platform)
     }
 
     [Fact]
+    public async Task AnUnknownModelIs404ModelNotFound()
+    {
+        using var client = platform.Client(PlatformFixture.KeyA);
+        var response = await client.PostJson("/v1/chat/completions", new { model = "gpt-4o", messages = Messages(ImagePart()) });
+        var problem = await response.ExpectJson(HttpStatusCode.NotFound);
+        Assert.Equal("model_not_found", problem.GetProperty("error").GetProperty("code").GetString());
+        Assert.Equal("model", problem.GetProperty("error").GetProperty("param").GetString());
+    }
+
+    [Fact]
     public async Task TheClientSeesALinkRefusedAs400()
     {
         var link = new UserChatMessage(ChatMessageContentPart.CreateImagePart(new Uri("https://example.com/cat.png")));
-        var e = await Assert.ThrowsAsync<ClientResultException>(() => Chat(PlatformFixture.KeyA).CompleteChatAsync([link]));
+        var e = await Assert.ThrowsAsync<ClientResultException>(async () => await (await ChatAsync(PlatformFixture.KeyA)).CompleteChatAsync([link]));
         Assert.Equal(400, e.Status);
         Assert.Contains("fetches nothing", e.GetRawResponse()!.Content.ToString());
     }
@@ -166,7 +186,7 @@ public sealed class ChatCompletionsTests(PlatformFixture platform)
     [Fact]
     public async Task NoImageIsA400ForTheClient()
     {
-        var e = await Assert.ThrowsAsync<ClientResultException>(() => Chat(PlatformFixture.KeyA).CompleteChatAsync([new UserChatMessage("describe a cat")]));
+        var e = await Assert.ThrowsAsync<ClientResultException>(async () => await (await ChatAsync(PlatformFixture.KeyA)).CompleteChatAsync([new UserChatMessage("describe a cat")]));
         Assert.Equal(400, e.Status);
     }
 
@@ -185,7 +205,7 @@ public sealed class ChatCompletionsTests(PlatformFixture platform)
             _ => Encoding.UTF8.GetBytes("<html>not an image</html>"),
         };
         long before = await platform.ModelItemsAsync();
-        var e = await Assert.ThrowsAsync<ClientResultException>(() => Chat(PlatformFixture.KeyB).CompleteChatAsync([ImageMessage(image)]));
+        var e = await Assert.ThrowsAsync<ClientResultException>(async () => await (await ChatAsync(PlatformFixture.KeyB)).CompleteChatAsync([ImageMessage(image)]));
         Assert.Equal(status, e.Status);
         Assert.Equal(before, await platform.ModelItemsAsync());
 
@@ -197,8 +217,8 @@ public sealed class ChatCompletionsTests(PlatformFixture platform)
     [Fact]
     public async Task ABadKeyIs401()
     {
-        var e = await Assert.ThrowsAsync<ClientResultException>(() =>
-            Chat("ftk-not-a-key-0123456789abcdef0123").CompleteChatAsync([ImageMessage(ImageGenerationTests.ShapePng(Scene))]));
+        var e = await Assert.ThrowsAsync<ClientResultException>(async () =>
+            await (await ChatAsync("ftk-not-a-key-0123456789abcdef0123")).CompleteChatAsync([ImageMessage(ImageGenerationTests.ShapePng(Scene))]));
         Assert.Equal(401, e.Status);
     }
 

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using FlowTok.Gateway.Apis;
 
 namespace FlowTok.Gateway.Chat;
 
@@ -8,7 +9,7 @@ public sealed record ChatCompletion(string Id, string Object, long Created, stri
     public const string ObjectName = "chat.completion";
 
     public static ChatCompletion Of(ChatCompletionHead head, string caption) =>
-        new(head.Id, ObjectName, head.Created, head.Model, [new ChatChoice(0, new ChatResponseMessage("assistant", caption, null), null, "stop")], ChatUsage.None);
+        new(head.Id, ObjectName, head.Created, head.Model, [new ChatChoice(0, new ChatResponseMessage("assistant", caption, null), null, "stop")], ChatUsage.Caption);
 }
 
 /// <summary>What every object of one answer shares (a stream's chunks all have the same id, created and model).</summary>
@@ -24,12 +25,13 @@ public sealed record ChatChoice(int Index, ChatResponseMessage Message, object? 
 public sealed record ChatResponseMessage(string Role, string Content, string? Refusal);
 
 /// <summary>
-/// Token counts are not metered: a caption is billed as one item (<c>/v1/usage</c>), whatever its length, so every count
-/// is 0. The object is there because OpenAI's clients expect it.
+/// OpenAI's <c>usage</c>, counted as FlowTok captions (like <see cref="ImageUsage"/>): the image is read as
+/// <see cref="ImageUsage.TokensPerImage"/> 1D image tokens, and the caption is decoded from CLIP's full context of
+/// <see cref="ImageUsage.TextTokens"/> text tokens, whatever the caption's length.
 /// </summary>
 public sealed record ChatUsage(int PromptTokens, int CompletionTokens, int TotalTokens)
 {
-    public static readonly ChatUsage None = new(0, 0, 0);
+    public static readonly ChatUsage Caption = new(ImageUsage.TokensPerImage, ImageUsage.TextTokens, ImageUsage.TokensPerImage + ImageUsage.TextTokens);
 }
 
 /// <summary>OpenAI's <c>chat.completion.chunk</c>: a stream's event. The last one (with <c>include_usage</c>) has no choices and the usage.</summary>
@@ -42,7 +44,7 @@ public sealed record ChatCompletionChunk(
     public static ChatCompletionChunk Of(ChatCompletionHead head, ChatDelta delta, string? finishReason) =>
         new(head.Id, ObjectName, head.Created, head.Model, [new ChatChunkChoice(0, delta, null, finishReason)], null);
 
-    public static ChatCompletionChunk UsageOf(ChatCompletionHead head) => new(head.Id, ObjectName, head.Created, head.Model, [], ChatUsage.None);
+    public static ChatCompletionChunk UsageOf(ChatCompletionHead head) => new(head.Id, ObjectName, head.Created, head.Model, [], ChatUsage.Caption);
 }
 
 public sealed record ChatChunkChoice(int Index, ChatDelta Delta, object? Logprobs, string? FinishReason);

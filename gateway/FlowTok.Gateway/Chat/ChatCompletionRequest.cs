@@ -16,7 +16,7 @@ public sealed record ChatCompletionRequest
     [Description("The conversation; exactly one user message content part must be an image_url with a base64 data: URL. Text parts are accepted and ignored (the caption does not follow instructions).")]
     public IReadOnlyList<ChatMessage>? Messages { get; init; }
 
-    [Description("Ignored: the served captioning model answers, and the response's model names it.")]
+    [Description("A served model's id (GET /v1/models) that captions images; absent = the served captioning model. An unknown id is 404 with code model_not_found.")]
     public string? Model { get; init; }
 
     [Description("true: the answer comes as text/event-stream chat.completion.chunk events ending with data: [DONE].")]

@@ -13,7 +13,8 @@ public static class OpenAiErrors
 {
     public static ProblemHttpResult With(ProblemHttpResult problem)
     {
-        problem.ProblemDetails.Extensions["error"] = Of(problem.ProblemDetails);
+        // A problem made for OpenAI's clients already (model_not_found) keeps its own.
+        problem.ProblemDetails.Extensions.TryAdd("error", Of(problem.ProblemDetails));
         return problem;
     }
 
