@@ -1,4 +1,5 @@
 using FlowTok.Gateway.Apis;
+using FlowTok.Gateway.Chat;
 using FlowTok.Gateway.Requests;
 using FlowTok.Gateway.Uploads;
 using static FlowTok.Fuzz.GatewayCalls;
@@ -7,7 +8,8 @@ namespace FlowTok.Fuzz;
 
 /// <summary>
 /// One JSON body, read as each endpoint that takes JSON reads it: a generation (<c>/v1/images/generations</c>, then
-/// validated), a caption (<c>/v1/images/captions</c>: base64 image through the upload checks) and a job
+/// validated), a caption (<c>/v1/images/captions</c>: base64 image through the upload checks), a chat completion
+/// (<c>/v1/chat/completions</c>: the data: URL image part through the same checks) and a job
 /// (<c>/v1/jobs</c>, validated as its type says). Every answer is a value or a 4xx problem.
 /// </summary>
 public sealed class JsonBodyTarget : IFuzzTarget
@@ -27,6 +29,14 @@ public sealed class JsonBodyTarget : IFuzzTarget
 
         var caption = Wait(CaptionInputs.ReadAsync(Post(Json, input), default));
         ExpectValueOrClientError(caption.Input, caption.Problem, "caption body");
+
+        var chat = Wait(JsonBody.ReadAsync<ChatCompletionRequest>(Post(Json, input), CaptionInputs.MaxJsonBodyBytes, default));
+        ExpectValueOrClientError(chat.Value, chat.Problem, "chat body");
+        if (chat.Value is { } c)
+        {
+            var (image, problem) = ChatCaptionInput.From(c);
+            ExpectValueOrClientError(image, problem, "chat caption");
+        }
 
         var job = Wait(JsonBody.ReadAsync<JobRequest>(Post(Json, input), CaptionInputs.MaxJsonBodyBytes, default));
         ExpectValueOrClientError(job.Value, job.Problem, "job body");

@@ -62,6 +62,8 @@ public static class SeedCorpus
             """));
         yield return ("caption.json", Utf8($$"""{"image":"{{image}}","steps":10,"guidance_scale":1.5}"""));
         yield return ("caption-data-url.json", Utf8($$"""{"image":"data:image/png;base64,{{image}}"}"""));
+        yield return ("chat.json", Utf8($$$"""{"model":"m","messages":[{"role":"user","content":[{"type":"text","text":"what?"},{"type":"image_url","image_url":{"url":"data:image/png;base64,{{{image}}}"}}]}],"stream":true,"n":1}"""));
+        yield return ("chat-link.json", Utf8("""{"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"https://example.com/a.png"}}]}]}"""));
         yield return ("job-generation.json", Utf8("""{"type":"generation","prompt":"two cats","n":1,"seed":-1}"""));
         yield return ("job-caption.json", Utf8($$"""{"type":"caption","image":"{{image}}","steps":5}"""));
         yield return ("wrong-type.json", Utf8("""{"prompt":1,"n":"two"}"""));

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using FlowTok.Gateway.Apis;
 using FlowTok.Gateway.Auth;
+using FlowTok.Gateway.Chat;
 using FlowTok.Gateway.Cluster;
 using FlowTok.Gateway.Health;
 using FlowTok.Gateway.Jobs;
@@ -35,7 +36,7 @@ public static class GatewayExtensions
             "Gateway:AdminKey must be at least 32 characters and not a placeholder (e.g. `openssl rand -hex 24`); leave it unset to disable the admin API").ValidateOnStart();
         services.AddRateLimiter(TenantRateLimit.Configure);
         services.AddSingleton<FailedAuthentications>();
-        services.AddOpenApi(o => o.AddDocumentTransformer(OpenApiDescription.Describe));
+        services.AddOpenApi(o => o.AddDocumentTransformer(OpenApiDescription.Describe).AddSchemaTransformer(ChatContentSchema.Describe));
         // One instance: it keeps its last result (AddCheck<T> alone would create one per probe).
         services.AddSingleton<ReadinessCheck>();
         services.AddOperations().AddCheck<ReadinessCheck>("models-and-redis", tags: [ReadinessCheck.Tag]);
@@ -64,6 +65,7 @@ public static class GatewayExtensions
         app.MapScalarApiReference("/docs", o => o.WithTitle("FlowTok API"));
         app.MapOperations();
         app.MapImagesApi();
+        app.MapChatApi();
         app.MapJobsApi();
         app.MapFilesApi();
         app.MapModelsApi();

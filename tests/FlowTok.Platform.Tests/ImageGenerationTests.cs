@@ -123,7 +123,7 @@ public sealed class ImageGenerationTests(PlatformFixture platform)
         return AnalyticChecker.Read(rgb, image.Width);
     }
 
-    private static byte[] ShapePng(ShapeScene scene)
+    internal static byte[] ShapePng(ShapeScene scene)
     {
         var rgb = ShapeRenderer.Render(scene, 64);
         using var image = Image.LoadPixelData<Rgb24>(rgb, 64, 64);

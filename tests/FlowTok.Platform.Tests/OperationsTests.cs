@@ -36,6 +36,9 @@ public sealed class OperationsTests(PlatformFixture platform)
         var document = await client.GetStringAsync("/openapi/v1.json");
         Assert.Contains("/v1/images/generations", document);
         Assert.Contains("/v1/jobs/{id}", document);
+        // Chat completions, down to the content parts' image_url (its content is read by a converter of its own).
+        Assert.Contains("/v1/chat/completions", document);
+        Assert.Contains("the platform fetches nothing", document);
         var page = await client.GetAsync("/docs");
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
     }

@@ -1,8 +1,12 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
+using FlowTok.Contracts.Models;
+using FlowTok.Grains.Models;
 using FlowTok.Silo.Hosting;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans;
 
 namespace FlowTok.Platform.Tests;
 
@@ -50,6 +54,16 @@ public sealed class PlatformFixture : IAsyncLifetime
         var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromMinutes(3) };
         if (key is not null) client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
         return client;
+    }
+
+    /// <summary>Items the model replicas have run so far: unchanged when a request was refused before reaching a model.</summary>
+    public async Task<long> ModelItemsAsync()
+    {
+        var grains = Services.GetRequiredService<IGrainFactory>();
+        long total = 0;
+        foreach (var key in Services.GetRequiredService<LocalModels>().Keys)
+            total += (await grains.GetGrain<IModelGrain>(key).GetStatsAsync()).Items;
+        return total;
     }
 
     private async Task WaitUntilReady()

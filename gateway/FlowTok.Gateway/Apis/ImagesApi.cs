@@ -79,23 +79,17 @@ public static class ImagesApi
 
     /// <summary>A synchronous request is interactive work unless it says otherwise, and work not started before its timeout
     /// (at most the synchronous wait) is dropped.</summary>
-    private static JobSpec Interactive(JobSpec spec, WorkScheduling scheduling, GatewayServices s) =>
+    internal static JobSpec Interactive(JobSpec spec, WorkScheduling scheduling, GatewayServices s) =>
         scheduling.ApplyTo(spec, JobPriority.Interactive, DateTimeOffset.UtcNow, s.Options.Value.SyncTimeout);
 
     public static async Task<Results<Ok<CaptionResponse>, ProblemHttpResult>> CreateCaption([AsParameters] GatewayServices s)
     {
         var (input, invalid) = await CaptionInputs.ReadAsync(s.Http.Request, s.Aborted);
         if (input is null) return invalid!;
-        var (spec, unavailable) = await JobSpecs.CaptionAsync(s, input);
-        if (spec is null) return unavailable!;
-
-        var submission = await s.Jobs.SubmitAsync(s.Http, Interactive(spec, input.Scheduling, s), s.Tenant, s.IdempotencyKey, input);
-        if (submission.Job is null) return submission.Problem!;
-        s.Http.Response.Headers[GatewayHeaders.JobId] = submission.Job.JobId;
-        var job = await s.Jobs.WaitAsync(submission.Job, s.Options.Value.SyncTimeout, s.Aborted);
-        if (JobSubmitter.ProblemFor(s.Http, job) is { } unfinished) return unfinished;
-
-        string caption = job.Outputs.OrderBy(o => o.Index).Select(o => o.Caption).FirstOrDefault() ?? "";
+        var (job, refused) = await CaptionJobs.SubmitAsync(s, input);
+        if (job is null) return refused!;
+        var (caption, unfinished) = await CaptionJobs.WaitAsync(s, job);
+        if (caption is null) return unfinished!;
         return TypedResults.Ok(new CaptionResponse(DateTimeOffset.UtcNow.ToUnixTimeSeconds(), caption, job.JobId));
     }
 }

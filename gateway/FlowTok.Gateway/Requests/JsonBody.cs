@@ -41,10 +41,7 @@ public static class JsonBody
         {
             string field = FieldOf(e.Path);
             if (field.Length == 0) return new(null, Problems.BadRequest("the body is not valid JSON"));
-            string message = e.Message.Contains("could not be mapped", StringComparison.Ordinal)
-                ? $"unknown field '{field}'"
-                : $"'{field}' has the wrong type or is malformed";
-            return new(null, Problems.Validation(new Dictionary<string, string[]> { [field] = [message] }));
+            return new(null, Problems.Validation(new Dictionary<string, string[]> { [field] = [FieldError(e, field)] }));
         }
     }
 
@@ -70,6 +67,12 @@ public static class JsonBody
         return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
     }
 
+    /// <summary>What a deserialization failure says of <paramref name="field"/>: unknown, or of the wrong type.</summary>
+    public static string FieldError(JsonException e, string field) =>
+        e.Message.Contains("could not be mapped", StringComparison.Ordinal)
+            ? $"unknown field '{field}'"
+            : $"'{field}' has the wrong type or is malformed";
+
     /// <summary>"$.guidance_scale" -> "guidance_scale"; "$" or null -> "" (the document itself is broken).</summary>
-    private static string FieldOf(string? path) => path is null || path == "$" ? "" : path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path;
+    public static string FieldOf(string? path) => path is null || path == "$" ? "" : path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path;
 }

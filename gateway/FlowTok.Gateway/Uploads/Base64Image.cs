@@ -50,16 +50,25 @@ public sealed class Base64Image
 
     internal static Base64Image TooLarge() => Refused(413, $"image is larger than {Limits.MaxUploadBytes:N0} bytes");
 
-    private static Base64Image Refused(int status, string error) => new(null, UploadCheck.Refused(status, error));
+    internal static Base64Image Refused(int status, string error) => new(null, UploadCheck.Refused(status, error));
 }
 
 /// <summary>Reads <see cref="Base64Image"/> from the reader's own bytes; only an escaped string (JSON "\/", "\n") is copied first.</summary>
 public sealed class Base64ImageConverter : JsonConverter<Base64Image>
 {
+    /// <summary>Reads the text of a JSON string into an image.</summary>
+    public delegate Base64Image Utf8Decoder(ReadOnlySpan<byte> utf8);
+
     public override Base64Image Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
         if (reader.TokenType != JsonTokenType.String) throw new JsonException("image must be a base64 string");
-        if (!reader.ValueIsEscaped && !reader.HasValueSequence) return Base64Image.Decode(reader.ValueSpan);
+        return ReadUtf8(ref reader, Base64Image.Decode);
+    }
+
+    /// <summary>Hands <paramref name="decode"/> the string's UTF-8 text: the reader's own bytes, or an unescaped copy.</summary>
+    public static Base64Image ReadUtf8(ref Utf8JsonReader reader, Utf8Decoder decode)
+    {
+        if (!reader.ValueIsEscaped && !reader.HasValueSequence) return decode(reader.ValueSpan);
 
         long length = reader.HasValueSequence ? reader.ValueSequence.Length : reader.ValueSpan.Length;
         // An escape is at most 6 bytes ("\u002F") for 1: past this the text cannot be a small enough image.
@@ -68,7 +77,7 @@ public sealed class Base64ImageConverter : JsonConverter<Base64Image>
         try
         {
             int written = reader.CopyString(unescaped);
-            return Base64Image.Decode(unescaped.AsSpan(0, written));
+            return decode(unescaped.AsSpan(0, written));
         }
         finally
         {
