@@ -28,6 +28,7 @@ public static class JobSpecs
         GuidanceScale = p.GuidanceScale,
         TextNoise = p.TextNoise,
         RequestHash = p.RequestHash,
+        Previews = p.PartialImages,
     };
 
     /// <summary>
