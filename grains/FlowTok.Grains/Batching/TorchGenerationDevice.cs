@@ -58,12 +58,7 @@ internal sealed class TorchGenerationDevice(TextToImagePipeline pipeline, double
     public IReadOnlyList<object> Finish(IReadOnlyList<StepRow> rows)
     {
         var states = rows.Select(r => (Row)r.State!).ToList();
-        var pngs = NativeCallGuard.Run(() =>
-        {
-            using var scope = torch.NewDisposeScope();
-            var images = pipeline.Decode(torch.cat(states.Select(s => s.X).ToArray()), torch.cat(states.Select(s => s.ClipStates).ToArray()));
-            return ImageIo.ToPngs(images);
-        });
+        var pngs = Decode(states, s => s.X);
         return states.Select((s, i) => (object)new GeneratedImage(pngs[i], s.NewRecord)).ToList();
     }
 
@@ -73,15 +68,18 @@ internal sealed class TorchGenerationDevice(TextToImagePipeline pipeline, double
         var states = rows.Select(r => (Row)r.State!).ToList();
         if (states.FirstOrDefault(s => s.Estimate is null) is not null)
             throw new InvalidOperationException("a row has no estimate to preview: its last step was not followed by a preview");
-        var pngs = NativeCallGuard.Run(() =>
-        {
-            using var scope = torch.NewDisposeScope();
-            var images = pipeline.Decode(torch.cat(states.Select(s => s.Estimate!).ToArray()), torch.cat(states.Select(s => s.ClipStates).ToArray()));
-            return ImageIo.ToPngs(images);
-        });
+        var pngs = Decode(states, s => s.Estimate!);
         foreach (var state in states) state.DropEstimate();
         return pngs;
     }
+
+    /// <summary>Decodes the rows' <paramref name="latents"/> (with their text guidance) to PNGs in one batch.</summary>
+    private byte[][] Decode(List<Row> states, Func<Row, Tensor> latents) => NativeCallGuard.Run(() =>
+    {
+        using var scope = torch.NewDisposeScope();
+        var images = pipeline.Decode(torch.cat(states.Select(latents).ToArray()), torch.cat(states.Select(s => s.ClipStates).ToArray()));
+        return ImageIo.ToPngs(images);
+    });
 
     public void Release(StepRow row)
     {
