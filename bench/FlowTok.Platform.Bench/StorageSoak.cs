@@ -11,7 +11,8 @@ using StackExchange.Redis;
 namespace FlowTok.Platform.Bench;
 
 /// <summary>Settings of <see cref="StorageSoak"/>.</summary>
-internal sealed record SoakSettings(int Jobs, int Clients, int SampleEvery, TimeSpan Retention, TimeSpan Settle, string RedisMemory);
+internal sealed record SoakSettings(int Jobs, int Clients, int SampleEvery, TimeSpan Retention, TimeSpan Settle, string RedisMemory,
+    string RedisSegment, int RedisCompactionSegments);
 
 /// <summary>
 /// Soak of bounded storage: many async jobs through real HTTP on the one-machine platform (embedded Redis, in-memory bus, a
@@ -34,7 +35,8 @@ internal sealed class StorageSoak(SoakSettings settings)
             "--Platform:DevelopmentTenant=false", "--Platform:JobTimeout=00:00:05", "--Platform:JobActivationIdle=00:01:10", $"--Platform:JobRetention={retention}",
             $"--Redis:FileTimeToLive={retention}", $"--Redis:OutputCacheTimeToLive={retention}", $"--Redis:IdempotencyTimeToLive={retention}",
             $"--Redis:CancellationTimeToLive={retention}", $"--Redis:PromptCacheTimeToLive={retention}",
-            $"--Redis:EmbeddedMemorySize={settings.RedisMemory}",
+            $"--Redis:EmbeddedMemorySize={settings.RedisMemory}", $"--Redis:EmbeddedSegmentSize={settings.RedisSegment}",
+            $"--Redis:EmbeddedCompactionSegments={settings.RedisCompactionSegments}",
             "--Tenants:0:Id=soak", $"--Tenants:0:Key={Key}", "--Tenants:0:RequestsPerMinute=100000000", "--Tenants:0:MaxConcurrentJobs=256",
             "--Logging:LogLevel:Default=Warning",
         ];
@@ -51,7 +53,7 @@ internal sealed class StorageSoak(SoakSettings settings)
 
             Console.WriteLine($"Storage soak: {settings.Jobs:N0} async generation jobs (2 steps, n=1) over HTTP, {settings.Clients} clients, " +
                 $"one-machine platform (embedded Redis, in-memory bus, sim:0 at 0.5 ms/step), retention {retention} (jobs, files, caches, idempotency), " +
-                $"embedded Redis memory {settings.RedisMemory} (beyond it records spill to files).");
+                $"embedded Redis memory {settings.RedisMemory} (beyond it records spill to files), compacted beyond {settings.RedisCompactionSegments} segments of {settings.RedisSegment}.");
             Console.WriteLine();
             Console.WriteLine("| jobs done | elapsed s | redis used_memory MB | redis keys | spill files MB | process RSS MB | managed heap MB |");
             Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- |");
@@ -152,9 +154,22 @@ internal sealed class StorageSoak(SoakSettings settings)
                 ? double.Parse(v, CultureInfo.InvariantCulture) / 1e6 : double.NaN;
             long keys = await server.DatabaseSizeAsync();
             double spillMb = spill is null || !Directory.Exists(spill) ? 0
-                : new DirectoryInfo(spill).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length) / 1e6;
+                : new DirectoryInfo(spill).EnumerateFiles("*", SearchOption.AllDirectories).Sum(LengthOrZero) / 1e6;
             using var process = Process.GetCurrentProcess();
             return new Sample(jobs, elapsed, used, keys, spillMb, process.WorkingSet64 / 1e6, GC.GetTotalMemory(false) / 1e6);
+        }
+
+        /// <summary>Compaction may delete a file between listing and reading its length.</summary>
+        private static long LengthOrZero(FileInfo file)
+        {
+            try
+            {
+                return file.Length;
+            }
+            catch (FileNotFoundException)
+            {
+                return 0;
+            }
         }
 
         public override string ToString() =>

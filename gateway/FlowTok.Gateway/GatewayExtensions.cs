@@ -43,6 +43,7 @@ public static class GatewayExtensions
         services.AddSingleton<ServedModels>();
         services.AddSingleton<JobSubmitter>();
         services.AddSingleton<EventStreamLimiter>();
+        services.AddSingleton<FileLinks>();
         return services;
     }
 
@@ -65,6 +66,7 @@ public static class GatewayExtensions
         app.MapImagesApi();
         app.MapJobsApi();
         app.MapFilesApi();
+        app.MapModelsApi();
         app.MapUsageApi();
         app.MapAdminApi();
         return app;

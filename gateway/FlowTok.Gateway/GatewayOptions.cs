@@ -49,4 +49,12 @@ public sealed class GatewayOptions
     /// moved) before it is answered 503. Longer than the cluster takes to notice a dead silo (about Cluster:ProbeTimeout x
     /// Cluster:MissedProbesLimit, plus a probe period).</summary>
     public TimeSpan TransientRetryWindow { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Key of the HMAC that signs download links (<see cref="FileLinks"/>); every gateway of a cluster must have the
+    /// same one. Unset = a random key stored in Redis by the first gateway that needs it and shared by all that use that
+    /// Redis (links then die with that Redis, e.g. with the one-machine platform's embedded one).</summary>
+    public string? LinkSigningKey { get; set; }
+
+    /// <summary>How long a signed download link works without the API key (the file itself may expire sooner).</summary>
+    public TimeSpan LinkLifetime { get; set; } = TimeSpan.FromMinutes(60);
 }

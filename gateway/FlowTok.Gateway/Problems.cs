@@ -15,6 +15,7 @@ public static class Problems
         [403] = ("https://tools.ietf.org/html/rfc9110#section-15.5.4", "Forbidden"),
         [404] = ("https://tools.ietf.org/html/rfc9110#section-15.5.5", "Not Found"),
         [409] = ("https://tools.ietf.org/html/rfc9110#section-15.5.10", "Conflict"),
+        [410] = ("https://tools.ietf.org/html/rfc9110#section-15.5.11", "Gone"),
         [413] = ("https://tools.ietf.org/html/rfc9110#section-15.5.14", "Content Too Large"),
         [415] = ("https://tools.ietf.org/html/rfc9110#section-15.5.16", "Unsupported Media Type"),
         [429] = ("https://tools.ietf.org/html/rfc6585#section-4", "Too Many Requests"),
@@ -49,6 +50,18 @@ public static class Problems
         Create(404, $"there is no job '{jobId}'", extensions: new Dictionary<string, object?> { ["job_id"] = jobId });
 
     public static ProblemHttpResult Unauthorized(string detail) => Create(401, detail);
+
+    /// <summary>404 for a <c>model</c> that is not served, readable by OpenAI's clients too: <c>code</c> and OpenAI's
+    /// <c>error</c> object (<c>message</c>, <c>type</c>, <c>param</c>, <c>code</c>) beside the problem's fields.</summary>
+    public static ProblemHttpResult ModelNotFound(string model)
+    {
+        string detail = $"the model '{model}' does not exist or is not served here; GET /v1/models lists the served ones";
+        return Create(404, detail, "Model not found", new Dictionary<string, object?>
+        {
+            ["code"] = "model_not_found",
+            ["error"] = new Dictionary<string, object?> { ["message"] = detail, ["type"] = "invalid_request_error", ["param"] = "model", ["code"] = "model_not_found" },
+        });
+    }
 
     public static ProblemHttpResult NoModel(string capability) =>
         Create(503, $"no model serving {capability} is available right now; try again later", "No model available");

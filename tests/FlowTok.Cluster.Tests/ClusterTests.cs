@@ -167,9 +167,16 @@ public sealed class ClusterTests(RabbitMqFixture fixture, ITestOutputHelper outp
         Assert.All(shed, r => Assert.True(r.RetryAfter >= TimeSpan.FromSeconds(1), $"429 without Retry-After: {r.Body}"));
         Assert.True(admitted.Count >= 100, $"only {admitted.Count} admitted in {duration}");
         Assert.All(admitted, r => Assert.Equal(1, r.Images));
-        // Admission bounds the queue: 32 items at 16/s wait at most 2 s, plus their own batch and the serving path.
+        // Admission bounds the queue: an admitted request waits for at most the 32 queued items and its own batch at the
+        // rate the device actually served them (16 images/s on a quiet machine, less on a busy one; a timed bound would
+        // test the machine). Without the bound, the last of 1,600 requests would wait about 100 s at that rate.
+        var served = results.Select((r, i) => (Result: r, Done: TimeSpan.FromSeconds((double)i / rate) + r.Elapsed))
+            .Where(x => x.Result.Status == HttpStatusCode.OK).Select(x => x.Done).Order().ToList();
+        double servedPerSecond = (served.Count - 1) / Math.Max(0.001, (served[^1] - served[0]).TotalSeconds);
+        var bound = TimeSpan.FromSeconds(2 * (settings.MaxQueuedItems + 8) / servedPerSecond + 1);
         var p99 = Percentile(admitted, 0.99);
-        Assert.True(p99 < TimeSpan.FromSeconds(5), $"admitted p99 {p99}");
+        output.WriteLine($"served {servedPerSecond:F1} images/s: queue bound {bound}");
+        Assert.True(p99 < bound, $"admitted p99 {p99}, bound {bound} at the {servedPerSecond:F1} images/s served");
         for (int p = 0; p < processes.Length; p++)
             Assert.True(rssAtEnd[p] - rssAtThird[p] < 128L << 20,
                 $"{processes[p].Name} grew from {rssAtThird[p] >> 20} MB to {rssAtEnd[p] >> 20} MB under constant overload");

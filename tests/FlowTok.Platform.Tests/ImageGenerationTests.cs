@@ -101,7 +101,8 @@ public sealed class ImageGenerationTests(PlatformFixture platform)
         using var client = platform.Client(PlatformFixture.KeyA);
         var body = await (await client.PostJson("/v1/images/generations", new { prompt = Prompt, response_format = "url", seed = 5 }))
             .ExpectJson(HttpStatusCode.OK);
-        var url = body.GetProperty("data")[0].GetProperty("url").GetString()!;
+        // The file's own address, without the link's signature (a signed link opens to anyone: SignedLinkTests).
+        var url = body.GetProperty("data")[0].GetProperty("url").GetString()!.Split('?')[0];
         var file = await client.GetAsync(url);
         Assert.Equal(HttpStatusCode.OK, file.StatusCode);
         Assert.Equal("image/png", file.Content.Headers.ContentType?.MediaType);

@@ -26,6 +26,9 @@ public sealed record JobSpec
     [Id(11)] public DateTimeOffset? Deadline { get; init; }
     /// <summary>The tenant's share weight when the job was admitted (device time is divided among tenants by weight).</summary>
     [Id(12)] public double TenantWeight { get; init; } = 1;
+    /// <summary>The client's end-user ids (OpenAI's <c>user</c> and <c>safety_identifier</c>): kept and shown to the tenant, never used.</summary>
+    [Id(13)] public string? User { get; init; }
+    [Id(14)] public string? SafetyIdentifier { get; init; }
     /// <summary>Generation: previews per image (OpenAI's <c>partial_images</c>), kept in the job's memory for streams; 0 = none.</summary>
     [Id(30)] public int Previews { get; init; }
 }

@@ -9,14 +9,14 @@ namespace FlowTok.Gateway.Apis;
 /// </summary>
 public static class CachedOutputFiles
 {
-    public static async Task<IReadOnlyList<string>> ForAsync(GatewayServices s, string requestHash, IReadOnlyList<byte[]> images)
+    public static async Task<IReadOnlyList<string>> ForAsync(GatewayServices s, string requestHash, IReadOnlyList<byte[]> images, string contentType)
     {
         string tenantId = s.Tenant.Id;
         if (await s.OutputCache.GetFileIdsAsync(tenantId, requestHash) is { } recorded && recorded.Count == images.Count
             && await RenewAllAsync(s.Files, tenantId, recorded))
             return recorded;
         var stored = new List<string>(images.Count);
-        foreach (var image in images) stored.Add(await s.Files.PutAsync(tenantId, image, "image/png"));
+        foreach (var image in images) stored.Add(await s.Files.PutAsync(tenantId, image, contentType));
         await s.OutputCache.SetFileIdsAsync(tenantId, requestHash, stored);
         return stored;
     }

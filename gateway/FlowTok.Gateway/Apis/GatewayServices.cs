@@ -18,7 +18,8 @@ public sealed class GatewayServices(
     [FromServices] IFileStore files,
     [FromServices] IOptions<GatewayOptions> options,
     [FromServices] PlatformMetrics metrics,
-    [FromServices] EventStreamLimiter eventStreams)
+    [FromServices] EventStreamLimiter eventStreams,
+    [FromServices] FileLinks fileLinks)
 {
     public HttpContext Http { get; } = http;
     public JobSubmitter Jobs { get; } = jobs;
@@ -28,6 +29,7 @@ public sealed class GatewayServices(
     public IOptions<GatewayOptions> Options { get; } = options;
     public PlatformMetrics Metrics { get; } = metrics;
     public EventStreamLimiter EventStreams { get; } = eventStreams;
+    public FileLinks FileLinks { get; } = fileLinks;
 
     public TenantInfo Tenant => Http.GetTenant();
 
@@ -35,7 +37,10 @@ public sealed class GatewayServices(
 
     public string BaseUrl => Links.BaseUrl(Http.Request, Options.Value);
 
+    /// <summary>A signed download link to the caller's file (works without the API key until it expires).</summary>
+    public string FileUrl(string fileId) => FileLinks.File(BaseUrl, Tenant.Id, fileId);
+
     public string? IdempotencyKey => Http.Request.Headers[GatewayHeaders.IdempotencyKey].FirstOrDefault();
 
-    public JobJson ToJson(FlowTok.Contracts.Jobs.JobSnapshot job) => JobJson.From(job, BaseUrl);
+    public JobJson ToJson(FlowTok.Contracts.Jobs.JobSnapshot job) => JobJson.From(job, FileUrl);
 }

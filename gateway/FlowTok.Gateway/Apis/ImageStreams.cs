@@ -15,26 +15,34 @@ public static class ImageStreams
     public static PushStreamHttpResult Follow(GatewayServices s, GenerationParameters p, JobSnapshot job)
     {
         string tenantId = s.Tenant.Id;
-        var images = new Dictionary<int, (byte[] Png, string FileId)>();
+        var images = new Dictionary<int, (byte[] Image, string FileId)>();
         async Task<byte[]?> Load(JobOutput output)
         {
             var file = output.FileId is null ? null : await s.Files.GetAsync(tenantId, output.FileId);
-            if (file is not null) images[output.Index] = (file.Bytes, output.FileId!);
+            if (file is null) return null;
+            images[output.Index] = (p.Output.Encode(file.Bytes), output.FileId!);
             if (images.Count == p.Count)
-                await s.OutputCache.SetAsync(tenantId, p.RequestHash, [.. images.OrderBy(i => i.Key).Select(i => i.Value.Png)],
-                    [.. images.OrderBy(i => i.Key).Select(i => i.Value.FileId)]);
-            return file?.Bytes;
+            {
+                // Like a plain request: the encoded images, linked to the job's files only when those are what was asked (PNG).
+                var ordered = images.OrderBy(i => i.Key).ToList();
+                await s.OutputCache.SetAsync(tenantId, p.RequestHash, [.. ordered.Select(i => i.Value.Image)],
+                    p.Output.Format == OutputFormat.Png ? [.. ordered.Select(i => i.Value.FileId)] : null);
+            }
+            return images[output.Index].Image;
         }
         var options = s.Options.Value;
         var aborted = s.Aborted;
-        return Start(s, body => ImageStream.WriteAsync(body, s.Jobs.Job(job.JobId), job, Load, new ImageEventShape(p.Size),
+        return Start(s, body => ImageStream.WriteAsync(body, s.Jobs.Job(job.JobId), job, Load, Shape(p),
             options.SyncTimeout, JobEvents.ClampKeepAlive(options.EventsKeepAlive), aborted));
     }
+
+    private static ImageEventShape Shape(GenerationParameters p) =>
+        new(p.Size, p.Quality, p.Output.Format.ToString().ToLowerInvariant(), p.Output.Encode);
 
     /// <summary>An output-cache hit: its images as completed events (no previews: nothing is sampled).</summary>
     public static PushStreamHttpResult Cached(GatewayServices s, GenerationParameters p, IReadOnlyList<byte[]> images)
     {
-        var shape = new ImageEventShape(p.Size);
+        var shape = Shape(p);
         var aborted = s.Aborted;
         return Start(s, async body =>
         {

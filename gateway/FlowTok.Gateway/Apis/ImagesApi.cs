@@ -24,7 +24,7 @@ public static class ImagesApi
             .WithSummary("Generate images from a prompt (OpenAI-compatible)")
             .Accepts<GenerationRequest>("application/json")
             .Produces(200, contentType: JobEvents.ContentType)
-            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(409).ProducesProblem(415).ProducesProblem(429)
+            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(404).ProducesProblem(409).ProducesProblem(415).ProducesProblem(429)
             .ProducesProblem(500).ProducesProblem(503).ProducesProblem(504);
         api.MapPost("/captions", CreateCaption)
             .WithSummary("Caption an image (multipart file 'image' or JSON base64)")
@@ -50,7 +50,7 @@ public static class ImagesApi
             s.Http.Response.Headers[GatewayHeaders.Cache] = "hit";
             for (int i = 0; i < cached.Count; i++) s.Metrics.RecordItem("generation", "cached");
             if (p.Stream) return ImageStreams.Cached(s, p, cached);
-            var cachedFiles = p.ResponseFormat == ResponseFormat.Url ? await CachedOutputFiles.ForAsync(s, p.RequestHash, cached) : null;
+            var cachedFiles = p.ResponseFormat == ResponseFormat.Url ? await CachedOutputFiles.ForAsync(s, p.RequestHash, cached, p.Output.ContentType) : null;
             return TypedResults.Ok(ImagesResponse.Create(s, p, cached, [.. cached.Select((_, i) => p.Seed + i)], cachedFiles));
         }
         s.Http.Response.Headers[GatewayHeaders.Cache] = "miss";
@@ -72,10 +72,13 @@ public static class ImagesApi
             if (file is null)
                 return Problems.Create(500, $"image {output.Index} of job {job.JobId} is missing from the result store", "Result missing",
                     new Dictionary<string, object?> { ["job_id"] = job.JobId });
-            images.Add(file.Bytes);
+            images.Add(p.Output.Encode(file.Bytes));
         }
-        string[] fileIds = [.. outputs.Select(o => o.FileId!)];
+        IReadOnlyList<string>? fileIds = null;
+        if (p.Output.Format == OutputFormat.Png) fileIds = [.. outputs.Select(o => o.FileId!)];
         await s.OutputCache.SetAsync(tenantId, p.RequestHash, images, fileIds);
+        // JPEG and WebP are not the job's files: links to them are stored (and recorded for cache hits) as for a hit.
+        if (fileIds is null && p.ResponseFormat == ResponseFormat.Url) fileIds = await CachedOutputFiles.ForAsync(s, p.RequestHash, images, p.Output.ContentType);
         return TypedResults.Ok(ImagesResponse.Create(s, p, images, [.. outputs.Select(o => o.Seed)], fileIds));
     }
 
@@ -102,8 +105,9 @@ public static class ImagesApi
     }
 }
 
-/// <summary>OpenAI's images response, plus the seed of each image.</summary>
-public sealed record ImagesResponse(long Created, IReadOnlyList<ImageData> Data)
+/// <summary>OpenAI's images response (with the settings used and the tokens counted), plus the seed of each image.</summary>
+public sealed record ImagesResponse(
+    long Created, IReadOnlyList<ImageData> Data, string Background, string OutputFormat, string Quality, string Size, ImageUsage Usage)
 {
     /// <summary>b64_json: the bytes inline. url: download links to <paramref name="fileIds"/> (required then).</summary>
     public static ImagesResponse Create(GatewayServices s, GenerationParameters p, IReadOnlyList<byte[]> images,
@@ -117,9 +121,10 @@ public sealed record ImagesResponse(long Created, IReadOnlyList<ImageData> Data)
                 data.Add(new ImageData(Convert.ToBase64String(images[i]), null, p.Prompt, seeds[i]));
                 continue;
             }
-            data.Add(new ImageData(null, Links.File(s.BaseUrl, fileIds![i]), p.Prompt, seeds[i]));
+            data.Add(new ImageData(null, s.FileUrl(fileIds![i]), p.Prompt, seeds[i]));
         }
-        return new ImagesResponse(DateTimeOffset.UtcNow.ToUnixTimeSeconds(), data);
+        return new ImagesResponse(DateTimeOffset.UtcNow.ToUnixTimeSeconds(), data, "opaque", p.Output.Format.ToString().ToLowerInvariant(),
+            p.Quality, $"{p.Size}x{p.Size}", ImageUsage.For(images.Count));
     }
 }
 
@@ -128,5 +133,20 @@ public sealed record ImageData(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Url,
     string RevisedPrompt,
     long Seed);
+
+/// <summary>
+/// OpenAI's <c>usage</c>, counted as FlowTok works: every prompt is read as CLIP's full context of
+/// <see cref="TextTokens"/> text tokens (padded or cut), and every image is made as <see cref="TokensPerImage"/> 1D image
+/// tokens (the image tokenizer's latent tokens), whatever the prompt's length. Input images: none.
+/// </summary>
+public sealed record ImageUsage(int InputTokens, int OutputTokens, int TotalTokens, ImageInputTokens InputTokensDetails)
+{
+    public const int TextTokens = 77, TokensPerImage = 77;
+
+    public static ImageUsage For(int images) =>
+        new(TextTokens, TokensPerImage * images, TextTokens + TokensPerImage * images, new ImageInputTokens(TextTokens, 0));
+}
+
+public sealed record ImageInputTokens(int TextTokens, int ImageTokens);
 
 public sealed record CaptionResponse(long Created, string Caption, string JobId);

@@ -20,7 +20,7 @@ public static class JobsApi
         api.MapPost("/", CreateJob)
             .WithSummary("Submit a generation or caption job")
             .Accepts<JobRequest>("application/json")
-            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(409).ProducesProblem(413).ProducesProblem(415)
+            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(404).ProducesProblem(409).ProducesProblem(413).ProducesProblem(415)
             .ProducesProblem(429).ProducesProblem(503);
         api.MapGet("/{id}", GetJob).WithSummary("A job's status, progress and results").ProducesProblem(404);
         api.MapDelete("/{id}", CancelJob).WithSummary("Cancel a job").ProducesProblem(404);
@@ -97,11 +97,11 @@ public static class JobsApi
         s.Http.Response.Headers.CacheControl = "no-cache";
         s.Http.Response.Headers["X-Accel-Buffering"] = "no";
         s.Http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
-        string baseUrl = s.BaseUrl;
+        Func<string, string> fileUrl = s.FileUrl;
         var keepAlive = s.Options.Value.EventsKeepAlive;
         var aborted = s.Aborted;
         return TypedResults.Stream(
-            body => JobEvents.StreamAsync(body, s.Jobs.Job(id), job, j => JobJson.From(j, baseUrl), keepAlive, aborted),
+            body => JobEvents.StreamAsync(body, s.Jobs.Job(id), job, j => JobJson.From(j, fileUrl), keepAlive, aborted),
             JobEvents.ContentType);
     }
 

@@ -72,30 +72,33 @@ public static class ImageStream
     private static Task WriteAsync(Stream body, string text, CancellationToken cancellationToken) => JobEvents.WriteAsync(body, text, cancellationToken);
 }
 
-/// <summary>What every event of a streamed generation repeats: the image size and the settings OpenAI's events name.</summary>
-public sealed record ImageEventShape(int Size)
+/// <summary>What every event of a streamed generation repeats: the image size and the settings OpenAI's events name. Images are
+/// encoded as the request asked (<c>output_format</c>), previews too.</summary>
+public sealed record ImageEventShape(int Size, string Quality, string OutputFormat, Func<byte[], byte[]> Encode)
 {
     private string SizeText => $"{Size}x{Size}";
 
-    public string Partial(JobPreview preview) => Event(new ImageEventJson("image_generation.partial_image", Convert.ToBase64String(preview.Png),
-        DateTimeOffset.UtcNow.ToUnixTimeSeconds(), SizeText, preview.PartialIndex));
+    public string Partial(JobPreview preview) => Event(new ImageEventJson("image_generation.partial_image", Convert.ToBase64String(Encode(preview.Png)),
+        DateTimeOffset.UtcNow.ToUnixTimeSeconds(), SizeText, Quality, OutputFormat, preview.PartialIndex, null));
 
-    public string Completed(byte[] png) => Event(new ImageEventJson("image_generation.completed", Convert.ToBase64String(png),
-        DateTimeOffset.UtcNow.ToUnixTimeSeconds(), SizeText, null));
+    /// <param name="image">already encoded</param>
+    public string Completed(byte[] image) => Event(new ImageEventJson("image_generation.completed", Convert.ToBase64String(image),
+        DateTimeOffset.UtcNow.ToUnixTimeSeconds(), SizeText, Quality, OutputFormat, null, Apis.ImageUsage.For(1)));
 
     private static string Event(ImageEventJson e) => $"event: {e.Type}\ndata: {JsonSerializer.Serialize(e, GatewayJson.Options)}\n\n";
 }
 
-/// <summary>OpenAI's <c>image_generation.partial_image</c> / <c>image_generation.completed</c> event data. The images are PNGs
-/// of the model's native size, opaque, at the quality the request's steps give.</summary>
+/// <summary>OpenAI's <c>image_generation.partial_image</c> / <c>image_generation.completed</c> event data (the completed one
+/// with the image's <c>usage</c>, counted like a plain response's). The images are opaque, of the model's native size.</summary>
 public sealed record ImageEventJson(
     string Type,
     string B64Json,
     long CreatedAt,
     string Size,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? PartialImageIndex)
+    string Quality,
+    string OutputFormat,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? PartialImageIndex,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Apis.ImageUsage? Usage)
 {
-    public string Quality => "auto";
     public string Background => "opaque";
-    public string OutputFormat => "png";
 }

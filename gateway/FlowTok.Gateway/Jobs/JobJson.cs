@@ -1,10 +1,12 @@
+using System.Text.Json.Serialization;
 using FlowTok.Contracts.Jobs;
 
 namespace FlowTok.Gateway.Jobs;
 
 /// <summary>A job on the wire (<c>GET /v1/jobs/{id}</c>, event data). Times are Unix seconds; <c>deadline</c>: work not started
 /// on a device by then is dropped (the request's <c>timeout</c>, or null: the platform's job timeout). A failed job's
-/// <c>error</c>, <c>error_code</c> and <c>failures</c> are public codes and messages (<see cref="JobFailures"/>).</summary>
+/// <c>error</c>, <c>error_code</c> and <c>failures</c> are public codes and messages (<see cref="JobFailures"/>).
+/// <c>user</c> and <c>safety_identifier</c>: the request's end-user ids, when it gave them.</summary>
 public sealed record JobJson(
     string Id,
     string Object,
@@ -19,9 +21,15 @@ public sealed record JobJson(
     string? ErrorCode,
     IReadOnlyList<JobFailureJson> Failures,
     string Priority,
-    long? Deadline)
+    long? Deadline,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? User,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? SafetyIdentifier)
 {
-    public static JobJson From(JobSnapshot job, string baseUrl) => new(
+    /// <summary>With plain links (they need the API key).</summary>
+    public static JobJson From(JobSnapshot job, string baseUrl) => From(job, fileId => Links.File(baseUrl, fileId));
+
+    /// <summary>With the links <paramref name="fileUrl"/> makes of file ids (signed ones, <see cref="FileLinks"/>).</summary>
+    public static JobJson From(JobSnapshot job, Func<string, string> fileUrl) => new(
         job.JobId,
         "job",
         job.Spec.Kind == JobKind.Caption ? "caption" : "generation",
@@ -30,12 +38,14 @@ public sealed record JobJson(
         job.FinishedAt?.ToUnixTimeSeconds(),
         JobProgressJson.From(job),
         job.Spec.Kind == JobKind.Caption ? 1 : job.Spec.Count,
-        [.. job.Outputs.OrderBy(o => o.Index).Select(o => JobResultJson.From(o, baseUrl))],
+        [.. job.Outputs.OrderBy(o => o.Index).Select(o => JobResultJson.From(o, fileUrl))],
         JobFailures.Message(job),
         JobFailures.Code(job),
         JobFailureJson.From(job),
         job.Spec.Priority == JobPriority.Batch ? "batch" : "interactive",
-        job.Spec.Deadline?.ToUnixTimeSeconds());
+        job.Spec.Deadline?.ToUnixTimeSeconds(),
+        job.Spec.User,
+        job.Spec.SafetyIdentifier);
 }
 
 public sealed record JobProgressJson(int StepsDone, int TotalSteps, double Fraction)
@@ -52,10 +62,10 @@ public sealed record JobProgressJson(int StepsDone, int TotalSteps, double Fract
 /// <summary>One finished item: an image (file id and its download URL) or a caption.</summary>
 public sealed record JobResultJson(int Index, string? FileId, string? Url, long Seed, string? Caption)
 {
-    public static JobResultJson From(JobOutput output, string baseUrl) => new(
+    public static JobResultJson From(JobOutput output, Func<string, string> fileUrl) => new(
         output.Index,
         output.FileId,
-        output.FileId is null ? null : Links.File(baseUrl, output.FileId),
+        output.FileId is null ? null : fileUrl(output.FileId),
         output.Seed,
         output.Caption);
 }

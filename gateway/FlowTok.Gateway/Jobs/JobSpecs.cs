@@ -9,10 +9,18 @@ namespace FlowTok.Gateway.Jobs;
 /// <summary>From a request to the <see cref="JobSpec"/> a grain runs (shared by the synchronous image routes and async jobs).</summary>
 public static class JobSpecs
 {
-    /// <summary>Validates a generation against the served model: 503 without one, 400 with field errors.</summary>
+    /// <summary>Validates a generation against the served model it names (<c>model</c>; none = any): 404 model_not_found for a
+    /// model not served, 400 for one that does not generate images, 503 without any, 400 with field errors.</summary>
     public static async Task<(GenerationParameters? Parameters, ProblemHttpResult? Problem)> ValidateGenerationAsync(GatewayServices s, GenerationRequest request)
     {
-        if (await s.Models.ForGenerationAsync() is not { } model) return (null, Problems.NoModel("text-to-image"));
+        if (await s.Models.ForGenerationAsync(request.Model) is not { } model)
+        {
+            if (request.Model is null) return (null, Problems.NoModel("text-to-image"));
+            bool listed = (await s.Models.ListAsync()).Any(m => m.Id == request.Model);
+            return (null, listed
+                ? Problems.Validation(new Dictionary<string, string[]> { ["model"] = [$"model '{request.Model}' does not generate images"] })
+                : Problems.ModelNotFound(request.Model));
+        }
         var validated = RequestValidation.Generation(request, model);
         return validated.IsValid ? (validated.Value, null) : (null, Problems.Validation(validated.Errors));
     }
@@ -28,6 +36,8 @@ public static class JobSpecs
         GuidanceScale = p.GuidanceScale,
         TextNoise = p.TextNoise,
         RequestHash = p.RequestHash,
+        User = p.User,
+        SafetyIdentifier = p.SafetyIdentifier,
         Previews = p.PartialImages,
     };
 

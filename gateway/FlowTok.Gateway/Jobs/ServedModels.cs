@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using FlowTok.Contracts.Models;
 using FlowTok.Gateway.Requests;
 using FlowTok.Infrastructure.Storage;
@@ -22,9 +23,33 @@ public sealed class ServedModels(IModelRegistry registry, TimeProvider clock)
 
     private (IReadOnlyList<RegisteredModel> Models, DateTimeOffset ReadAt)? cached;
 
-    public async Task<ServedModel?> ForGenerationAsync() => Choose(await AnnouncedAsync(), m => m.TextToImage);
+    private readonly ConcurrentDictionary<string, DateTimeOffset> firstSeen = new(StringComparer.Ordinal);
+
+    /// <summary>The served text-to-image model: of the model named <paramref name="id"/> (a <see cref="ModelListing.Id"/>), or any.</summary>
+    public async Task<ServedModel?> ForGenerationAsync(string? id = null) =>
+        Choose((await AnnouncedAsync()).Where(r => id is null || r.Model.Name == id), m => m.TextToImage);
 
     public async Task<ServedModel?> ForCaptionAsync() => Choose(await AnnouncedAsync(), m => m.ImageToText);
+
+    /// <summary>
+    /// The models served now, one per name (<see cref="ModelDescriptor.Name"/>, the id clients use): what any of its replicas
+    /// can do, its native size and the version most of them run. <c>created</c> is when this gateway first saw it announced.
+    /// </summary>
+    public async Task<IReadOnlyList<ModelListing>> ListAsync()
+    {
+        var listings = new List<ModelListing>();
+        foreach (var named in (await AnnouncedAsync()).GroupBy(r => r.Model.Name, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            var served = Choose(named, _ => true)!;
+            var models = named.Select(r => r.Model).Where(m => m.Version == served.Version).ToList();
+            List<string> capabilities = [];
+            if (models.Any(m => m.TextToImage)) capabilities.Add(ModelListing.TextToImage);
+            if (models.Any(m => m.ImageToText)) capabilities.Add(ModelListing.ImageToText);
+            var created = firstSeen.GetOrAdd(named.Key, _ => clock.GetUtcNow());
+            listings.Add(new ModelListing(named.Key, served.Version, created, capabilities, served.NativeSize, served.SupportedSizes));
+        }
+        return listings;
+    }
 
     private async Task<IReadOnlyList<RegisteredModel>> AnnouncedAsync()
     {
@@ -48,4 +73,11 @@ public sealed class ServedModels(IModelRegistry registry, TimeProvider clock)
         int[] sizes = [.. version.Select(m => m.ImageSize).Distinct().Order()];
         return new ServedModel(version.Key, sizes[0], sizes);
     }
+}
+
+/// <summary>One served model as <c>GET /v1/models</c> lists it.</summary>
+public sealed record ModelListing(string Id, string Version, DateTimeOffset Created, IReadOnlyList<string> Capabilities, int NativeSize,
+    IReadOnlyList<int> SupportedSizes)
+{
+    public const string TextToImage = "text-to-image", ImageToText = "image-to-text";
 }

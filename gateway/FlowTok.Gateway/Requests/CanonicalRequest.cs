@@ -19,6 +19,11 @@ public static class CanonicalRequest
             ? new object?[] { "generation", prompt, count, $"{size}x{size}", seed, steps, guidance, modelVersion, noise }
             : new object?[] { "generation", prompt, count, $"{size}x{size}", seed, steps, guidance, modelVersion });
 
+    /// <summary>A PNG answer keeps the generation's form (its cached outputs stay valid); JPEG and WebP bytes differ by
+    /// format and compression, so both join the key.</summary>
+    public static string WithOutput(string generation, ImageOutput output) =>
+        output.Format == OutputFormat.Png ? generation : $"{generation}|{output.Format.ToString().ToLowerInvariant()}:{output.Compression}";
+
     public static string Caption(byte[] image, int steps, double guidance, string modelVersion) =>
         JsonSerializer.Serialize(new object?[] { "caption", Convert.ToHexStringLower(SHA256.HashData(image)), steps, guidance, modelVersion });
 

@@ -14,16 +14,34 @@ public sealed record GenerationRequest
     [Description("Number of images, 1..8 (default 1).")]
     public int? N { get; init; }
 
-    [Description("\"WxH\"; default and only accepted: the served model's native size.")]
+    [Description("\"WxH\" or \"auto\"; default and only accepted: the served model's native size.")]
     public string? Size { get; init; }
 
-    [Description("\"b64_json\" (default) or \"url\".")]
+    [Description("\"b64_json\" (default) or \"url\" (a signed link that downloads without the API key until it expires, Gateway:LinkLifetime).")]
     public string? ResponseFormat { get; init; }
+
+    [Description("\"png\" (default), \"jpeg\" or \"webp\".")]
+    public string? OutputFormat { get; init; }
+
+    [Description("jpeg and webp: 0..100, the encoder's quality (100, the default, keeps the most detail).")]
+    public int? OutputCompression { get; init; }
+
+    [Description("\"low\" (10 steps), \"medium\" (20), \"high\" (30) or \"auto\" (the default steps); also \"standard\" (20) and \"hd\" (30). An explicit steps wins.")]
+    public string? Quality { get; init; }
+
+    [Description("\"opaque\" or \"auto\" (both: the model's opaque images); \"transparent\" is refused.")]
+    public string? Background { get; init; }
+
+    [Description("Your end user's id (at most 256 characters), kept with the job and shown in its JSON to your tenant only.")]
+    public string? User { get; init; }
+
+    [Description("OpenAI's successor of user: a stable id of your end user (at most 256 characters), kept with the job.")]
+    public string? SafetyIdentifier { get; init; }
 
     [Description("Seed of the first image (image i uses seed + i); default derived from the request, so identical requests give identical images.")]
     public long? Seed { get; init; }
 
-    [Description("Sampler steps, 1..100 (default 20).")]
+    [Description("Sampler steps, 1..100 (default 20, or the quality's).")]
     public int? Steps { get; init; }
 
     [Description("Classifier-free guidance scale, 0..20 (default 2.0).")]
@@ -44,10 +62,10 @@ public sealed record GenerationRequest
     [Description("Previews per image while it is sampled, 0..3 (default 0): the model's estimate of the final image at evenly spaced steps. Sent as partial_image events when stream is true (ignored otherwise).")]
     public int? PartialImages { get; init; }
 
-    // OpenAI fields accepted for compatibility and ignored.
+    [Description("A served model's id (GET /v1/models); absent = the served model. An unknown id is 404 with code model_not_found.")]
     public string? Model { get; init; }
-    public string? User { get; init; }
-    public string? Quality { get; init; }
+
+    // OpenAI field accepted for compatibility and ignored.
     public string? Style { get; init; }
 }
 
@@ -87,6 +105,8 @@ public sealed record JobRequest
     public string? User { get; init; }
     public string? Quality { get; init; }
     public string? Style { get; init; }
+    public string? Background { get; init; }
+    public string? SafetyIdentifier { get; init; }
 
     [Description("Generation jobs: previews per image, 0..3 (default 0), sent as preview events on GET /v1/jobs/{id}/events.")]
     public int? PartialImages { get; init; }
@@ -97,6 +117,7 @@ public sealed record JobRequest
     public GenerationRequest AsGeneration() => new()
     {
         Prompt = Prompt, N = N, Size = Size, Seed = Seed, Steps = Steps, GuidanceScale = GuidanceScale, TextNoise = TextNoise,
-        Priority = Priority, Timeout = Timeout, Model = Model, User = User, Quality = Quality, Style = Style, PartialImages = PartialImages,
+        Priority = Priority, Timeout = Timeout, Model = Model, User = User, Quality = Quality, Style = Style,
+        Background = Background, SafetyIdentifier = SafetyIdentifier, PartialImages = PartialImages,
     };
 }

@@ -31,6 +31,16 @@ public sealed record GenerationParameters(
     /// <summary>The request's priority and timeout (not part of <see cref="RequestHash"/>: they do not change the images).</summary>
     public WorkScheduling Scheduling { get; init; } = WorkScheduling.Default;
 
+    /// <summary>The encoding of the answer (part of <see cref="RequestHash"/> unless PNG: the cached bytes are encoded).</summary>
+    public ImageOutput Output { get; init; } = ImageOutput.Png;
+
+    /// <summary>OpenAI's <c>quality</c> as asked ("auto" when not), echoed in the response.</summary>
+    public string Quality { get; init; } = "auto";
+
+    /// <summary>The client's end-user ids (OpenAI's <c>user</c>, <c>safety_identifier</c>), kept with the job.</summary>
+    public string? User { get; init; }
+    public string? SafetyIdentifier { get; init; }
+
     /// <summary>Answer as OpenAI's event stream; previews per image (neither changes the images, so neither is hashed).</summary>
     public bool Stream { get; init; }
     public int PartialImages { get; init; }
@@ -53,7 +63,7 @@ public static partial class RequestValidation
             errors.Add("n", $"n must be between {Limits.MinImages} and {Limits.MaxImages}");
 
         int size = model.NativeSize;
-        if (request.Size is not null)
+        if (request.Size is not null and not "auto")
         {
             string supported = string.Join(", ", model.SupportedSizes.Select(s => $"{s}x{s}"));
             if (ParseSize(request.Size) is not { } wh) errors.Add("size", $"size must be \"WxH\" (e.g. \"{model.NativeSize}x{model.NativeSize}\"); supported: {supported}");
@@ -70,7 +80,10 @@ public static partial class RequestValidation
             default: errors.Add("response_format", "response_format must be \"b64_json\" or \"url\""); break;
         }
 
-        var sampling = CheckSampling(request.Steps, request.GuidanceScale, errors);
+        var output = CheckOutput(request.OutputFormat, request.OutputCompression, errors);
+        CheckBackground(request.Background, errors);
+        string? user = CheckEndUserId("user", request.User, errors), safetyIdentifier = CheckEndUserId("safety_identifier", request.SafetyIdentifier, errors);
+        var sampling = CheckSampling(request.Steps ?? StepsOf(request.Quality, errors), request.GuidanceScale, errors);
         double? textNoise = request.TextNoise;
         if (textNoise is { } noise && (!double.IsFinite(noise) || noise < Limits.MinTextNoise || noise > Limits.MaxTextNoise))
             errors.Add("text_noise", $"text_noise must be between {Limits.MinTextNoise} and {Limits.MaxTextNoise}");
@@ -84,10 +97,13 @@ public static partial class RequestValidation
         if (errors.Count > 0) return new(null, errors.ToDictionary());
 
         long seed = request.Seed ?? CanonicalRequest.DefaultSeed(prompt, count, size, sampling.Steps, sampling.GuidanceScale, model.Version, textNoise);
-        string hash = CanonicalRequest.Hash(
-            CanonicalRequest.Generation(prompt, count, size, seed, sampling.Steps, sampling.GuidanceScale, model.Version, textNoise));
+        string hash = CanonicalRequest.Hash(CanonicalRequest.WithOutput(
+            CanonicalRequest.Generation(prompt, count, size, seed, sampling.Steps, sampling.GuidanceScale, model.Version, textNoise), output));
         return new(new GenerationParameters(prompt, count, size, seed, sampling.Steps, sampling.GuidanceScale, format, model.Version, hash, textNoise)
-            { Scheduling = scheduling, Stream = stream, PartialImages = partialImages }, errors.ToDictionary());
+        {
+            Scheduling = scheduling, Output = output, Quality = request.Quality ?? "auto", User = user, SafetyIdentifier = safetyIdentifier,
+            Stream = stream, PartialImages = partialImages,
+        }, errors.ToDictionary());
     }
 
     public static Validated<SamplingParameters> Sampling(int? steps, double? guidanceScale)

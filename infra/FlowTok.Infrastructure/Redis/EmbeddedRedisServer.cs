@@ -16,10 +16,11 @@ namespace FlowTok.Infrastructure.Redis;
 /// survives the server: no checkpoints, no append-only file, and <see cref="Dispose"/> deletes the directory.
 /// </summary>
 /// <remarks>
-/// The files only grow while the server runs: a record that left memory stays on disk even once deleted, expired or
-/// rewritten (the new version is written again), because Garnet's log compaction, which would reclaim them, crashed or
-/// hung the process in tests (2.2.8, --compaction-type Lookup). Disk use is thus about the bytes written in the server's
-/// lifetime.
+/// Disk and memory stay bounded (<see cref="EmbeddedCompaction"/>): Garnet's "Lookup" compaction periodically copies the
+/// live records of the oldest part of its log to the tail and deletes the files below it, so the log (memory plus files)
+/// spans at most about segment size x segments beyond what is live, and expired or deleted records are dropped (a
+/// background scan deletes expired keys). With Garnet 2.2.8 the same compaction crashed or hung the process; 2.2.12 is
+/// the version this was measured with (README of this project: the storage soak).
 /// </remarks>
 public sealed class EmbeddedRedisServer : IDisposable
 {
@@ -41,8 +42,11 @@ public sealed class EmbeddedRedisServer : IDisposable
     /// Memory for keys and values ("256m", "2g"). Once this much has been written (expired values still count), the
     /// oldest records move to disk: still readable and writable, only slower (a read from disk, not a memory access).
     /// </param>
-    public EmbeddedRedisServer(int port = 0, ILoggerFactory? loggerFactory = null, string memorySize = DefaultMemorySize)
+    /// <param name="compaction">How the log is kept bounded; null = <see cref="EmbeddedCompaction.Default"/>.</param>
+    public EmbeddedRedisServer(int port = 0, ILoggerFactory? loggerFactory = null, string memorySize = DefaultMemorySize,
+        EmbeddedCompaction? compaction = null)
     {
+        compaction ??= EmbeddedCompaction.Default;
         ArgumentOutOfRangeException.ThrowIfNegative(port);
         ArgumentException.ThrowIfNullOrWhiteSpace(memorySize);
         garnetLogging = GarnetLogging(loggerFactory);
@@ -57,7 +61,7 @@ public sealed class EmbeddedRedisServer : IDisposable
                 directory = Directory.CreateTempSubdirectory(DirectoryPrefix).FullName;
                 // cleanupDir must stay false: Garnet's own clean-up deleted the current working directory when no log
                 // directory was configured (seen with 2.2.8). We delete our directory ourselves, and nothing else.
-                started = new GarnetServer(Arguments(candidate, memorySize, directory), garnetLogging, cleanupDir: false);
+                started = new GarnetServer(Arguments(candidate, memorySize, compaction, directory), garnetLogging, cleanupDir: false);
                 started.Start();
                 server = started;
                 Port = candidate;
@@ -105,7 +109,7 @@ public sealed class EmbeddedRedisServer : IDisposable
         }
     }
 
-    static string[] Arguments(int port, string memorySize, string directory) =>
+    static string[] Arguments(int port, string memorySize, EmbeddedCompaction compaction, string directory) =>
     [
         "--bind", "127.0.0.1",
         "--port", port.ToString(CultureInfo.InvariantCulture),
@@ -121,6 +125,15 @@ public sealed class EmbeddedRedisServer : IDisposable
         // Garnet's default device on Linux is its native one, which needs libaio and, when that is missing, ends the
         // whole process at the first spill (seen with 2.2.8). .NET's own file I/O needs nothing installed.
         "--device-type", "RandomAccess",
+        // Bounded disk: expired keys are deleted by a background scan; compaction keeps the live records of the oldest
+        // segments (looked up in the index: no second index is built, unlike "Scan") and deletes their files at once
+        // (there are no checkpoints that would otherwise delete them).
+        "--segment", compaction.SegmentSize,
+        "--compaction-type", "Lookup",
+        "--compaction-freq", Seconds(compaction.Every),
+        "--compaction-max-segments", compaction.Segments.ToString(CultureInfo.InvariantCulture),
+        "--compaction-force-delete", "true",
+        "--expired-key-deletion-scan-freq", Seconds(compaction.ExpiredKeyScan),
         // Orleans' Redis grain storage and the admission counter run Lua scripts; transaction mode makes a script
         // atomic (keys locked for its duration), as in Redis. Without it Garnet interleaves scripts with other commands.
         "--lua",
@@ -128,6 +141,9 @@ public sealed class EmbeddedRedisServer : IDisposable
         // No banner on stdout (logging goes to the factory below, never to Garnet's own console logger).
         "-q",
     ];
+
+    static string Seconds(TimeSpan period) =>
+        Math.Max(1, (int)Math.Ceiling(period.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
 
     /// <summary>Best effort: a directory that cannot be deleted stays behind; one already gone is fine.</summary>
     static void DeleteDirectory(string? directory)
@@ -180,4 +196,15 @@ public sealed class EmbeddedRedisServer : IDisposable
             // The host owns its factory.
         }
     }
+}
+
+/// <summary>
+/// How the embedded server keeps its log bounded: log files are cut into <paramref name="SegmentSize"/> segments; every
+/// <paramref name="Every"/>, once the log's immutable part spans more than <paramref name="Segments"/> segments, the live
+/// records of the oldest are copied to the tail and their files deleted; expired keys are deleted every
+/// <paramref name="ExpiredKeyScan"/> (periods are whole seconds, at least 1).
+/// </summary>
+public sealed record EmbeddedCompaction(string SegmentSize, int Segments, TimeSpan Every, TimeSpan ExpiredKeyScan)
+{
+    public static readonly EmbeddedCompaction Default = new("32m", 16, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(60));
 }

@@ -30,7 +30,8 @@ public sealed class RedisEndpoint : IDisposable
         {
             return new RedisEndpoint(options.ConnectionString, embeddedServer: null);
         }
-        var server = new EmbeddedRedisServer(options.EmbeddedPort, loggerFactory, options.EmbeddedMemorySize);
+        var server = new EmbeddedRedisServer(options.EmbeddedPort, loggerFactory, options.EmbeddedMemorySize,
+            EmbeddedCompaction.Default with { SegmentSize = options.EmbeddedSegmentSize, Segments = options.EmbeddedCompactionSegments });
         return new RedisEndpoint(server.ConnectionString, server);
     }
 

@@ -43,6 +43,9 @@ public sealed class RedisKeys(string prefix)
 
     public RedisKey Models => Key("models");
 
+    /// <summary>The download links' signing key shared by gateways that have none configured (one key, no TTL).</summary>
+    public RedisKey LinkSigningKey => Key("linksigningkey");
+
     /// <summary>An API key's entry, named by the key's SHA-256 (the key itself is never stored).</summary>
     public RedisKey TenantApiKey(string apiKeySha256Hex) => Key("tenantkey:" + apiKeySha256Hex);
 

@@ -20,6 +20,13 @@ public sealed class RedisOptions
     /// </summary>
     public string EmbeddedMemorySize { get; set; } = EmbeddedRedisServer.DefaultMemorySize;
 
+    /// <summary>Segment size of the embedded server's log files ("32m"): compaction deletes whole segments.</summary>
+    public string EmbeddedSegmentSize { get; set; } = EmbeddedCompaction.Default.SegmentSize;
+
+    /// <summary>The embedded server compacts its log once the log's immutable part spans more than this many segments:
+    /// memory plus disk stay within about this many segments beyond the live records.</summary>
+    public int EmbeddedCompactionSegments { get; set; } = EmbeddedCompaction.Default.Segments;
+
     /// <summary>Prefix of every key this platform writes (several platforms can share one Redis).</summary>
     public string KeyPrefix { get; set; } = "flowtok:";
 

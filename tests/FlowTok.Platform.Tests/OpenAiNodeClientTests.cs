@@ -1,0 +1,72 @@
+using System.ComponentModel;
+using System.Diagnostics;
+
+namespace FlowTok.Platform.Tests;
+
+/// <summary>
+/// Every <c>tests/openai-node/*.test.mjs</c> (the official <c>openai</c> npm client, pinned by its package-lock) run with
+/// <c>node --test</c> against the one-machine platform; node's own output is shown when a file fails. The build installs
+/// the client (<c>npm ci</c>, a target in this project); without Node.js the tests fail and say so.
+/// </summary>
+[Collection(PlatformCollection.Name)]
+public sealed class OpenAiNodeClientTests(PlatformFixture platform)
+{
+    private static readonly TimeSpan FileTimeout = TimeSpan.FromMinutes(10);
+
+    public static TheoryData<string> TestFiles()
+    {
+        var files = new TheoryData<string>();
+        foreach (var file in Directory.GetFiles(NodeTestsDirectory(), "*.test.mjs").Order(StringComparer.Ordinal)) files.Add(Path.GetFileName(file));
+        return files;
+    }
+
+    [Theory]
+    [MemberData(nameof(TestFiles))]
+    public async Task TheNpmClientPasses(string file)
+    {
+        var start = new ProcessStartInfo("node", ["--test", file])
+        {
+            WorkingDirectory = NodeTestsDirectory(),
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment["FLOWTOK_BASE_URL"] = new Uri(platform.BaseAddress, "/v1").ToString().TrimEnd('/');
+        start.Environment["FLOWTOK_API_KEY"] = PlatformFixture.KeyA;
+        Process node;
+        try
+        {
+            node = Process.Start(start)!;
+        }
+        catch (Win32Exception e)
+        {
+            throw new Xunit.Sdk.XunitException($"Node.js is needed for the OpenAI npm client tests and `node` could not be started ({e.Message}); install Node.js 22+ (what the pinned client declares) and put it on PATH");
+        }
+        using (node)
+        {
+            var output = node.StandardOutput.ReadToEndAsync();
+            var errors = node.StandardError.ReadToEndAsync();
+            using var timeout = new CancellationTokenSource(FileTimeout);
+            try
+            {
+                await node.WaitForExitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                node.Kill(entireProcessTree: true);
+                throw new Xunit.Sdk.XunitException($"node --test {file} did not finish within {FileTimeout}:\n{await output}\n{await errors}");
+            }
+            Assert.True(node.ExitCode == 0, $"node --test {file} exited with {node.ExitCode}:\n{await output}\n{await errors}");
+        }
+    }
+
+    /// <summary>tests/openai-node, found from the test assembly's folder upwards.</summary>
+    private static string NodeTestsDirectory()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            string candidate = Path.Combine(dir.FullName, "tests", "openai-node");
+            if (System.IO.Directory.Exists(candidate)) return candidate;
+        }
+        throw new DirectoryNotFoundException($"tests/openai-node not found above {AppContext.BaseDirectory}");
+    }
+}
