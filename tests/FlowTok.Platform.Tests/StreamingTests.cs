@@ -57,6 +57,22 @@ public sealed class StreamingTests(PlatformFixture platform)
     }
 
     [Fact]
+    public async Task AStreamedJpegRequestSendsJpegPreviewsAndImages()
+    {
+        using var client = platform.Client(PlatformFixture.KeyA);
+        var events = await ReadEvents(await client.PostJson("/v1/images/generations",
+            new { prompt = Prompt, seed = 4200, steps = 8, stream = true, partial_images = 1, output_format = "jpeg" }));
+        Assert.Equal(["image_generation.partial_image", "image_generation.completed"], events.Select(e => e.Event));
+        foreach (var e in events)
+        {
+            Assert.Equal("jpeg", e.Data.GetProperty("output_format").GetString());
+            var bytes = Convert.FromBase64String(e.Data.GetProperty("b64_json").GetString()!);
+            Assert.Equal([0xFF, 0xD8], bytes[..2]);
+        }
+        Assert.True(events[1].Data.GetProperty("usage").GetProperty("output_tokens").GetInt32() > 0);
+    }
+
+    [Fact]
     public async Task StreamingRequestsOutsideTheLimitsAreRefusedBeforeTheStream()
     {
         using var client = platform.Client(PlatformFixture.KeyA);
