@@ -27,6 +27,7 @@ public sealed class RequestGrain(
     private static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(10);
 
     private readonly Dictionary<int, int> progress = [];
+    private readonly JobPreviews previews = new();
     private readonly TenantQueueAdmission admission = new(admissionCounter, platform.Value);
     private readonly StallWatch stalls = new(platform.Value.ItemStallTimeout, platform.Value.MaxItemRequeues);
     private readonly PublishBackoff backoff = new();
@@ -238,6 +239,16 @@ public sealed class RequestGrain(
         signals.Changed();
         return Task.CompletedTask;
     }
+
+    public Task ReportPreviewAsync(JobPreview preview)
+    {
+        if (Job.Spec is null || Job.Status.IsTerminal() || !previews.Add(preview, Job.Spec, Settled(preview.Index))) return Task.CompletedTask;
+        Heard(preview.Index);
+        signals.Changed();
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<JobPreview>> GetPreviewsAsync(int afterSequence) => Task.FromResult(previews.After(afterSequence));
 
     public async Task CompleteItemAsync(JobOutput output)
     {
