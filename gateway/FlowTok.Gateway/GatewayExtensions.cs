@@ -66,6 +66,7 @@ public static class GatewayExtensions
         app.MapJobsApi();
         app.MapFilesApi();
         app.MapUsageApi();
+        app.MapWebhooksApi();
         app.MapAdminApi();
         return app;
     }

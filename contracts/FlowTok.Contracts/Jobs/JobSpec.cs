@@ -26,4 +26,6 @@ public sealed record JobSpec
     [Id(11)] public DateTimeOffset? Deadline { get; init; }
     /// <summary>The tenant's share weight when the job was admitted (device time is divided among tenants by weight).</summary>
     [Id(12)] public double TenantWeight { get; init; } = 1;
+    /// <summary>The webhook told when the job ends (succeeded, failed or cancelled); null: none.</summary>
+    [Id(13)] public JobWebhook? Webhook { get; init; }
 }
