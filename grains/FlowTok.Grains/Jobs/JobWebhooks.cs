@@ -33,10 +33,18 @@ public sealed class JobWebhooks(WebhookSender sender, IJobWebhookBody body, IOpt
             delivery.LastFailure = null;
             return attempt;
         }
+        delivery.LastAttemptAt = now;
         delivery.LastFailure = attempt.Status is { } status ? $"HTTP {status}" : attempt.Error;
         if (delivery.Attempts >= options.Value.MaxAttempts) delivery.GaveUp = true;
-        else delivery.NextAttemptAt = now + options.Value.RetryDelay(delivery.Attempts);
         return attempt;
+    }
+
+    /// <summary>How long until the next attempt of a pending delivery (zero: now).</summary>
+    public TimeSpan UntilNextAttempt(WebhookDelivery delivery)
+    {
+        if (delivery.LastAttemptAt is not { } last) return TimeSpan.Zero;
+        var wait = last + options.Value.RetryDelay(delivery.Attempts) - time.GetUtcNow();
+        return wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
     }
 }
 

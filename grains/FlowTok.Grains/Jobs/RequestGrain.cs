@@ -280,7 +280,7 @@ public sealed class RequestGrain(
         if (Job.Spec!.Webhook is not null && Job.Webhook is null)
         {
             // Stored with the end itself, and its reminder armed first: a silo that dies right after still delivers it.
-            Job.Webhook = new WebhookDelivery { NextAttemptAt = Job.FinishedAt.Value };
+            Job.Webhook = new WebhookDelivery();
             await ArmWebhookReminder();
         }
         await Save();
@@ -372,8 +372,7 @@ public sealed class RequestGrain(
     private void ScheduleWebhook()
     {
         if (Job.Webhook is not { Pending: true } delivery || webhookTimer is not null) return;
-        var delay = delivery.NextAttemptAt - DateTimeOffset.UtcNow;
-        if (delay < TimeSpan.Zero) delay = TimeSpan.Zero;
+        var delay = webhooks.UntilNextAttempt(delivery);
         DelayDeactivation(delay + TimeSpan.FromMinutes(1));
         webhookTimer = this.RegisterGrainTimer(DeliverWebhook, new GrainTimerCreationOptions(delay, Timeout.InfiniteTimeSpan));
     }
@@ -386,7 +385,7 @@ public sealed class RequestGrain(
         var attempt = await webhooks.AttemptAsync(Snapshot(), delivery, shutdown.Stopping);
         if (!attempt.Delivered)
             logger.LogWarning("Job {JobId}: webhook attempt {Attempt} failed ({Failure}); {Next}", JobId, delivery.Attempts, delivery.LastFailure,
-                delivery.GaveUp ? "given up" : $"trying again at {delivery.NextAttemptAt:O}");
+                delivery.GaveUp ? "given up" : $"trying again in {webhooks.UntilNextAttempt(delivery)}");
         try
         {
             await state.WriteStateAsync();

@@ -8,7 +8,9 @@ namespace FlowTok.Grains.Jobs;
 public sealed class WebhookDelivery
 {
     [Id(0)] public int Attempts { get; set; }
-    [Id(1)] public DateTimeOffset NextAttemptAt { get; set; }
+    /// <summary>When the last attempt was made (null: none yet). The next is due the back-off after it, by the configuration
+    /// of the silo that makes it.</summary>
+    [Id(1)] public DateTimeOffset? LastAttemptAt { get; set; }
     [Id(2)] public DateTimeOffset? DeliveredAt { get; set; }
     /// <summary>All attempts failed (<see cref="FlowTok.Infrastructure.Webhooks.WebhookOptions.MaxAttempts"/>).</summary>
     [Id(3)] public bool GaveUp { get; set; }

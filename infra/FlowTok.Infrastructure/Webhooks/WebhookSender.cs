@@ -18,11 +18,14 @@ public sealed class WebhookSender : IDisposable
     private readonly WebhookOptions options;
     private readonly HttpClient client;
     private readonly TimeProvider time;
+    private readonly Func<string, CancellationToken, Task<IPAddress[]>> resolve;
 
-    public WebhookSender(IOptions<WebhookOptions> options, TimeProvider? time = null)
+    /// <param name="resolve">name resolution (tests: a name that resolves inward); null = DNS</param>
+    public WebhookSender(IOptions<WebhookOptions> options, TimeProvider? time = null, Func<string, CancellationToken, Task<IPAddress[]>>? resolve = null)
     {
         this.options = options.Value;
         this.time = time ?? TimeProvider.System;
+        this.resolve = resolve ?? Dns.GetHostAddressesAsync;
         client = new HttpClient(new SocketsHttpHandler
         {
             AllowAutoRedirect = false,
@@ -67,7 +70,7 @@ public sealed class WebhookSender : IDisposable
     private async ValueTask<Stream> ConnectCheckedAsync(SocketsHttpConnectionContext context, CancellationToken cancellation)
     {
         var host = context.DnsEndPoint.Host;
-        var addresses = IPAddress.TryParse(host, out var literal) ? [literal] : await Dns.GetHostAddressesAsync(host, cancellation);
+        var addresses = IPAddress.TryParse(host, out var literal) ? [literal] : await resolve(host, cancellation);
         if (addresses.Length == 0) throw new HttpRequestException($"'{host}' resolves to no address");
         if (!options.AllowPrivateTargets && addresses.FirstOrDefault(a => !WebhookTargets.IsPublic(a)) is { } inward)
             throw new HttpRequestException($"'{host}' resolves to the non-public address {inward}: refused");
