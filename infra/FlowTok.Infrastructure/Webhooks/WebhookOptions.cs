@@ -27,7 +27,7 @@ public sealed class WebhookOptions
 
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>Attempts in all, the first included; then the delivery is given up (and logged). The defaults span about 40 min.</summary>
+    /// <summary>Attempts in all, the first included; then the delivery is given up (and logged). The defaults span about 34 min.</summary>
     public int MaxAttempts { get; set; } = 15;
 
     /// <summary>Period of the durable reminder that resumes a pending delivery after its silo stopped or died: the longest a
