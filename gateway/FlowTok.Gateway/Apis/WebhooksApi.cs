@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using FlowTok.Infrastructure.Webhooks;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -28,4 +29,9 @@ public static class WebhooksApi
 }
 
 /// <summary>GET /v1/webhooks/secret: the secret and the headers that carry a webhook's id, timestamp and signature.</summary>
-public sealed record WebhookSecretResponse(string Object, string Secret, string IdHeader, string TimestampHeader, string SignatureHeader);
+public sealed record WebhookSecretResponse(
+    [property: Description("\"webhook_secret\".")] string Object,
+    [property: Description("The tenant's signing secret: whsec_ + base64 of the 32-byte HMAC-SHA256 key.")] string Secret,
+    [property: Description("The header with the message id (msg_<job id>, the same on every attempt).")] string IdHeader,
+    [property: Description("The header with the attempt's Unix time in seconds.")] string TimestampHeader,
+    [property: Description("The header with v1,<base64 HMAC-SHA256 of id.timestamp.body>.")] string SignatureHeader);
