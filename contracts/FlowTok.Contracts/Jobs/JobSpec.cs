@@ -27,5 +27,5 @@ public sealed record JobSpec
     /// <summary>The tenant's share weight when the job was admitted (device time is divided among tenants by weight).</summary>
     [Id(12)] public double TenantWeight { get; init; } = 1;
     /// <summary>The webhook told when the job ends (succeeded, failed or cancelled); null: none.</summary>
-    [Id(13)] public JobWebhook? Webhook { get; init; }
+    [Id(40)] public JobWebhook? Webhook { get; init; }
 }

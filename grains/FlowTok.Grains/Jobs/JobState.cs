@@ -19,5 +19,5 @@ public sealed class JobState
     [Id(8)] public bool Queued { get; set; }
 
     /// <summary>The webhook of a finished job that names one: pending until delivered or given up.</summary>
-    [Id(9)] public WebhookDelivery? Webhook { get; set; }
+    [Id(40)] public WebhookDelivery? Webhook { get; set; }
 }
