@@ -2,11 +2,14 @@ using FlowTok.Contracts.Jobs;
 using FlowTok.Gateway.Jobs;
 using FlowTok.Gateway.Requests;
 using FlowTok.Gateway.Uploads;
+using FlowTok.Infrastructure.Webhooks;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Options;
 
 namespace FlowTok.Gateway.Apis;
 
@@ -31,7 +34,8 @@ public static class JobsApi
         return app;
     }
 
-    public static async Task<Results<Accepted<JobJson>, Ok<JobJson>, ProblemHttpResult>> CreateJob([AsParameters] GatewayServices s)
+    public static async Task<Results<Accepted<JobJson>, Ok<JobJson>, ProblemHttpResult>> CreateJob([AsParameters] GatewayServices s,
+        [FromServices] IOptions<WebhookOptions> webhooks)
     {
         var body = await JsonBody.ReadAsync<JobRequest>(s.Http.Request, CaptionInputs.MaxJsonBodyBytes, s.Aborted);
         if (body.Value is not { } request) return body.Problem!;
@@ -62,6 +66,9 @@ public static class JobsApi
                 return Field("type", "type must be \"generation\" or \"caption\"");
         }
         if (spec is null) return problem!;
+        var (withWebhook, refusal) = JobWebhookTarget.Attach(spec, request.WebhookUrl, s.Tenant, webhooks.Value, s.BaseUrl);
+        if (withWebhook is null) return Field("webhook_url", refusal!);
+        spec = withWebhook;
 
         // Async jobs are batch work unless they say otherwise: interactive requests go first, batch keeps its guaranteed share.
         // Without a timeout the job's own (Platform:JobTimeout) is its deadline.

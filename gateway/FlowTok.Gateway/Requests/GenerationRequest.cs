@@ -114,6 +114,10 @@ public sealed record JobRequest
     [Description("Caption jobs: the image, base64.")]
     public Base64Image? Image { get; init; }
 
+    [Description("An http(s) URL told when the job ends (succeeded, failed or cancelled): a signed POST of the job's JSON, "
+        + "retried with back-off. Overrides the tenant's default; loopback and private addresses are refused.")]
+    public string? WebhookUrl { get; init; }
+
     public GenerationRequest AsGeneration() => new()
     {
         Prompt = Prompt, N = N, Size = Size, Seed = Seed, Steps = Steps, GuidanceScale = GuidanceScale, TextNoise = TextNoise,
