@@ -32,9 +32,9 @@ public sealed class JobKeysTests
         await JobTests.WaitForEnd(platform.Client, cancelledId);
 
         var db = redis.GetDatabase();
-        // Bounded without a time to live: the admission counters (one key each for the platform) and a tenant's state (one
-        // per configured tenant).
-        string[] bounded = ["flowtok:admission", "flowtok:admission:weights", "flowtok-platform/state/tenant/keys/tenant"];
+        // Bounded without a time to live: the admission counters and the download links' shared signing key (one key each
+        // for the platform) and a tenant's state (one per configured tenant).
+        string[] bounded = ["flowtok:admission", "flowtok:admission:weights", "flowtok:linksigningkey", "flowtok-platform/state/tenant/keys/tenant"];
         var written = (await KeysAsync(redis)).Except(before).Except(bounded).ToList();
         Assert.NotEmpty(written);
         var lasting = new List<string>();
