@@ -71,6 +71,7 @@ public static class GatewayExtensions
         app.MapModelsApi();
         app.MapUsageApi();
         app.MapAdminApi();
+        app.MapPlaygroundApi();
         return app;
     }
 

@@ -6,7 +6,9 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
+using FlowTok.Infrastructure.Storage;
 
 namespace FlowTok.Gateway.Apis;
 
@@ -22,6 +24,9 @@ public static class JobsApi
             .Accepts<JobRequest>("application/json")
             .ProducesProblem(400).ProducesProblem(401).ProducesProblem(404).ProducesProblem(409).ProducesProblem(413).ProducesProblem(415)
             .ProducesProblem(429).ProducesProblem(503);
+        api.MapGet("/", JobHistoryApi.ListJobs)
+            .WithSummary("The tenant's recent jobs, newest first, with their settings and results (paginated)")
+            .ProducesProblem(400).ProducesProblem(401);
         api.MapGet("/{id}", GetJob).WithSummary("A job's status, progress and results").ProducesProblem(404);
         api.MapDelete("/{id}", CancelJob).WithSummary("Cancel a job").ProducesProblem(404);
         api.MapGet("/{id}/events", FollowJob)
@@ -31,7 +36,7 @@ public static class JobsApi
         return app;
     }
 
-    public static async Task<Results<Accepted<JobJson>, Ok<JobJson>, ProblemHttpResult>> CreateJob([AsParameters] GatewayServices s)
+    public static async Task<Results<Accepted<JobJson>, Ok<JobJson>, ProblemHttpResult>> CreateJob([AsParameters] GatewayServices s, [FromServices] IJobHistory history)
     {
         var body = await JsonBody.ReadAsync<JobRequest>(s.Http.Request, CaptionInputs.MaxJsonBodyBytes, s.Aborted);
         if (body.Value is not { } request) return body.Problem!;
@@ -68,7 +73,11 @@ public static class JobsApi
         spec = (scheduling ?? WorkScheduling.Default).ApplyTo(spec, JobPriority.Batch, DateTimeOffset.UtcNow);
         var submission = await s.Jobs.SubmitAsync(s.Http, spec, s.Tenant, s.IdempotencyKey, upload);
         if (submission.Job is not { } job) return submission.Problem!;
-        if (!submission.Repeated) return TypedResults.Accepted(Links.Job(job.JobId), s.ToJson(job));
+        if (!submission.Repeated)
+        {
+            await history.AddAsync(job.TenantId, job.JobId, job.CreatedAt);
+            return TypedResults.Accepted(Links.Job(job.JobId), s.ToJson(job));
+        }
         s.Http.Response.Headers.Location = Links.Job(job.JobId);
         return TypedResults.Ok(s.ToJson(job));
     }
@@ -106,7 +115,7 @@ public static class JobsApi
     }
 
     /// <summary>The caller's job, or null when it does not exist, the id is malformed, or it belongs to another tenant.</summary>
-    private static async Task<JobSnapshot?> FindOwnJobAsync(GatewayServices s, string id)
+    internal static async Task<JobSnapshot?> FindOwnJobAsync(GatewayServices s, string id)
     {
         if (!JobIds.IsWellFormed(id)) return null;
         var job = await s.Jobs.Job(id).GetAsync();

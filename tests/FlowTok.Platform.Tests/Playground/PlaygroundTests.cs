@@ -1,0 +1,117 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using static Microsoft.Playwright.Assertions;
+
+namespace FlowTok.Platform.Tests.Playground;
+
+/// <summary>The web playground at / in a real browser against the one-machine platform: what a person does and sees.</summary>
+[Collection(PlatformCollection.Name)]
+public sealed class PlaygroundTests(PlatformFixture platform, PlaygroundBrowser browser) : IClassFixture<PlaygroundBrowser>
+{
+    [Fact]
+    public async Task ThePageIsServedWithoutAKeyAndTheApiStillNeedsOne()
+    {
+        using var anonymous = platform.Client(null);
+        var page = await anonymous.GetAsync("/");
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("FlowTok playground", await page.Content.ReadAsStringAsync());
+        Assert.Equal("text/javascript", (await anonymous.GetAsync("/playground/main.js")).Content.Headers.ContentType?.MediaType);
+        Assert.Equal(HttpStatusCode.NotFound, (await anonymous.GetAsync("/playground/missing.js")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await anonymous.GetAsync("/playground/FlowTok.Gateway.dll")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/v1/jobs")).StatusCode);
+    }
+
+    [Fact]
+    public async Task TypingAPromptShowsTheFinalImage()
+    {
+        var page = await browser.SignInAsync(platform.BaseAddress, PlatformFixture.KeyA);
+        int previews = 0;
+        page.Response += (_, r) => { if (r.Url.EndsWith("/events")) previews = -1; }; // the event stream was opened
+        await page.GetByLabel("Prompt").FillAsync("a large blue circle in the center on a white background");
+        await page.GetByLabel("Steps").FillAsync("4");
+        await Button(page, "Generate", "Generate").ClickAsync();
+
+        var image = page.GetByRole(AriaRole.Img, new() { NameRegex = new Regex("^Generated image 1") });
+        await Expect(image).ToBeVisibleAsync();
+        await page.WaitForFunctionAsync("img => img.complete && img.naturalWidth > 0", await image.ElementHandleAsync());
+        await Expect(page.GetByText("Done: 1 image(s)")).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Download" })).ToHaveCountAsync(1);
+        Assert.Equal(-1, previews);
+    }
+
+    [Fact]
+    public async Task CaptioningAnUploadedFileShowsTheCaption()
+    {
+        var page = await browser.SignInAsync(platform.BaseAddress, PlatformFixture.KeyA);
+        await Nav(page, "Caption").ClickAsync();
+        await page.GetByLabel("Drop an image here, or choose one").SetInputFilesAsync(new FilePayload
+        {
+            Name = "red-square.png", MimeType = "image/png", Buffer = RedSquarePng(),
+        });
+        await Button(page, "Caption", "Caption").ClickAsync();
+        await Expect(page.GetByText(new Regex("^Caption: \\S"))).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Alert)).ToBeHiddenAsync();
+    }
+
+    [Fact]
+    public async Task CancellingARunningJobShowsItCancelled()
+    {
+        var page = await browser.SignInAsync(platform.BaseAddress, PlatformFixture.KeyA);
+        await page.GetByLabel("Prompt").FillAsync("a small orange star at the top left on a green background");
+        await page.GetByLabel("Images (n)").FillAsync("8");
+        await page.GetByLabel("Steps").FillAsync("100");
+        await Button(page, "Generate", "Generate").ClickAsync();
+        var cancel = Button(page, "Generate", "Cancel");
+        await Expect(cancel).ToBeEnabledAsync();
+        await cancel.ClickAsync();
+        await Expect(page.GetByText("Cancelled", new() { Exact = true })).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Img, new() { NameRegex = new Regex("^Generated image") })).ToHaveCountAsync(0);
+        await Expect(Button(page, "Generate", "Generate")).ToBeEnabledAsync();
+    }
+
+    [Fact]
+    public async Task TheHistoryShowsEarlierJobsAndRunsThemAgain()
+    {
+        string prompt = $"a small white square at the bottom right on a red background {Guid.NewGuid():N}";
+        using (var client = platform.Client(PlatformFixture.KeyB))
+            await (await client.PostJson("/v1/jobs", new { type = "generation", prompt, steps = 3, seed = 7 })).ExpectJson(HttpStatusCode.Accepted);
+
+        var page = await browser.SignInAsync(platform.BaseAddress, PlatformFixture.KeyB);
+        await Nav(page, "History").ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = prompt })).ToBeVisibleAsync();
+
+        await page.GetByRole(AriaRole.Button, new() { Name = $"Run again: {prompt}" }).ClickAsync();
+        await Expect(page.GetByLabel("Prompt")).ToHaveValueAsync(prompt);
+        await Expect(page.GetByLabel("Seed")).ToHaveValueAsync("7");
+        await Expect(page.GetByText("Done: 1 image(s)")).ToBeVisibleAsync();
+    }
+
+    [Fact]
+    public async Task ABadKeyShowsAnErrorInWords()
+    {
+        var page = await browser.OpenAsync(platform.BaseAddress);
+        await page.GetByLabel("API key").FillAsync("ftk-not-a-real-key-0000000000000000");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("the API key is not valid");
+        await Expect(page.GetByText("Not signed in.")).ToBeVisibleAsync();
+    }
+
+    /// <summary>A view's button (the views' names are also the navigation's buttons).</summary>
+    private static ILocator Button(IPage page, string view, string name) =>
+        page.GetByRole(AriaRole.Region, new() { Name = view, Exact = true }).GetByRole(AriaRole.Button, new() { Name = name, Exact = true });
+
+    private static ILocator Nav(IPage page, string view) =>
+        page.GetByRole(AriaRole.Navigation, new() { Name = "Views" }).GetByRole(AriaRole.Button, new() { Name = view, Exact = true });
+
+    private static byte[] RedSquarePng()
+    {
+        using var image = new Image<Rgba32>(64, 64, new Rgba32(220, 30, 30));
+        using var png = new MemoryStream();
+        image.SaveAsPng(png);
+        return png.ToArray();
+    }
+}
