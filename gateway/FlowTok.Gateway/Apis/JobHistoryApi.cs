@@ -23,8 +23,8 @@ public static class JobHistoryApi
         [Description("A job id from the previous page (its last_id): the jobs submitted before it.")] string? after = null)
     {
         int count = limit ?? DefaultLimit;
-        if (count is < 1 or > MaxLimit) return Field("limit", $"limit must be between 1 and {MaxLimit}");
-        if (after is not null && !JobIds.IsWellFormed(after)) return Field("after", "after must be a job id from this list");
+        if (count is < 1 or > MaxLimit) return JobsApi.Field("limit", $"limit must be between 1 and {MaxLimit}");
+        if (after is not null && !JobIds.IsWellFormed(after)) return JobsApi.Field("after", "after must be a job id from this list");
 
         var jobs = new List<JobSnapshot>();
         string? cursor = after;
@@ -32,7 +32,7 @@ public static class JobHistoryApi
         while (jobs.Count <= count && more)
         {
             var ids = await history.ListAsync(s.Tenant.Id, count + 1 - jobs.Count, cursor);
-            if (ids is null) return Field("after", "after must be a job id from this list (it may have expired)");
+            if (ids is null) return JobsApi.Field("after", "after must be a job id from this list (it may have expired)");
             more = ids.Count == count + 1 - jobs.Count;
             if (ids.Count == 0) break;
             cursor = ids[^1];
@@ -44,9 +44,6 @@ public static class JobHistoryApi
         var page = jobs.Take(count).Select(j => s.ToJson(j) with { Settings = JobSettingsJson.From(j.Spec) }).ToList();
         return TypedResults.Ok(new JobListJson("list", page, page.Count > 0 ? page[0].Id : null, page.Count > 0 ? page[^1].Id : null, jobs.Count > count));
     }
-
-    private static ProblemHttpResult Field(string field, string message) =>
-        Problems.Validation(new Dictionary<string, string[]> { [field] = [message] });
 }
 
 /// <summary>A page of <c>GET /v1/jobs</c> in OpenAI's list shape: pass <c>last_id</c> as <c>after</c> for the next page while

@@ -130,6 +130,6 @@ public static class JobsApi
         if (r.Seed is not null) yield return "seed";
     }
 
-    private static ProblemHttpResult Field(string field, string message) =>
+    internal static ProblemHttpResult Field(string field, string message) =>
         Problems.Validation(new Dictionary<string, string[]> { [field] = [message] });
 }
