@@ -28,12 +28,13 @@ var soak = new Option<int>("--soak") { Description = "storage soak: this many as
 var soakRetention = new Option<int>("--soak-retention-seconds") { Description = "--soak: retention of job state, files, caches and idempotency keys (at least 65: a job is kept JobTimeout (5 s here) + 1 min)", DefaultValueFactory = _ => 65 };
 var soakSettle = new Option<int>("--soak-settle-seconds") { Description = "--soak: wait after the last job before the final sample", DefaultValueFactory = _ => 120 };
 var soakMemory = new Option<string>("--soak-redis-memory") { Description = "--soak: the embedded Redis server's memory (Redis:EmbeddedMemorySize); small, so that records spill to disk within the soak", DefaultValueFactory = _ => "32m" };
+var previewCount = new Option<int>("--previews") { Description = "what previews cost: one replica in process, --clients callers, without and then with this many previews per image (1..3); sim:0 (the --scheduling options; a preview costs one step), or the bundled model with --real-model", DefaultValueFactory = _ => 0 };
 var soakSegment = new Option<string>("--soak-redis-segment") { Description = "--soak: the embedded Redis server's log segment (Redis:EmbeddedSegmentSize); the platform's defaults scaled down 8x with --soak-redis-memory", DefaultValueFactory = _ => "4m" };
 var soakSegments = new Option<int>("--soak-redis-compaction-segments") { Description = "--soak: segments beyond which the embedded server compacts its log (Redis:EmbeddedCompactionSegments)", DefaultValueFactory = _ => 16 };
 var root = new RootCommand("Load benchmark: FlowTok platform over HTTP versus the model replica alone in process; or, with --target, HTTP load at a running gateway.")
 {
     clients, duration, steps, batch, model, cacheRequests, threads, simulated, simBatch, simItem, target, key, images, warmUp, json,
-    scheduling, schedulingHttp, realModel, simStep, simRowStep, sections, soak, soakRetention, soakSettle, soakMemory, soakSegment, soakSegments, setup, tenantArguments,
+    scheduling, schedulingHttp, realModel, simStep, simRowStep, sections, soak, soakRetention, soakSettle, soakMemory, soakSegment, soakSegments, setup, tenantArguments, previewCount,
 };
 target.Validators.Add(result =>
 {
@@ -70,6 +71,11 @@ root.SetAction(async (parse, cancel) =>
     if (parse.GetValue(tenantArguments))
     {
         foreach (var argument in BenchTenants.ClusterArguments()) Console.WriteLine(argument);
+        return 0;
+    }
+    if (parse.GetValue(previewCount) is > 0 and var previewsPerImage)
+    {
+        await new PreviewBenchmark(schedulingSettings, parse.GetValue(clients), Math.Min(previewsPerImage, 3)).RunAsync(cancel);
         return 0;
     }
     if (parse.GetValue(scheduling))

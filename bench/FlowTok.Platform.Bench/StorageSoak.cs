@@ -55,7 +55,7 @@ internal sealed class StorageSoak(SoakSettings settings)
                 $"one-machine platform (embedded Redis, in-memory bus, sim:0 at 0.5 ms/step), retention {retention} (jobs, files, caches, idempotency), " +
                 $"embedded Redis memory {settings.RedisMemory} (beyond it records spill to files), compacted beyond {settings.RedisCompactionSegments} segments of {settings.RedisSegment}.");
             Console.WriteLine();
-            Console.WriteLine("| jobs done | elapsed s | redis used_memory MB | redis keys | spill files MB | process RSS MB | managed heap MB |");
+            Console.WriteLine("| jobs done | elapsed s | redis used_memory MB | redis keys | spill files MB | process RSS MB | live managed heap MB (after a full GC) |");
             Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- |");
             var samples = new List<Sample>();
             var clock = Stopwatch.StartNew();
@@ -157,8 +157,13 @@ internal sealed class StorageSoak(SoakSettings settings)
             // DBSIZE scans the store: on the embedded Garnet (2.2.12) with records on disk and compaction running it hung
             // the command and then stalled the server, so keys are counted only while nothing has spilled (-1: not counted).
             long keys = spillMb == 0 ? await server.DatabaseSizeAsync() : -1;
+            // Live managed memory, not the garbage a lazy collector has not reclaimed yet (workstation GC lets the heap, and
+            // with it RSS, grow for a while before a full collection).
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            GC.Collect();
             using var process = Process.GetCurrentProcess();
-            return new Sample(jobs, elapsed, used, keys, spillMb, process.WorkingSet64 / 1e6, GC.GetTotalMemory(false) / 1e6);
+            return new Sample(jobs, elapsed, used, keys, spillMb, process.WorkingSet64 / 1e6, GC.GetTotalMemory(true) / 1e6);
         }
 
         /// <summary>Compaction may delete a file between listing and reading its length.</summary>

@@ -15,6 +15,8 @@ public static class Limits
     /// <summary>Range of a generation's text noise (the scale of the text VAE's sampling noise; the model's own value when not given).</summary>
     public const double MinTextNoise = 0;
     public const double MaxTextNoise = 4;
+    /// <summary>Most previews per image a streamed generation may ask for (OpenAI's <c>partial_images</c>: 0..3).</summary>
+    public const int MaxPartialImages = 3;
 
     /// <summary>Range of a request's <c>timeout</c> (seconds): work not started on a device within it is dropped and the job fails.</summary>
     public const double MinTimeoutSeconds = 0.1;

@@ -70,6 +70,7 @@ public static class GatewayExtensions
         app.MapFilesApi();
         app.MapModelsApi();
         app.MapUsageApi();
+        app.MapWebhooksApi();
         app.MapAdminApi();
         app.MapPlaygroundApi();
         return app;

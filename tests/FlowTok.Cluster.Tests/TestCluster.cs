@@ -31,6 +31,7 @@ public sealed record ClusterSettings
 public sealed class TestCluster : IAsyncDisposable
 {
     public const string Key = "cluster-test-key-0123456789abcdef";
+    public const string WebhookSigningKey = "cluster-webhook-signing-key-0123456789abcdef";
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(2);
     private static int clusters;
 
@@ -88,6 +89,12 @@ public sealed class TestCluster : IAsyncDisposable
         // Counts left held by a fault come back within seconds (the defaults take minutes).
         "--Platform:ReservationSweepPeriod", "00:00:02",
         "--Platform:ReservationSweepGrace", "00:00:10",
+        // Webhooks to the test's loopback receiver, retried quickly and resumed within seconds where a job reactivates.
+        "--Webhooks:SigningKey", WebhookSigningKey,
+        "--Webhooks:AllowPrivateTargets", "true",
+        "--Webhooks:FirstRetryDelay", "00:00:00.500",
+        "--Webhooks:MaxRetryDelay", "00:00:02",
+        "--Webhooks:ReminderPeriod", "00:00:02",
         "--Logging:LogLevel:Default", "Warning",
         "--Logging:Console:TimestampFormat", "HH:mm:ss.fff ",
     ];

@@ -53,6 +53,8 @@ internal sealed class FakeRequestGrain(params JobSnapshot[] script) : IRequestGr
     public Task<JobSnapshot?> AttachInputAsync(string fileId) => throw new NotSupportedException();
     public Task<JobSnapshot?> CancelAsync() => throw new NotSupportedException();
     public Task ReportProgressAsync(int index, int step, int steps) => throw new NotSupportedException();
+    public Task ReportPreviewAsync(JobPreview preview) => throw new NotSupportedException();
+    public Task<IReadOnlyList<JobPreview>> GetPreviewsAsync(int afterSequence) => throw new NotSupportedException();
     public Task CompleteItemAsync(JobOutput output) => throw new NotSupportedException();
     public Task FailItemAsync(int index, string reason) => throw new NotSupportedException();
 

@@ -39,6 +39,14 @@ public interface IRequestGrain : IGrainWithStringKey
     [OneWay]
     Task ReportProgressAsync(int index, int step, int steps);
 
+    /// <summary>A preview of an item (kept in memory, not stored: previews of a reactivated job are gone).</summary>
+    [OneWay]
+    Task ReportPreviewAsync(JobPreview preview);
+
+    /// <summary>The job's previews with <see cref="JobPreview.Sequence"/> above <paramref name="afterSequence"/>, oldest first.</summary>
+    [AlwaysInterleave, ReadOnly]
+    Task<IReadOnlyList<JobPreview>> GetPreviewsAsync(int afterSequence);
+
     Task CompleteItemAsync(JobOutput output);
 
     /// <param name="reason">a code of <see cref="ItemFailures"/>; anything else is stored as <see cref="ItemFailures.Internal"/></param>

@@ -29,4 +29,8 @@ public sealed record JobSpec
     /// <summary>The client's end-user ids (OpenAI's <c>user</c> and <c>safety_identifier</c>): kept and shown to the tenant, never used.</summary>
     [Id(13)] public string? User { get; init; }
     [Id(14)] public string? SafetyIdentifier { get; init; }
+    /// <summary>Generation: previews per image (OpenAI's <c>partial_images</c>), kept in the job's memory for streams; 0 = none.</summary>
+    [Id(30)] public int Previews { get; init; }
+    /// <summary>The webhook told when the job ends (succeeded, failed or cancelled); null: none.</summary>
+    [Id(40)] public JobWebhook? Webhook { get; init; }
 }

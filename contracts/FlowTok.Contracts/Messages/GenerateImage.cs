@@ -18,4 +18,6 @@ public sealed record GenerateImage
     [Id(21)] public FlowTok.Contracts.Jobs.JobPriority Priority { get; init; }
     /// <summary>Dropped, and failed with the reason, if not started on a device by then.</summary>
     [Id(22)] public DateTimeOffset? Deadline { get; init; }
+    /// <summary>Previews of the image to report to the job while it is sampled (0..<see cref="Limits.MaxPartialImages"/>).</summary>
+    [Id(30)] public int Previews { get; init; }
 }

@@ -23,6 +23,7 @@ public static class ImagesApi
         api.MapPost("/generations", CreateImages)
             .WithSummary("Generate images from a prompt (OpenAI-compatible)")
             .Accepts<GenerationRequest>("application/json")
+            .Produces(200, contentType: JobEvents.ContentType)
             .ProducesProblem(400).ProducesProblem(401).ProducesProblem(404).ProducesProblem(409).ProducesProblem(415).ProducesProblem(429)
             .ProducesProblem(500).ProducesProblem(503).ProducesProblem(504);
         api.MapPost("/captions", CreateCaption)
@@ -34,7 +35,7 @@ public static class ImagesApi
         return app;
     }
 
-    public static async Task<Results<Ok<ImagesResponse>, ProblemHttpResult>> CreateImages([AsParameters] GatewayServices s)
+    public static async Task<Results<Ok<ImagesResponse>, PushStreamHttpResult, ProblemHttpResult>> CreateImages([AsParameters] GatewayServices s)
     {
         var body = await JsonBody.ReadAsync<GenerationRequest>(s.Http.Request, MaxGenerationBodyBytes, s.Aborted);
         if (body.Value is null) return body.Problem!;
@@ -48,14 +49,18 @@ public static class ImagesApi
         {
             s.Http.Response.Headers[GatewayHeaders.Cache] = "hit";
             for (int i = 0; i < cached.Count; i++) s.Metrics.RecordItem("generation", "cached");
+            if (p.Stream) return ImageStreams.Cached(s, p, cached);
             var cachedFiles = p.ResponseFormat == ResponseFormat.Url ? await CachedOutputFiles.ForAsync(s, p.RequestHash, cached, p.Output.ContentType) : null;
             return TypedResults.Ok(ImagesResponse.Create(s, p, cached, [.. cached.Select((_, i) => p.Seed + i)], cachedFiles));
         }
         s.Http.Response.Headers[GatewayHeaders.Cache] = "miss";
 
-        var submission = await s.Jobs.SubmitAsync(s.Http, Interactive(JobSpecs.Generation(tenantId, p), p.Scheduling, s), s.Tenant, s.IdempotencyKey);
+        // Previews only for a stream: nobody would see them otherwise.
+        var spec = JobSpecs.Generation(tenantId, p) with { Previews = p.Stream ? p.PartialImages : 0 };
+        var submission = await s.Jobs.SubmitAsync(s.Http, Interactive(spec, p.Scheduling, s), s.Tenant, s.IdempotencyKey);
         if (submission.Job is null) return submission.Problem!;
         s.Http.Response.Headers[GatewayHeaders.JobId] = submission.Job.JobId;
+        if (p.Stream) return ImageStreams.Follow(s, p, submission.Job);
         var job = await s.Jobs.WaitAsync(submission.Job, s.Options.Value.SyncTimeout, s.Aborted);
         if (JobSubmitter.ProblemFor(s.Http, job) is { } unfinished) return unfinished;
 

@@ -2,6 +2,7 @@ using FlowTok.Contracts.Jobs;
 using FlowTok.Gateway.Jobs;
 using FlowTok.Gateway.Requests;
 using FlowTok.Gateway.Uploads;
+using FlowTok.Infrastructure.Webhooks;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -9,6 +10,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using FlowTok.Infrastructure.Storage;
+using Microsoft.Extensions.Options;
 
 namespace FlowTok.Gateway.Apis;
 
@@ -36,7 +38,8 @@ public static class JobsApi
         return app;
     }
 
-    public static async Task<Results<Accepted<JobJson>, Ok<JobJson>, ProblemHttpResult>> CreateJob([AsParameters] GatewayServices s, [FromServices] IJobHistory history)
+    public static async Task<Results<Accepted<JobJson>, Ok<JobJson>, ProblemHttpResult>> CreateJob([AsParameters] GatewayServices s,
+        [FromServices] IOptions<WebhookOptions> webhooks, [FromServices] IJobHistory history)
     {
         var body = await JsonBody.ReadAsync<JobRequest>(s.Http.Request, CaptionInputs.MaxJsonBodyBytes, s.Aborted);
         if (body.Value is not { } request) return body.Problem!;
@@ -67,6 +70,9 @@ public static class JobsApi
                 return Field("type", "type must be \"generation\" or \"caption\"");
         }
         if (spec is null) return problem!;
+        var (withWebhook, refusal) = JobWebhookTarget.Attach(spec, request.WebhookUrl, s.Tenant, webhooks.Value, s.BaseUrl);
+        if (withWebhook is null) return Field("webhook_url", refusal!);
+        spec = withWebhook;
 
         // Async jobs are batch work unless they say otherwise: interactive requests go first, batch keeps its guaranteed share.
         // Without a timeout the job's own (Platform:JobTimeout) is its deadline.

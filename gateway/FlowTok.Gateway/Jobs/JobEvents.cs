@@ -8,7 +8,8 @@ namespace FlowTok.Gateway.Jobs;
 /// <summary>
 /// A job's Server-Sent Events: the current state first, then an event per change (<c>progress</c>), a final
 /// <c>completed</c>, <c>failed</c> or <c>cancelled</c> that ends the stream, and a <c>: keep-alive</c> comment when nothing
-/// changed for a while. Stops when the client goes away.
+/// changed for a while. A generation job submitted with <c>partial_images</c> also gets a <c>preview</c> event per preview,
+/// before the change that follows it. Stops when the client goes away.
 /// </summary>
 public static class JobEvents
 {
@@ -22,36 +23,50 @@ public static class JobEvents
         TimeSpan keepAlive, CancellationToken cancellationToken)
     {
         keepAlive = ClampKeepAlive(keepAlive);
+        int previewsSent = 0;
         try
         {
-            await WriteAsync(body, Event(job, toJson), cancellationToken);
-            while (!job.Status.IsTerminal())
+            while (true)
             {
-                JobSnapshot? next;
-                try
-                {
-                    next = await grain.WatchAsync(job.Version, keepAlive).WaitAsync(cancellationToken);
-                }
-                catch (Exception e) when (TransientFailures.IsTransient(e))
-                {
-                    // The job's silo died or is stopping; the stream goes on once the job is back on another silo.
-                    await WriteAsync(body, ": keep-alive\n\n", cancellationToken);
-                    await Task.Delay(TransientFailures.RetryDelay, cancellationToken);
-                    continue;
-                }
-                if (next is null) return;
-                if (next.Version == job.Version)
-                {
-                    await WriteAsync(body, ": keep-alive\n\n", cancellationToken);
-                    continue;
-                }
-                job = next;
+                if (job.Spec.Previews > 0)
+                    foreach (var preview in await grain.GetPreviewsAsync(previewsSent))
+                    {
+                        await WriteAsync(body, $"event: preview\ndata: {JsonSerializer.Serialize(JobPreviewJson.From(job.JobId, preview), GatewayJson.Options)}\n\n", cancellationToken);
+                        previewsSent = preview.Sequence;
+                    }
                 await WriteAsync(body, Event(job, toJson), cancellationToken);
+                if (job.Status.IsTerminal()) return;
+                if (await NextAsync(body, grain, job, keepAlive, cancellationToken) is not { } next) return;
+                job = next;
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // The client disconnected: nothing more to send.
+        }
+    }
+
+    /// <summary>
+    /// Long-polls for the job's next change, writing a keep-alive comment whenever a poll ends without one (or the job's silo
+    /// died: the stream goes on once the job is back on another silo). Null when the job is gone.
+    /// </summary>
+    public static async Task<JobSnapshot?> NextAsync(Stream body, IRequestGrain grain, JobSnapshot job, TimeSpan keepAlive, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            JobSnapshot? next;
+            try
+            {
+                next = await grain.WatchAsync(job.Version, keepAlive).WaitAsync(cancellationToken);
+            }
+            catch (Exception e) when (TransientFailures.IsTransient(e))
+            {
+                await WriteAsync(body, ": keep-alive\n\n", cancellationToken);
+                await Task.Delay(TransientFailures.RetryDelay, cancellationToken);
+                continue;
+            }
+            if (next is null || next.Version != job.Version) return next;
+            await WriteAsync(body, ": keep-alive\n\n", cancellationToken);
         }
     }
 
@@ -66,9 +81,15 @@ public static class JobEvents
     public static string Event(JobSnapshot job, Func<JobSnapshot, JobJson> toJson) =>
         $"event: {EventName(job.Status)}\ndata: {JsonSerializer.Serialize(toJson(job), GatewayJson.Options)}\n\n";
 
-    private static async Task WriteAsync(Stream body, string text, CancellationToken cancellationToken)
+    public static async Task WriteAsync(Stream body, string text, CancellationToken cancellationToken)
     {
         await body.WriteAsync(Encoding.UTF8.GetBytes(text), cancellationToken);
         await body.FlushAsync(cancellationToken);
     }
+}
+
+/// <summary>A job's <c>preview</c> event: item <c>index</c>'s <c>partial_image_index</c>-th preview after <c>step</c> of <c>steps</c>, a base64 PNG.</summary>
+public sealed record JobPreviewJson(string JobId, int Index, int PartialImageIndex, int Step, int Steps, string B64Json)
+{
+    public static JobPreviewJson From(string jobId, JobPreview p) => new(jobId, p.Index, p.PartialIndex, p.Step, p.Steps, Convert.ToBase64String(p.Png));
 }

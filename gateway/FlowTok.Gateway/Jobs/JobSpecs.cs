@@ -38,6 +38,7 @@ public static class JobSpecs
         RequestHash = p.RequestHash,
         User = p.User,
         SafetyIdentifier = p.SafetyIdentifier,
+        Previews = p.PartialImages,
     };
 
     /// <summary>

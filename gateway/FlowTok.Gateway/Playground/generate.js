@@ -67,8 +67,7 @@ function showImages(job) {
     f.append(el("button", { type: "button", text: "Caption this", onclick: async () => captionBlob(await (await fetch(r.url)).blob()) }));
     return f;
   });
-  $("#images-out").replaceChildren(...figures);
-  $("#previews-out").replaceChildren();
+  $("#images-out").replaceChildren(...figures); // the last preview stays beside the images it led to
 }
 
 export async function run(request = settings()) {

@@ -56,6 +56,12 @@ public sealed record GenerationRequest
     [Description("Seconds (0.1..3600) the work may wait for a device: work not started by then is dropped and the request fails (synchronous routes: 504).")]
     public double? Timeout { get; init; }
 
+    [Description("true: answer text/event-stream with OpenAI's image_generation.partial_image and image_generation.completed events (b64_json only).")]
+    public bool? Stream { get; init; }
+
+    [Description("Previews per image while it is sampled, 0..3 (default 0): the model's estimate of the final image at evenly spaced steps. Sent as partial_image events when stream is true (ignored otherwise).")]
+    public int? PartialImages { get; init; }
+
     [Description("A served model's id (GET /v1/models); absent = the served model. An unknown id is 404 with code model_not_found.")]
     public string? Model { get; init; }
 
@@ -102,13 +108,20 @@ public sealed record JobRequest
     public string? Background { get; init; }
     public string? SafetyIdentifier { get; init; }
 
+    [Description("Generation jobs: previews per image, 0..3 (default 0), sent as preview events on GET /v1/jobs/{id}/events.")]
+    public int? PartialImages { get; init; }
+
     [Description("Caption jobs: the image, base64.")]
     public Base64Image? Image { get; init; }
+
+    [Description("An http(s) URL told when the job ends (succeeded, failed or cancelled): a signed POST of the job's JSON, "
+        + "retried with back-off. Overrides the tenant's default; loopback and private addresses are refused.")]
+    public string? WebhookUrl { get; init; }
 
     public GenerationRequest AsGeneration() => new()
     {
         Prompt = Prompt, N = N, Size = Size, Seed = Seed, Steps = Steps, GuidanceScale = GuidanceScale, TextNoise = TextNoise,
         Priority = Priority, Timeout = Timeout, Model = Model, User = User, Quality = Quality, Style = Style,
-        Background = Background, SafetyIdentifier = SafetyIdentifier,
+        Background = Background, SafetyIdentifier = SafetyIdentifier, PartialImages = PartialImages,
     };
 }

@@ -40,6 +40,10 @@ public sealed record GenerationParameters(
     /// <summary>The client's end-user ids (OpenAI's <c>user</c>, <c>safety_identifier</c>), kept with the job.</summary>
     public string? User { get; init; }
     public string? SafetyIdentifier { get; init; }
+
+    /// <summary>Answer as OpenAI's event stream; previews per image (neither changes the images, so neither is hashed).</summary>
+    public bool Stream { get; init; }
+    public int PartialImages { get; init; }
 }
 
 /// <summary>Checks requests against <see cref="Limits"/> and resolves their defaults. Pure: no I/O.</summary>
@@ -84,6 +88,12 @@ public static partial class RequestValidation
         if (textNoise is { } noise && (!double.IsFinite(noise) || noise < Limits.MinTextNoise || noise > Limits.MaxTextNoise))
             errors.Add("text_noise", $"text_noise must be between {Limits.MinTextNoise} and {Limits.MaxTextNoise}");
         var scheduling = CheckScheduling(request.Priority, request.Timeout, errors);
+        int partialImages = request.PartialImages ?? 0;
+        if (partialImages is < 0 or > Limits.MaxPartialImages)
+            errors.Add("partial_images", $"partial_images must be between 0 and {Limits.MaxPartialImages}");
+        bool stream = request.Stream ?? false;
+        if (stream && format == ResponseFormat.Url)
+            errors.Add("response_format", "a streamed response carries its images as b64_json; response_format \"url\" cannot be streamed");
         if (errors.Count > 0) return new(null, errors.ToDictionary());
 
         long seed = request.Seed ?? CanonicalRequest.DefaultSeed(prompt, count, size, sampling.Steps, sampling.GuidanceScale, model.Version, textNoise);
@@ -92,6 +102,7 @@ public static partial class RequestValidation
         return new(new GenerationParameters(prompt, count, size, seed, sampling.Steps, sampling.GuidanceScale, format, model.Version, hash, textNoise)
         {
             Scheduling = scheduling, Output = output, Quality = request.Quality ?? "auto", User = user, SafetyIdentifier = safetyIdentifier,
+            Stream = stream, PartialImages = partialImages,
         }, errors.ToDictionary());
     }
 

@@ -21,6 +21,14 @@ public interface IStepDevice : IDisposable
     /// <summary>Decodes rows that did their last step: one output per row (a <see cref="Models.GeneratedImage"/> or a caption).</summary>
     IReadOnlyList<object> Finish(IReadOnlyList<StepRow> rows);
 
+    /// <summary>
+    /// Previews of rows whose last step was one of their <see cref="PreviewSchedule"/>'s: one PNG per row of the model's
+    /// current estimate of the final image (x_t + (1 - t) v, v the velocity of the step just taken, decoded). Reads the
+    /// rows' state and never changes their latents, so a row's final image is the same with or without previews.
+    /// </summary>
+    IReadOnlyList<byte[]> Preview(IReadOnlyList<StepRow> rows) =>
+        throw new NotSupportedException($"{Kind} rows have no previews");
+
     /// <summary>Frees a row's state (it finished, failed or was cancelled).</summary>
     void Release(StepRow row);
 }

@@ -39,6 +39,15 @@ internal sealed class SimulatedStepDevice(RowKind kind, SimulatedDeviceOptions o
         }).ToList();
     }
 
+    /// <summary>A preview costs what decoding costs; its image is the final one faded towards grey by the steps still to go.</summary>
+    public IReadOnlyList<byte[]> Preview(IReadOnlyList<StepRow> rows)
+    {
+        if (rows.FirstOrDefault(r => r.Input is not GenerateInput) is { } other) throw new NotSupportedException($"{other} has no previews");
+        var time = options.DecodeTime(rows.Count);
+        if (time > TimeSpan.Zero) Take(time);
+        return rows.Select(r => outputs.Preview(((GenerateInput)r.Input).Seed, r.StepsDone, r.Settings.Steps)).ToList();
+    }
+
     public void Release(StepRow row) => row.State = null;
 
     /// <summary>Exactly <paramref name="time"/> of wall time: Thread.Sleep counts whole milliseconds (12.5 ms would be 12), so

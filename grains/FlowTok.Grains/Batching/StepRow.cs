@@ -9,8 +9,12 @@ public enum RowKind
     Caption,
 }
 
-/// <summary>A row's sampling settings: its own step count, guidance scale and (generations) text noise (null = the model's).</summary>
-public sealed record RowSettings(int Steps, double Guidance, double? TextNoise = null);
+/// <summary>A row's sampling settings: its own step count, guidance scale, (generations) text noise (null = the model's) and
+/// how many previews of its image it asks for (<see cref="PreviewSchedule"/>).</summary>
+public sealed record RowSettings(int Steps, double Guidance, double? TextNoise = null, int Previews = 0)
+{
+    public PreviewSchedule PreviewSchedule { get; } = new(Steps, Previews);
+}
 
 /// <summary>What a generation row starts from: its prompt (or the prompt's cached encoding) and seed.</summary>
 public sealed record GenerateInput(string Prompt, long Seed, PromptEncodingRecord? Cached);
@@ -31,6 +35,10 @@ public sealed class StepRow(long id, RowKind kind, RowSettings settings, object 
     public object Input { get; } = input;
     public int StepsDone { get; internal set; }
     public bool Sampled => StepsDone >= Settings.Steps;
+    /// <summary>The step it takes next is followed by a preview (its device keeps that step's estimate of the final image).</summary>
+    public bool PreviewNext => Settings.PreviewSchedule.IndexAfter(StepsDone + 1) is not null;
+    /// <summary>A preview is due now: the step just taken is one of its schedule's.</summary>
+    public int? PreviewDue => Settings.PreviewSchedule.IndexAfter(StepsDone);
     /// <summary>The device's per-row state; set by <see cref="IStepDevice.Start"/>, freed by <see cref="IStepDevice.Release"/>.</summary>
     public object? State { get; set; }
 

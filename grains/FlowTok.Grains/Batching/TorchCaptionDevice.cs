@@ -52,7 +52,13 @@ internal sealed class TorchCaptionDevice(ImageToTextPipeline pipeline, bool batc
     {
         public Tensor X { get; set; } = x;
         public EulerFlowSampler Grid { get; } = grid;
+        /// <summary>Captions ask for no previews, so none is ever kept.</summary>
+        public Tensor? Estimate { get; set; }
 
-        public void Dispose() => X.Dispose();
+        public void Dispose()
+        {
+            X.Dispose();
+            Estimate?.Dispose();
+        }
     }
 }

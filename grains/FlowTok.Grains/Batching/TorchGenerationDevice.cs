@@ -58,14 +58,28 @@ internal sealed class TorchGenerationDevice(TextToImagePipeline pipeline, double
     public IReadOnlyList<object> Finish(IReadOnlyList<StepRow> rows)
     {
         var states = rows.Select(r => (Row)r.State!).ToList();
-        var pngs = NativeCallGuard.Run(() =>
-        {
-            using var scope = torch.NewDisposeScope();
-            var images = pipeline.Decode(torch.cat(states.Select(s => s.X).ToArray()), torch.cat(states.Select(s => s.ClipStates).ToArray()));
-            return ImageIo.ToPngs(images);
-        });
+        var pngs = Decode(states, s => s.X);
         return states.Select((s, i) => (object)new GeneratedImage(pngs[i], s.NewRecord)).ToList();
     }
+
+    /// <summary>Decodes the rows' estimates of their final latents (<see cref="EulerRows.IState.Estimate"/>) like finished rows.</summary>
+    public IReadOnlyList<byte[]> Preview(IReadOnlyList<StepRow> rows)
+    {
+        var states = rows.Select(r => (Row)r.State!).ToList();
+        if (states.FirstOrDefault(s => s.Estimate is null) is not null)
+            throw new InvalidOperationException("a row has no estimate to preview: its last step was not followed by a preview");
+        var pngs = Decode(states, s => s.Estimate!);
+        foreach (var state in states) state.DropEstimate();
+        return pngs;
+    }
+
+    /// <summary>Decodes the rows' <paramref name="latents"/> (with their text guidance) to PNGs in one batch.</summary>
+    private byte[][] Decode(List<Row> states, Func<Row, Tensor> latents) => NativeCallGuard.Run(() =>
+    {
+        using var scope = torch.NewDisposeScope();
+        var images = pipeline.Decode(torch.cat(states.Select(latents).ToArray()), torch.cat(states.Select(s => s.ClipStates).ToArray()));
+        return ImageIo.ToPngs(images);
+    });
 
     public void Release(StepRow row)
     {
@@ -81,11 +95,19 @@ internal sealed class TorchGenerationDevice(TextToImagePipeline pipeline, double
         public Tensor ClipStates { get; } = clipStates;
         public EulerFlowSampler Grid { get; } = grid;
         public PromptEncodingRecord? NewRecord { get; } = newRecord;
+        public Tensor? Estimate { get; set; }
+
+        public void DropEstimate()
+        {
+            Estimate?.Dispose();
+            Estimate = null;
+        }
 
         public void Dispose()
         {
             X.Dispose();
             ClipStates.Dispose();
+            DropEstimate();
         }
     }
 }

@@ -13,7 +13,7 @@ public static class ItemCommands
         {
             JobId = jobId, Index = i, TenantId = spec.TenantId, Prompt = spec.Prompt!, Seed = spec.Seed + i,
             Steps = spec.Steps, GuidanceScale = spec.GuidanceScale, TextNoise = spec.TextNoise,
-            TenantWeight = spec.TenantWeight, Priority = spec.Priority, Deadline = deadline,
+            TenantWeight = spec.TenantWeight, Priority = spec.Priority, Deadline = deadline, Previews = spec.Previews,
         }).ToList();
 
     public static IReadOnlyList<CaptionImage> Caption(string jobId, JobSpec spec, DateTimeOffset deadline, IEnumerable<int> items) =>

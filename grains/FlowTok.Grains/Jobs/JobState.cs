@@ -17,4 +17,7 @@ public sealed class JobState
 
     /// <summary>The items were handed to the queue (stored with the job's next write after that).</summary>
     [Id(8)] public bool Queued { get; set; }
+
+    /// <summary>The webhook of a finished job that names one: pending until delivered or given up.</summary>
+    [Id(40)] public WebhookDelivery? Webhook { get; set; }
 }

@@ -12,7 +12,7 @@ namespace FlowTok.Grains.Jobs;
 /// admission reserved. The grain holds the state and the timers; its duties are small collaborators: admission
 /// (<see cref="TenantQueueAdmission"/>), the commands and their back-off (<see cref="ItemCommands"/>, <see cref="PublishBackoff"/>),
 /// the deadline (<see cref="JobDeadline"/>), the stall watch (<see cref="StallWatch"/>), long-poll signals (<see cref="JobSignals"/>),
-/// the release (<see cref="JobRelease"/>) and snapshots (<see cref="JobSnapshots"/>).
+/// the release (<see cref="JobRelease"/>), snapshots (<see cref="JobSnapshots"/>) and the webhook (<see cref="JobWebhooks"/>).
 /// </summary>
 public sealed class RequestGrain(
     [PersistentState("job", StorageNames.Jobs)] IPersistentState<JobState> state,
@@ -21,12 +21,14 @@ public sealed class RequestGrain(
     ICancellationSignals cancellations,
     IOptions<PlatformOptions> platform,
     SiloShutdown shutdown,
-    ILogger<RequestGrain> logger) : Grain, IRequestGrain
+    JobWebhooks webhooks,
+    ILogger<RequestGrain> logger) : Grain, IRequestGrain, IRemindable
 {
     /// <summary>How long one attempt to queue a job's items may take (publisher confirms included).</summary>
     private static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(10);
 
     private readonly Dictionary<int, int> progress = [];
+    private readonly JobPreviews previews = new();
     private readonly TenantQueueAdmission admission = new(admissionCounter, platform.Value);
     private readonly StallWatch stalls = new(platform.Value.ItemStallTimeout, platform.Value.MaxItemRequeues);
     private readonly PublishBackoff backoff = new();
@@ -34,6 +36,7 @@ public sealed class RequestGrain(
     private JobSignals signals = new(0);
     private bool releasePending;
     private IGrainTimer? stallTimer;
+    private IGrainTimer? webhookTimer;
 
     private JobState Job => state.State;
     private string JobId => this.GetPrimaryKeyString();
@@ -51,6 +54,7 @@ public sealed class RequestGrain(
             WatchInput();
             if (!Job.Queued) SchedulePublish(TimeSpan.Zero);
         }
+        ScheduleWebhook();
         return Task.CompletedTask;
     }
 
@@ -239,6 +243,16 @@ public sealed class RequestGrain(
         return Task.CompletedTask;
     }
 
+    public Task ReportPreviewAsync(JobPreview preview)
+    {
+        if (Job.Spec is null || Job.Status.IsTerminal() || !previews.Add(preview, Job.Spec, Settled(preview.Index))) return Task.CompletedTask;
+        Heard(preview.Index);
+        signals.Changed();
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<JobPreview>> GetPreviewsAsync(int afterSequence) => Task.FromResult(previews.After(afterSequence));
+
     public async Task CompleteItemAsync(JobOutput output)
     {
         if (Job.Spec is null || Job.Status.IsTerminal() || Job.Outputs.Any(o => o.Index == output.Index)) return;
@@ -274,9 +288,16 @@ public sealed class RequestGrain(
         Job.Status = status;
         Job.Error = error;
         Job.FinishedAt = DateTimeOffset.UtcNow;
+        if (Job.Spec!.Webhook is not null && Job.Webhook is null)
+        {
+            // Stored with the end itself, and its reminder armed first: a silo that dies right after still delivers it.
+            Job.Webhook = new WebhookDelivery();
+            await ArmWebhookReminder();
+        }
         await Save();
         signals.Ended();
         await Release();
+        ScheduleWebhook();
     }
 
     /// <summary>Retried in the background if Redis or the tenant's silo is failing, so capacity is never leaked by a transient
@@ -342,5 +363,70 @@ public sealed class RequestGrain(
             Job.Failures[0] = ItemFailures.InputUnavailable;
             await Finish(JobStatus.Failed, ItemFailures.Describe(Job.Failures));
         }, new GrainTimerCreationOptions(platform.Value.UploadWait, Timeout.InfiniteTimeSpan));
+    }
+
+    // The webhook of a finished job: attempts on a grain timer while active, a reminder to come back after a restart.
+
+    private async Task ArmWebhookReminder()
+    {
+        try
+        {
+            await this.RegisterOrUpdateReminder(JobWebhooks.ReminderName, webhooks.ReminderPeriod, webhooks.ReminderPeriod);
+        }
+        catch (Exception e)
+        {
+            // Delivered all the same while this activation lives; only a restart before then would lose it.
+            logger.LogWarning(e, "Job {JobId}: the webhook's reminder could not be registered", JobId);
+        }
+    }
+
+    private void ScheduleWebhook()
+    {
+        if (Job.Webhook is not { Pending: true } delivery || webhookTimer is not null) return;
+        var delay = webhooks.UntilNextAttempt(delivery);
+        DelayDeactivation(delay + TimeSpan.FromMinutes(1));
+        webhookTimer = this.RegisterGrainTimer(DeliverWebhook, new GrainTimerCreationOptions(delay, Timeout.InfiniteTimeSpan));
+    }
+
+    private async Task DeliverWebhook()
+    {
+        webhookTimer?.Dispose();
+        webhookTimer = null;
+        if (Job.Spec is null || Job.Webhook is not { Pending: true } delivery) return;
+        var attempt = await webhooks.AttemptAsync(Snapshot(), delivery, shutdown.Stopping);
+        if (!attempt.Delivered)
+            logger.LogWarning("Job {JobId}: webhook attempt {Attempt} failed ({Failure}); {Next}", JobId, delivery.Attempts, delivery.LastFailure,
+                delivery.GaveUp ? "given up" : $"trying again in {webhooks.UntilNextAttempt(delivery)}");
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch (Exception e)
+        {
+            // Memory is ahead of storage: a restart now repeats an attempt (receivers drop repeats by webhook-id).
+            logger.LogWarning(e, "Job {JobId}: the webhook's progress could not be stored", JobId);
+        }
+        if (delivery.Pending) ScheduleWebhook();
+        else await DisarmWebhookReminder();
+    }
+
+    public Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName != JobWebhooks.ReminderName) return Task.CompletedTask;
+        if (Job.Webhook is { Pending: true }) ScheduleWebhook();
+        else return DisarmWebhookReminder();
+        return Task.CompletedTask;
+    }
+
+    private async Task DisarmWebhookReminder()
+    {
+        try
+        {
+            if (await this.GetReminder(JobWebhooks.ReminderName) is { } reminder) await this.UnregisterReminder(reminder);
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Job {JobId}: the webhook's reminder could not be removed; its next tick tries again", JobId);
+        }
     }
 }

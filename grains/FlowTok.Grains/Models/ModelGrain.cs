@@ -105,7 +105,8 @@ public sealed class ModelGrain(
         else Interlocked.Increment(ref promptHits);
         metrics.RecordPromptCacheLookup(cached is not null);
         var result = await runner!.GenerateAsync(work.JobId, work.Index, work.Prompt, work.Seed, work.Steps, work.GuidanceScale,
-            cached, ProgressReporter(work.JobId, work.Index), work.TextNoise, Origin(work.TenantId, work.TenantWeight, work.Priority, work.Deadline));
+            cached, ProgressReporter(work.JobId, work.Index), work.TextNoise, Origin(work.TenantId, work.TenantWeight, work.Priority, work.Deadline),
+            work.Previews, work.Previews > 0 ? PreviewReporter(work.JobId, work.Index) : null);
         var fileId = await files.PutAsync(work.TenantId, result.Png, "image/png");
         if (result.NewPromptEncoding is { } fresh)
         {
@@ -154,6 +155,14 @@ public sealed class ModelGrain(
 
     private static WorkOrigin Origin(string tenant, double weight, JobPriority priority, DateTimeOffset? deadline) =>
         new(tenant, weight > 0 ? weight : 1, priority == JobPriority.Batch ? WorkPriority.Batch : WorkPriority.Interactive, deadline);
+
+    /// <summary>Previews from the inference thread to the job (one-way: the device thread never waits on the job).</summary>
+    private ItemPreview PreviewReporter(string jobId, int index)
+    {
+        var job = grains.GetGrain<IRequestGrain>(jobId);
+        return (partialIndex, step, steps, png) =>
+            _ = job.ReportPreviewAsync(new JobPreview { Index = index, PartialIndex = partialIndex, Step = step, Steps = steps, Png = png });
+    }
 
     /// <summary>Progress from the inference thread to the job, at most every <see cref="ProgressInterval"/> (and the last step).</summary>
     private ItemProgress ProgressReporter(string jobId, int index)

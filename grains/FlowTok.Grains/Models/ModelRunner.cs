@@ -89,11 +89,14 @@ public sealed class ModelRunner : IDisposable
 
     /// <param name="textNoise">Scale of the text VAE's sampling noise; null is the model's own (its index's default).</param>
     /// <param name="origin">Tenant, weight, priority and deadline (default: an anonymous interactive item without deadline).</param>
+    /// <param name="previews">Previews of the image to make at evenly spaced steps (<see cref="PreviewSchedule"/>), each handed to <paramref name="preview"/>.</param>
     public Task<GeneratedImage> GenerateAsync(string jobId, int index, string prompt, long seed, int steps, double guidance,
-        PromptEncodingRecord? cached, ItemProgress? progress = null, double? textNoise = null, WorkOrigin? origin = null)
+        PromptEncodingRecord? cached, ItemProgress? progress = null, double? textNoise = null, WorkOrigin? origin = null,
+        int previews = 0, ItemPreview? preview = null)
     {
-        var row = new StepRow(Interlocked.Increment(ref nextRowId), RowKind.Generate, new RowSettings(steps, guidance, textNoise), new GenerateInput(prompt, seed, cached));
-        var item = new WorkItem<GeneratedImage>(jobId, index, row, origin ?? WorkOrigin.Anonymous, progress);
+        var settings = new RowSettings(steps, guidance, textNoise, preview is null ? 0 : previews);
+        var row = new StepRow(Interlocked.Increment(ref nextRowId), RowKind.Generate, settings, new GenerateInput(prompt, seed, cached));
+        var item = new WorkItem<GeneratedImage>(jobId, index, row, origin ?? WorkOrigin.Anonymous, progress, preview);
         queue.Add(item);
         return item.Done.Task;
     }

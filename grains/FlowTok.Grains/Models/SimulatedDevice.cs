@@ -55,6 +55,16 @@ internal sealed class SimulatedOutputs(SimulatedDeviceOptions options)
 
     public byte[] Image(long seed) => pngs[(int)((ulong)seed % (ulong)pngs.Length)];
 
+    /// <summary>A preview after step <paramref name="step"/> of <paramref name="steps"/>: the seed's colour, faded towards mid-grey
+    /// by the fraction of steps still to go (deterministic, cheap).</summary>
+    public byte[] Preview(long seed, int step, int steps)
+    {
+        var colour = Colours[(int)((ulong)seed % (ulong)Colours.Length)];
+        double done = steps <= 0 ? 1 : Math.Clamp(step / (double)steps, 0, 1);
+        byte Fade(byte c) => (byte)Math.Round(128 + (c - 128) * done);
+        return Png(new Rgb24(Fade(colour.R), Fade(colour.G), Fade(colour.B)), options.ImageSize);
+    }
+
     public static string Caption(byte[] image) => $"a simulated caption of a {image.Length}-byte image";
 
     private static byte[] Png(Rgb24 colour, int size)

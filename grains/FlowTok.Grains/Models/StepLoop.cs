@@ -128,6 +128,7 @@ internal sealed class StepLoop(StepDevices devices, StepBatcher batcher, Replica
             sampled.AddRange(batcher.Advance(stepped));
             foreach (var row in stepped) running[row].Progress?.Invoke(row.StepsDone, row.Settings.Steps);
             queue.Observe(elapsed, group.Count);
+            Preview(stepped);
         }
         foreach (var group in sampled.GroupBy(r => r.Kind))
         {
@@ -146,6 +147,22 @@ internal sealed class StepLoop(StepDevices devices, StepBatcher batcher, Replica
         var ends = deferred;
         deferred = null;
         foreach (var end in ends) end();
+    }
+
+    /// <summary>
+    /// Rows whose step was one of their preview steps are previewed together (one decode), charged like any device work,
+    /// and their items told. A preview that fails is logged and skipped: the row goes on, its image is unaffected.
+    /// </summary>
+    private void Preview(IReadOnlyList<StepRow> stepped)
+    {
+        var due = stepped.Where(r => r.PreviewDue is not null && !r.Sampled).ToList();
+        if (due.Count == 0) return;
+        long started = Stopwatch.GetTimestamp();
+        var (pngs, failed) = RowIsolation.Run(due, devices.Kinds[due[0].Kind].Preview);
+        Charge(due, Stopwatch.GetElapsedTime(started));
+        if (failed.Count > 0)
+            logger.LogWarning(failed[0].Error, "{Count} of {Rows} previews failed on {Device}; their rows go on", failed.Count, due.Count, device);
+        foreach (var (row, png) in pngs) running[row].Preview?.Invoke(row.PreviewDue!.Value, row.StepsDone, row.Settings.Steps, png);
     }
 
     /// <summary>Splits measured device time evenly among the rows that shared it and charges their tenants.</summary>

@@ -7,6 +7,9 @@ namespace FlowTok.Grains.Models;
 /// <summary>Reports sampler progress of one item: step k of N.</summary>
 public delegate void ItemProgress(int step, int steps);
 
+/// <summary>Reports a preview of one item: its 0-based index among the item's previews, after step k of N, as a PNG.</summary>
+public delegate void ItemPreview(int index, int step, int steps, byte[] png);
+
 /// <summary>Whose work an item is and how urgent: the scheduler's view of its origin. Weight divides device time among tenants.</summary>
 public sealed record WorkOrigin(string Tenant, double Weight = 1, WorkPriority Priority = WorkPriority.Interactive, DateTimeOffset? Deadline = null)
 {
@@ -31,13 +34,14 @@ public sealed class DeadlineExceededException : TimeoutException
 }
 
 /// <summary>One image or caption from its arrival at a replica to its result: its row, its origin, and how it ends.</summary>
-internal abstract class WorkItem(string jobId, int index, StepRow row, WorkOrigin origin, ItemProgress? progress)
+internal abstract class WorkItem(string jobId, int index, StepRow row, WorkOrigin origin, ItemProgress? progress, ItemPreview? preview = null)
 {
     public string JobId { get; } = jobId;
     public int Index { get; } = index;
     public StepRow Row { get; } = row;
     public WorkOrigin Origin { get; } = origin;
     public ItemProgress? Progress { get; } = progress;
+    public ItemPreview? Preview { get; } = preview;
     /// <summary>The scheduler's handle once queued.</summary>
     public ScheduledWork<WorkItem>? Scheduled { get; set; }
     /// <summary>Its row has started on the device (a preempted item resumes with its state instead of starting again).</summary>
@@ -54,8 +58,8 @@ internal abstract class WorkItem(string jobId, int index, StepRow row, WorkOrigi
     public abstract void Fail(Exception error);
 }
 
-internal sealed class WorkItem<T>(string jobId, int index, StepRow row, WorkOrigin origin, ItemProgress? progress)
-    : WorkItem(jobId, index, row, origin, progress)
+internal sealed class WorkItem<T>(string jobId, int index, StepRow row, WorkOrigin origin, ItemProgress? progress, ItemPreview? preview = null)
+    : WorkItem(jobId, index, row, origin, progress, preview)
 {
     public TaskCompletionSource<T> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 

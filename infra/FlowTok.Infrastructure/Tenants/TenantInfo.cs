@@ -14,4 +14,6 @@ public sealed record TenantInfo
     public double Weight { get; init; } = 1;
     /// <summary>Device seconds the tenant may use in total (metered per sampler step); 0 = unlimited.</summary>
     public double DeviceSecondsQuota { get; init; }
+    /// <summary>The webhook of the tenant's async jobs that name none (<c>webhook_url</c>); null: none.</summary>
+    public string? WebhookUrl { get; init; }
 }

@@ -6,6 +6,7 @@ using FlowTok.Grains.Jobs;
 using FlowTok.Grains.Models;
 using FlowTok.Grains.Placement;
 using FlowTok.Infrastructure.Redis;
+using FlowTok.Infrastructure.Webhooks;
 using MassTransit;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
@@ -39,6 +40,7 @@ public static class PlatformHost
         var services = builder.Services;
         services.AddFlowTokRedis(configuration);
         services.AddHttpLimits(configuration);
+        services.AddFlowTokWebhookOptions(configuration);
         services.Configure<ModelHostingOptions>(configuration.GetSection(ModelHostingOptions.Section));
         services.Configure<PlatformOptions>(configuration.GetSection(PlatformOptions.Section));
         // A tenant's job list remembers its jobs as long as the jobs themselves are kept.
@@ -110,6 +112,7 @@ public static class PlatformHost
             silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort);
         silo.AddFlowTokGrainStorage();
         silo.AddFlowTokReservationSweep();
+        silo.AddFlowTokWebhooks<FlowTok.Gateway.Jobs.JobWebhookBody>();
         // Finished jobs leave memory soon (Redis keeps them for Platform:JobRetention): a busy silo does not hold a
         // quarter of an hour of jobs as activations.
         silo.Services.AddOptions<GrainCollectionOptions>().Configure<IOptions<PlatformOptions>>((collection, platform) =>

@@ -19,6 +19,8 @@ public sealed class TenantSeed
     public double Weight { get; set; } = 1;
     /// <summary>Device seconds the tenant may use in total; at or past it, new work gets 429 insufficient_quota (0 = unlimited).</summary>
     public double DeviceSecondsQuota { get; set; }
+    /// <summary>The default webhook of the tenant's async jobs (a request's <c>webhook_url</c> overrides it); unset: none.</summary>
+    public string? WebhookUrl { get; set; }
 }
 
 public sealed class TenantSeedOptions
@@ -131,5 +133,6 @@ public sealed class TenantSeeding(
         ItemQuota = seed.ItemQuota,
         Weight = seed.Weight,
         DeviceSecondsQuota = seed.DeviceSecondsQuota,
+        WebhookUrl = seed.WebhookUrl,
     };
 }

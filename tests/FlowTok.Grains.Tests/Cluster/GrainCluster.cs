@@ -76,6 +76,7 @@ public class GrainCluster : IAsyncLifetime
         {
             silo.AddFlowTokGrainStorage();
             silo.AddFlowTokReservationSweep();
+            silo.AddFlowTokWebhooks<SnapshotWebhookBody>();
             silo.Services.AddPlacementDirector<DevicePlacement, DevicePlacementDirector>();
             Configure(silo);
         });
@@ -129,4 +130,10 @@ public class GrainCluster : IAsyncLifetime
 public sealed class GrainClusterCollection : ICollectionFixture<GrainCluster>
 {
     public const string Name = "grain cluster";
+}
+
+/// <summary>A webhook body for grain tests (the wire shape is the gateway's, tested through the platform).</summary>
+public sealed class SnapshotWebhookBody : FlowTok.Infrastructure.Webhooks.IJobWebhookBody
+{
+    public byte[] Render(FlowTok.Contracts.Jobs.JobSnapshot job, string linksBaseUrl) => System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(job);
 }
