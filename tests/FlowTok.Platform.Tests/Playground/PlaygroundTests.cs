@@ -92,6 +92,24 @@ public sealed class PlaygroundTests(PlatformFixture platform, PlaygroundBrowser 
     }
 
     [Fact]
+    public async Task ThePageWorksFromTheKeyboard()
+    {
+        var page = await browser.OpenAsync(platform.BaseAddress);
+        await page.GetByLabel("API key").FocusAsync();
+        await page.Keyboard.TypeAsync(PlatformFixture.KeyB);
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(page.GetByText("Signed in.")).ToBeVisibleAsync();
+
+        await Nav(page, "Operator").FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(page.GetByRole(AriaRole.Region, new() { Name = "Operator" })).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Region, new() { Name = "Generate", Exact = true })).ToBeHiddenAsync();
+        // Shift+Tab from a view's button reaches the one before it: the navigation is in tab order.
+        await page.Keyboard.PressAsync("Shift+Tab");
+        await Expect(Nav(page, "History")).ToBeFocusedAsync();
+    }
+
+    [Fact]
     public async Task ABadKeyShowsAnErrorInWords()
     {
         var page = await browser.OpenAsync(platform.BaseAddress);
