@@ -81,7 +81,7 @@ public static class JobsApi
         if (submission.Job is not { } job) return submission.Problem!;
         if (!submission.Repeated)
         {
-            await history.AddAsync(job.TenantId, job.JobId, job.CreatedAt);
+            await RememberAsync(history, job);
             return TypedResults.Accepted(Links.Job(job.JobId), s.ToJson(job));
         }
         s.Http.Response.Headers.Location = Links.Job(job.JobId);
@@ -118,6 +118,19 @@ public static class JobsApi
         return TypedResults.Stream(
             body => JobEvents.StreamAsync(body, s.Jobs.Job(id), job, j => JobJson.From(j, fileUrl), keepAlive, aborted),
             JobEvents.ContentType);
+    }
+
+    /// <summary>Lists the admitted job in the tenant's history. The job runs either way: a Redis failure here leaves it out of
+    /// GET /v1/jobs rather than answering an error for a job that was accepted (a retry would not list it either).</summary>
+    private static async Task RememberAsync(IJobHistory history, JobSnapshot job)
+    {
+        try
+        {
+            await history.AddAsync(job.TenantId, job.JobId, job.CreatedAt);
+        }
+        catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException)
+        {
+        }
     }
 
     /// <summary>The caller's job, or null when it does not exist, the id is malformed, or it belongs to another tenant.</summary>
