@@ -72,6 +72,7 @@ public static class GatewayExtensions
         app.MapUsageApi();
         app.MapWebhooksApi();
         app.MapAdminApi();
+        app.MapPlaygroundApi();
         return app;
     }
 

@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
+using FlowTok.Infrastructure.Storage;
 using Microsoft.Extensions.Options;
 
 namespace FlowTok.Gateway.Apis;
@@ -25,6 +26,9 @@ public static class JobsApi
             .Accepts<JobRequest>("application/json")
             .ProducesProblem(400).ProducesProblem(401).ProducesProblem(404).ProducesProblem(409).ProducesProblem(413).ProducesProblem(415)
             .ProducesProblem(429).ProducesProblem(503);
+        api.MapGet("/", JobHistoryApi.ListJobs)
+            .WithSummary("The tenant's recent jobs, newest first, with their settings and results (paginated)")
+            .ProducesProblem(400).ProducesProblem(401);
         api.MapGet("/{id}", GetJob).WithSummary("A job's status, progress and results").ProducesProblem(404);
         api.MapDelete("/{id}", CancelJob).WithSummary("Cancel a job").ProducesProblem(404);
         api.MapGet("/{id}/events", FollowJob)
@@ -35,7 +39,7 @@ public static class JobsApi
     }
 
     public static async Task<Results<Accepted<JobJson>, Ok<JobJson>, ProblemHttpResult>> CreateJob([AsParameters] GatewayServices s,
-        [FromServices] IOptions<WebhookOptions> webhooks)
+        [FromServices] IOptions<WebhookOptions> webhooks, [FromServices] IJobHistory history)
     {
         var body = await JsonBody.ReadAsync<JobRequest>(s.Http.Request, CaptionInputs.MaxJsonBodyBytes, s.Aborted);
         if (body.Value is not { } request) return body.Problem!;
@@ -75,7 +79,11 @@ public static class JobsApi
         spec = (scheduling ?? WorkScheduling.Default).ApplyTo(spec, JobPriority.Batch, DateTimeOffset.UtcNow);
         var submission = await s.Jobs.SubmitAsync(s.Http, spec, s.Tenant, s.IdempotencyKey, upload);
         if (submission.Job is not { } job) return submission.Problem!;
-        if (!submission.Repeated) return TypedResults.Accepted(Links.Job(job.JobId), s.ToJson(job));
+        if (!submission.Repeated)
+        {
+            await RememberAsync(history, job);
+            return TypedResults.Accepted(Links.Job(job.JobId), s.ToJson(job));
+        }
         s.Http.Response.Headers.Location = Links.Job(job.JobId);
         return TypedResults.Ok(s.ToJson(job));
     }
@@ -112,8 +120,21 @@ public static class JobsApi
             JobEvents.ContentType);
     }
 
+    /// <summary>Lists the admitted job in the tenant's history. The job runs either way: a Redis failure here leaves it out of
+    /// GET /v1/jobs rather than answering an error for a job that was accepted (a retry would not list it either).</summary>
+    private static async Task RememberAsync(IJobHistory history, JobSnapshot job)
+    {
+        try
+        {
+            await history.AddAsync(job.TenantId, job.JobId, job.CreatedAt);
+        }
+        catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException)
+        {
+        }
+    }
+
     /// <summary>The caller's job, or null when it does not exist, the id is malformed, or it belongs to another tenant.</summary>
-    private static async Task<JobSnapshot?> FindOwnJobAsync(GatewayServices s, string id)
+    internal static async Task<JobSnapshot?> FindOwnJobAsync(GatewayServices s, string id)
     {
         if (!JobIds.IsWellFormed(id)) return null;
         var job = await s.Jobs.Job(id).GetAsync();
@@ -128,6 +149,6 @@ public static class JobsApi
         if (r.Seed is not null) yield return "seed";
     }
 
-    private static ProblemHttpResult Field(string field, string message) =>
+    internal static ProblemHttpResult Field(string field, string message) =>
         Problems.Validation(new Dictionary<string, string[]> { [field] = [message] });
 }

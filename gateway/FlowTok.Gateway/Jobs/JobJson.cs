@@ -25,6 +25,10 @@ public sealed record JobJson(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? User,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? SafetyIdentifier)
 {
+    /// <summary>The job's settings: in <c>GET /v1/jobs</c> listings only.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public JobSettingsJson? Settings { get; init; }
+
     /// <summary>With plain links (they need the API key).</summary>
     public static JobJson From(JobSnapshot job, string baseUrl) => From(job, fileId => Links.File(baseUrl, fileId));
 
@@ -68,4 +72,10 @@ public sealed record JobResultJson(int Index, string? FileId, string? Url, long 
         output.FileId is null ? null : fileUrl(output.FileId),
         output.Seed,
         output.Caption);
+}
+
+/// <summary>What a job asked for, as the request's fields (shown in <c>GET /v1/jobs</c>, enough to submit it again).</summary>
+public sealed record JobSettingsJson(string? Prompt, int N, long Seed, int Steps, double GuidanceScale, double? TextNoise)
+{
+    public static JobSettingsJson From(JobSpec spec) => new(spec.Prompt, spec.Count, spec.Seed, spec.Steps, spec.GuidanceScale, spec.TextNoise);
 }

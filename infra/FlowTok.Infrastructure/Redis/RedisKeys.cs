@@ -26,6 +26,9 @@ public sealed class RedisKeys(string prefix)
     /// <summary>Idempotency keys are chosen by clients: hashed, so any length or character is a safe key.</summary>
     public RedisKey Idempotency(string tenantId, string idempotencyKey) => Key($"idem:{tenantId}:{Sha256Hex(idempotencyKey)}");
 
+    /// <summary>Sorted set: the tenant's job ids scored by submission time (unix ms), for GET /v1/jobs.</summary>
+    public RedisKey JobHistory(string tenantId) => Key("jobs:" + tenantId);
+
     public RedisKey Cancellation(string jobId) => Key("cancel:" + jobId);
 
     public RedisChannel CancellationChannel => RedisChannel.Literal(Prefix + "cancelled");

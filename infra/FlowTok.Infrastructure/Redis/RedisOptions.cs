@@ -42,6 +42,13 @@ public sealed class RedisOptions
     /// <summary>How long an Idempotency-Key keeps pointing at its job.</summary>
     public TimeSpan IdempotencyTimeToLive { get; set; } = TimeSpan.FromHours(24);
 
+    /// <summary>How long a tenant's job list (GET /v1/jobs) remembers a job; the platform host sets it to Platform:JobRetention,
+    /// how long the jobs themselves are kept.</summary>
+    public TimeSpan JobHistoryTimeToLive { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>The most jobs a tenant's job list remembers (the oldest are dropped first).</summary>
+    public int JobHistoryMaxJobs { get; set; } = 1000;
+
     /// <summary>How long a job's cancellation flag is remembered (longer than any job can stay queued or running).</summary>
     public TimeSpan CancellationTimeToLive { get; set; } = TimeSpan.FromHours(24);
 }

@@ -35,6 +35,7 @@ public static class RedisServiceCollectionExtensions
         services.TryAddSingleton<IOutputCache, RedisOutputCache>();
         services.TryAddSingleton<IPromptCache, RedisPromptCache>();
         services.TryAddSingleton<IIdempotencyStore, RedisIdempotencyStore>();
+        services.TryAddSingleton<IJobHistory, RedisJobHistory>();
         services.TryAddSingleton<ICancellationSignals, RedisCancellationSignals>();
         services.TryAddSingleton<IAdmissionCounter, RedisAdmissionCounter>();
         services.TryAddSingleton<IModelRegistry, RedisModelRegistry>();

@@ -43,6 +43,8 @@ public static class PlatformHost
         services.AddFlowTokWebhookOptions(configuration);
         services.Configure<ModelHostingOptions>(configuration.GetSection(ModelHostingOptions.Section));
         services.Configure<PlatformOptions>(configuration.GetSection(PlatformOptions.Section));
+        // A tenant's job list remembers its jobs as long as the jobs themselves are kept.
+        services.AddOptions<RedisOptions>().Configure<IOptions<PlatformOptions>>((redis, platform) => redis.JobHistoryTimeToLive = platform.Value.EffectiveJobRetention);
         services.Configure<OrleansHostOptions>(configuration.GetSection(OrleansHostOptions.Section));
         services.Configure<BusOptions>(configuration.GetSection(BusOptions.Section));
         services.Configure<TenantSeedOptions>(configuration);

@@ -57,7 +57,7 @@ public sealed class AddFlowTokRedisTests(RedisServerBackend redisServer)
         await using var provider = Build(new Dictionary<string, string?> { ["Redis:ConnectionString"] = redisServer.ConnectionString });
         Type[] services =
         [
-            typeof(IConnectionMultiplexer), typeof(IFileStore), typeof(IOutputCache), typeof(IPromptCache), typeof(IIdempotencyStore),
+            typeof(IConnectionMultiplexer), typeof(IFileStore), typeof(IOutputCache), typeof(IPromptCache), typeof(IIdempotencyStore), typeof(IJobHistory),
             typeof(ICancellationSignals), typeof(IAdmissionCounter), typeof(IModelRegistry), typeof(ITenantDirectory), typeof(PlatformMetrics),
         ];
 
