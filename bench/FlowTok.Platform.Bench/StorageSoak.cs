@@ -92,7 +92,6 @@ internal sealed class StorageSoak(SoakSettings settings)
             Console.WriteLine($"{settings.Jobs:N0} jobs in {seconds:F0} s ({settings.Jobs / seconds:F0} jobs/s), {failed} not succeeded. " +
                 $"Waiting {settings.Settle.TotalSeconds:F0} s for the retention to pass...");
             await Task.Delay(settings.Settle, cancel);
-            GC.Collect();
             await Record(done);
 
             // Warm once the first jobs' state and activations could have gone: the retention (at least the job timeout + 1 min,

@@ -1,12 +1,9 @@
 using System.Text.Json;
 using FlowTok.Contracts.Jobs;
-using FlowTok.Infrastructure.Redis;
 using FlowTok.Infrastructure.Webhooks;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using StackExchange.Redis;
 
 namespace FlowTok.Gateway.Jobs;
 
@@ -18,12 +15,10 @@ namespace FlowTok.Gateway.Jobs;
 /// </summary>
 public sealed class JobWebhookBody(IServiceProvider services) : IJobWebhookBody
 {
-    private readonly Lazy<FileLinks> links = new(() => new FileLinks(
+    // The gateway's own where this process has one; else one with the link settings from configuration.
+    private readonly Lazy<FileLinks> links = new(() => services.GetService<FileLinks>() ?? ActivatorUtilities.CreateInstance<FileLinks>(services,
         Options.Create(services.GetRequiredService<IConfiguration>().GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions()),
-        services.GetService<TimeProvider>() ?? TimeProvider.System,
-        services.GetRequiredService<ILogger<FileLinks>>(),
-        services.GetService<IConnectionMultiplexer>(),
-        services.GetService<IOptions<RedisOptions>>()));
+        services.GetService<TimeProvider>() ?? TimeProvider.System));
 
     public byte[] Render(JobSnapshot job, string linksBaseUrl) =>
         JsonSerializer.SerializeToUtf8Bytes(JobJson.From(job, fileId => links.Value.File(linksBaseUrl, job.TenantId, fileId)), GatewayJson.Options);

@@ -10,6 +10,7 @@ using FlowTok.Infrastructure.Webhooks;
 using MassTransit;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
+using Orleans.Serialization;
 using StackExchange.Redis;
 
 namespace FlowTok.Silo.Hosting;
@@ -96,6 +97,7 @@ public static class PlatformHost
     private static void ConfigureSilo(this ISiloBuilder silo, OrleansHostOptions options)
     {
         silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (options.ClusterId, options.ServiceId));
+        silo.Configure<ExceptionSerializationOptions>(SerializeRedisExceptions);
         silo.Configure<SiloOptions>(o => o.SiloName = options.EffectiveSiloName);
         silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = options.ResponseTimeout);
         silo.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = options.ResponseTimeout);
@@ -122,9 +124,14 @@ public static class PlatformHost
     }
 
     /// <summary>A gateway: a stateless Orleans client that finds the silos in the Redis membership table (or on this machine).</summary>
+    /// <summary>A grain call that fails because Redis is away fails with Redis' exception at the caller (a transient failure
+    /// there: retried, or 503): without this, Orleans had no codec for it, the response was lost and the request got 500.</summary>
+    private static void SerializeRedisExceptions(ExceptionSerializationOptions o) => o.SupportedNamespacePrefixes.Add("StackExchange.Redis");
+
     private static void ConfigureClient(this IClientBuilder client, OrleansHostOptions options)
     {
         client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (options.ClusterId, options.ServiceId));
+        client.Configure<ExceptionSerializationOptions>(SerializeRedisExceptions);
         client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = options.GatewayResponseTimeout);
         // New silos become gateways for this client quickly (the default refresh is a minute).
         client.Configure<Orleans.Configuration.GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
