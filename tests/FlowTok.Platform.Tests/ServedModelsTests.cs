@@ -1,6 +1,7 @@
 using System.Net;
 using FlowTok.Contracts.Models;
 using FlowTok.Gateway;
+using FlowTok.Gateway.Tests;
 using FlowTok.Model.Loading;
 using FlowTok.Silo.Hosting;
 using Microsoft.AspNetCore.Builder;
@@ -67,6 +68,26 @@ public sealed class ServedModelsTests(ServedModelsTests.TwoModels platform) : IC
         var after = await platform.ItemsByDeviceAsync();
         Assert.Equal(before["cpu:1"] + 2, after["cpu:1"]);
         Assert.Equal(before["cpu:0"], after["cpu:0"]);
+    }
+
+    [Fact]
+    public async Task AChatCaptionNamingAModelIsRunByThatModelsReplica()
+    {
+        string image = $"data:image/png;base64,{Convert.ToBase64String(HostileImages.Gradient(16, 16))}";
+        foreach (var (model, device) in new[] { (Second, "cpu:1"), (Default, "cpu:0") })
+        {
+            var before = await platform.ItemsByDeviceAsync();
+            var chat = await (await platform.Client.PostJson("/v1/chat/completions", new
+            {
+                model,
+                messages = new object[] { new { role = "user", content = new object[] { new { type = "image_url", image_url = new { url = image } } } } },
+                steps = 2,
+            })).ExpectJson(HttpStatusCode.OK);
+            Assert.Equal(model, chat.GetProperty("model").GetString());
+            var after = await platform.ItemsByDeviceAsync();
+            Assert.Equal(before[device] + 1, after[device]);
+            Assert.All(after.Where(d => d.Key != device), d => Assert.Equal(before[d.Key], d.Value));
+        }
     }
 
     [Fact]
