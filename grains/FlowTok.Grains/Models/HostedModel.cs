@@ -14,7 +14,8 @@ public sealed class ServedModelOptions
     /// every device is simulated).</summary>
     public string? Id { get; set; }
 
-    /// <summary>Devices serving this model, one replica each; no device may serve two models. Unset = ["cpu:0"].</summary>
+    /// <summary>Devices serving this model, one replica each; no device may serve two models, and simulated ("sim:N") and real
+    /// devices are not mixed in one entry (they would announce two versions of one model). Unset = ["cpu:0"].</summary>
     public List<string>? Devices { get; set; }
 }
 
@@ -42,12 +43,15 @@ public sealed partial record HostedModel(string Id, int Position, IReadOnlyList<
         for (int i = 0; i < entries.Count; i++)
         {
             var entry = entries[i];
-            List<string> devices = entry.Devices is { Count: > 0 } listed ? [.. listed.Distinct(StringComparer.OrdinalIgnoreCase)] : ["cpu:0"];
+            List<string> devices = entry.Devices?.Where(d => !string.IsNullOrWhiteSpace(d)).Distinct(StringComparer.OrdinalIgnoreCase).ToList() is { Count: > 0 } listed
+                ? listed : ["cpu:0"];
             string id = entry.Id ?? DefaultId(entry.Path, devices);
             if (!IdPattern().IsMatch(id))
                 throw new InvalidOperationException($"model id '{id}' (Model:Served:{i}) must be 1-64 letters, digits, '.', '-' or '_', starting with a letter or digit; set its Id");
             if (models.Any(m => m.Id == id))
                 throw new InvalidOperationException($"two Model:Served entries serve the model id '{id}'; give each its own Id");
+            if (devices.Any(SimulatedDeviceOptions.IsSimulated) && !devices.All(SimulatedDeviceOptions.IsSimulated))
+                throw new InvalidOperationException($"Model:Served:{i} mixes simulated and real devices ({string.Join(", ", devices)}); give the simulated ones an entry of their own");
             foreach (var device in devices)
                 if (!owners.TryAdd(device, id))
                     throw new InvalidOperationException($"device '{device}' serves both '{owners[device]}' and '{id}' in Model:Served; a device serves one model");

@@ -51,13 +51,16 @@ public sealed class HostedModelTests
     [InlineData("a", "cpu:0", "a", "cpu:1", "model id 'a'")] // one id twice
     [InlineData("a", "sim:0", "b", "sim:0", "device 'sim:0'")] // one device for two models
     [InlineData("a b", "sim:0", "b", "sim:1", "model id 'a b'")] // not a queue name
-    public void AnAmbiguousOrInvalidListStopsTheSiloWithTheReason(string id0, string device0, string id1, string device1, string reason)
+    [InlineData("a", "sim:0", "b", "sim:1", "mixes simulated and real devices", "cpu:0")] // one model, two versions
+    public void AnAmbiguousOrInvalidListStopsTheSiloWithTheReason(string id0, string device0, string id1, string device1, string reason, string? also0 = null)
     {
-        var options = Bind(new()
+        Dictionary<string, string?> settings = new()
         {
             ["Model:Served:0:Id"] = id0, ["Model:Served:0:Devices:0"] = device0,
             ["Model:Served:1:Id"] = id1, ["Model:Served:1:Devices:0"] = device1,
-        });
+        };
+        if (also0 is not null) settings["Model:Served:0:Devices:1"] = also0;
+        var options = Bind(settings);
         Assert.Contains(reason, Assert.Throws<InvalidOperationException>(() => HostedModel.Resolve(options)).Message);
     }
 }
