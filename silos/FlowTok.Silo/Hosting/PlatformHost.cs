@@ -163,13 +163,14 @@ public static class PlatformHost
     private static void AddBus(this IServiceCollection services, IConfiguration configuration, ModelHostingOptions model)
     {
         var bus = configuration.GetSection(BusOptions.Section).Get<BusOptions>() ?? new();
-        bool hostsModels = model.EffectiveDevices.Count > 0;
+        // Resolved at start: a bad Model:Served (an id twice, a device twice, a directory missing) stops the silo with the reason.
+        var endpoints = ReceiveEndpoints.For(HostedModel.Resolve(model));
         bool rabbitMq = bus.Transport.Equals("RabbitMQ", StringComparison.OrdinalIgnoreCase);
         services.AddMassTransit(x =>
         {
             x.DisableUsageTelemetry(); // it would call out to masstransit.io
 
-            ReceiveEndpoints.AddConsumers(x, hostsModels);
+            ReceiveEndpoints.AddConsumers(x, endpoints);
             // The receive endpoints are connected by ReceiveEndpoints (not ConfigureEndpoints), which can replace them.
             if (rabbitMq)
                 x.UsingRabbitMq((context, cfg) =>
@@ -187,7 +188,7 @@ public static class PlatformHost
         });
         // Registered after the bus: started after it (the endpoints connect to the running bus) and stopped before it (a
         // draining silo's endpoints are never replaced; the bus stops them, finishing the work they hold).
-        services.AddSingleton(sp => new ReceiveEndpoints(hostsModels, sp.GetRequiredService<IReceiveEndpointConnector>(),
+        services.AddSingleton(sp => new ReceiveEndpoints(endpoints, sp.GetRequiredService<IReceiveEndpointConnector>(),
             sp.GetServices<IConfigureReceiveEndpoint>(), sp.GetRequiredService<ILogger<ReceiveEndpoints>>()));
         services.AddHostedService(sp => sp.GetRequiredService<ReceiveEndpoints>());
         if (rabbitMq) services.AddHostedService<BrokerWatch>();
