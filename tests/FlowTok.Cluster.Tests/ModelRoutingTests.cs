@@ -11,6 +11,7 @@ namespace FlowTok.Cluster.Tests;
 /// device kind under the id "sketches" (Model:Id) on silo-b. A job naming a model reaches only that model's silo (its own
 /// queues), whichever silo or gateway takes the request.
 /// </summary>
+[Trait("Tier", "system")] // needs redis-server, rabbitmq-server installed
 [Collection(ClusterCollection.Name)]
 public sealed class ModelRoutingTests(RabbitMqFixture fixture, ITestOutputHelper output)
 {
