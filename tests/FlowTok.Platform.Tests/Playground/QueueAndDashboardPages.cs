@@ -42,7 +42,7 @@ public sealed class QueueAndDashboardPages(PlaygroundBrowser browser) : IClassFi
 
         var operatorView = await browser.SignInAsync(platform.Client.BaseAddress!, "ftk-test-playqueue-0123456789abcdef0123");
         await operatorView.GetByRole(AriaRole.Navigation).GetByRole(AriaRole.Button, new() { Name = "Operator" }).ClickAsync();
-        var replica = operatorView.GetByRole(AriaRole.Row, new() { NameRegex = new Regex("^playqueue-node/sim:0") });
+        var replica = operatorView.GetByRole(AriaRole.Row, new() { Name = "playqueue-node/sim:0" });
         await Expect(replica.GetByRole(AriaRole.Cell, new() { Name = "1 / 1", Exact = true })).ToBeVisibleAsync();
         await Expect(operatorView.GetByRole(AriaRole.Columnheader, new() { Name = "Batch (rows / max)" })).ToBeVisibleAsync();
 
@@ -58,8 +58,12 @@ public sealed class QueueAndDashboardPages(PlaygroundBrowser browser) : IClassFi
         var page = await browser.OpenAsync(platform.Client.BaseAddress!, 1280, 800);
         var response = await page.GotoAsync("/dashboard");
         Assert.Equal(200, response!.Status);
-        // The dashboard lists the platform's grain types once its first figures arrive.
-        await Expect(page.GetByText(new Regex("ModelGrain")).First).ToBeVisibleAsync();
+        // The overview shows the silo once its first figures arrive.
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Overview", Exact = true })).ToBeVisibleAsync();
+        await Expect(page.GetByText(new Regex("Active Silos\\s*1"))).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Cluster Profiling" })).ToBeVisibleAsync();
+        // Its method tables fill once the silo's profile has been sampled (each row: a method's latency per request).
+        await Expect(page.GetByRole(AriaRole.Cell, new() { NameRegex = new Regex(@"\d+ms.req") }).First).ToBeVisibleAsync();
         string path = Environment.GetEnvironmentVariable("FLOWTOK_DASHBOARD_SCREENSHOT")
             ?? Path.Combine(Directory.CreateTempSubdirectory("dashboard-").FullName, "dashboard.png");
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
