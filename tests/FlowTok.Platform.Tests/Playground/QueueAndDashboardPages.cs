@@ -7,7 +7,8 @@ namespace FlowTok.Platform.Tests.Playground;
 
 /// <summary>
 /// On one simulated device that runs one row at a time (0.5 s a step) behind a long job: the playground shows a waiting
-/// job's place in the queue and, in the operator view, the replica's batch (rows now / most); and the Orleans Dashboard
+/// job's place in the queue (captured as queued-desktop.png in FLOWTOK_PLAYGROUND_SCREENSHOTS when set) and, in the operator
+/// view, the replica's batch (rows now / most); and the Orleans Dashboard
 /// renders, captured as a PNG in FLOWTOK_DASHBOARD_SCREENSHOT when set (docs/observability/dashboard.png), else a
 /// temporary file.
 /// </summary>
@@ -39,6 +40,8 @@ public sealed class QueueAndDashboardPages(PlaygroundBrowser browser) : IClassFi
         await page.GetByLabel("Steps").FillAsync("2");
         await page.GetByRole(AriaRole.Region, new() { Name = "Generate", Exact = true }).GetByRole(AriaRole.Button, new() { Name = "Generate", Exact = true }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasTextRegex = new Regex("^Queued: .*position 1 in the queue$") })).ToBeVisibleAsync();
+        if (Environment.GetEnvironmentVariable("FLOWTOK_PLAYGROUND_SCREENSHOTS") is { } folder)
+            await page.ScreenshotAsync(new() { Path = Path.Combine(folder, "queued-desktop.png"), FullPage = true });
 
         var operatorView = await browser.SignInAsync(platform.Client.BaseAddress!, "ftk-test-playqueue-0123456789abcdef0123");
         await operatorView.GetByRole(AriaRole.Navigation).GetByRole(AriaRole.Button, new() { Name = "Operator" }).ClickAsync();
