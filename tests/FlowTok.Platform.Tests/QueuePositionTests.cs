@@ -65,6 +65,16 @@ public sealed class QueuePositionTests
         using var anonymous = new HttpClient { BaseAddress = platform.Client.BaseAddress };
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/v1/replicas")).StatusCode);
 
+        // The same work on /metrics, per replica and model (what the Grafana dashboard and the KEDA autoscaler read).
+        string metrics = await anonymous.GetStringAsync("/metrics");
+        var queued = System.Text.RegularExpressions.Regex.Match(metrics,
+            @"^flowtok_platform_queued_device_seconds\{(?=[^}]*model=""simulated"")(?=[^}]*replica=""position-node/sim:0"")[^}]*\} (\S+)$",
+            System.Text.RegularExpressions.RegexOptions.Multiline);
+        Assert.True(queued.Success, "no queued_device_seconds series of the replica on /metrics");
+        Assert.True(double.Parse(queued.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) > 0);
+        Assert.Matches(@"(?m)^flowtok_platform_batch_occupancy\{[^}]*replica=""position-node/sim:0""[^}]*\} 1$", metrics);
+        Assert.Matches(@"(?m)^flowtok_platform_step_duration_seconds_count\{[^}]*replica=""position-node/sim:0""[^}]*\} [1-9]", metrics);
+
         // When the first job ends, one of the two starts (the fair scheduler picks the tenant that used less) and the other
         // moves up to the head of the queue.
         await WaitFor(platform.Client, running, j => j.GetProperty("status").GetString() == "succeeded");
