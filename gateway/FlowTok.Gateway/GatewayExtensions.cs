@@ -43,6 +43,7 @@ public static class GatewayExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ServedModels>();
         services.AddSingleton<JobSubmitter>();
+        services.AddSingleton<QueuePositions>();
         services.AddSingleton<EventStreamLimiter>();
         services.AddSingleton<FileLinks>();
         return services;
@@ -69,6 +70,7 @@ public static class GatewayExtensions
         app.MapJobsApi();
         app.MapFilesApi();
         app.MapModelsApi();
+        app.MapReplicasApi();
         app.MapUsageApi();
         app.MapWebhooksApi();
         app.MapAdminApi();

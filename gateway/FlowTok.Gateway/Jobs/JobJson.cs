@@ -33,6 +33,11 @@ public sealed record JobJson(
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Model { get; init; }
 
+    /// <summary>While the job is queued: 1 + the items queued before it on the replica where it waits (<see cref="QueuePositions"/>);
+    /// absent otherwise. In <c>GET /v1/jobs/{id}</c> and its events only.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? QueuePosition { get; init; }
+
     /// <summary>With plain links (they need the API key).</summary>
     public static JobJson From(JobSnapshot job, string baseUrl) => From(job, fileId => Links.File(baseUrl, fileId));
 

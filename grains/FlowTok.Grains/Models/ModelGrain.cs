@@ -38,6 +38,7 @@ public sealed class ModelGrain(
     private ModelDescriptor? model;
     private long promptHits, promptMisses;
     private IDisposable? queueGauge;
+    private IDisposable? replicaGauges;
     private readonly UsageMeter usage = new();
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
@@ -57,6 +58,9 @@ public sealed class ModelGrain(
         cancellations.Cancelled += runner.CancelJob;
         model = Served(await runner.Loaded, hosted);
         queueGauge = metrics.AddQueueDepthSource(this.GetPrimaryKeyString(), () => runner.QueueDepth);
+        string replica = this.GetPrimaryKeyString(), modelName = model.Name;
+        replicaGauges = ReplicaMetrics.Add(replica, modelName, () => runner.QueuedDeviceSeconds, () => (double)runner.CurrentRows / runner.MaxBatchSize);
+        runner.BatchCompleted += (_, elapsed) => ReplicaMetrics.RecordStep(replica, modelName, elapsed);
         await Announce();
         this.RegisterGrainTimer(Announce, new GrainTimerCreationOptions(AnnouncementInterval, AnnouncementInterval) { Interleave = true });
     }
@@ -66,6 +70,7 @@ public sealed class ModelGrain(
         await registry.WithdrawAsync(this.GetPrimaryKeyString());
         if (runner is not null) cancellations.Cancelled -= runner.CancelJob;
         queueGauge?.Dispose();
+        replicaGauges?.Dispose();
         runner?.Dispose();
     }
 
@@ -159,8 +164,13 @@ public sealed class ModelGrain(
             ItemsPerBusySecond = stats.ItemsPerBusySecond,
             PromptCacheHits = Interlocked.Read(ref promptHits),
             PromptCacheMisses = Interlocked.Read(ref promptMisses),
+            CurrentRows = runner.CurrentRows,
+            MaxBatchSize = runner.MaxBatchSize,
+            QueuedDeviceSeconds = runner.QueuedDeviceSeconds,
         });
     }
+
+    public Task<int?> GetQueuePositionAsync(string jobId) => Task.FromResult(runner?.QueuePositionOf(jobId));
 
     private static WorkOrigin Origin(string tenant, double weight, JobPriority priority, DateTimeOffset? deadline) =>
         new(tenant, weight > 0 ? weight : 1, priority == JobPriority.Batch ? WorkPriority.Batch : WorkPriority.Interactive, deadline);

@@ -52,11 +52,21 @@ public static class PlatformHost
         // A stopping silo drains: the bus (registered after Orleans, so stopped before it) finishes the work it holds.
         services.Configure<HostOptions>(o => o.ShutdownTimeout = cluster.DrainTimeout);
 
+        var dashboard = configuration.GetSection(PlatformDashboardOptions.Section).Get<PlatformDashboardOptions>() ?? new();
+        services.Configure<PlatformDashboardOptions>(configuration.GetSection(PlatformDashboardOptions.Section));
         if (cluster.Role == PlatformRole.Gateway)
-            builder.UseOrleansClient(client => client.ConfigureClient(cluster));
+            builder.UseOrleansClient(client =>
+            {
+                client.ConfigureClient(cluster);
+                if (dashboard.EffectiveEnabled(cluster)) OrleansDashboard.AddTo(client);
+            });
         else
         {
-            builder.UseOrleans(silo => silo.ConfigureSilo(cluster));
+            builder.UseOrleans(silo =>
+            {
+                silo.ConfigureSilo(cluster);
+                if (dashboard.EffectiveEnabled(cluster)) OrleansDashboard.AddTo(silo);
+            });
             services.AddSingleton<LocalModels>();
             SiloShutdown.Register(services);
             services.AddBus(configuration, model);
@@ -88,9 +98,12 @@ public static class PlatformHost
 
     public static WebApplication MapPlatform(this WebApplication app)
     {
-        var role = app.Services.GetRequiredService<IOptions<OrleansHostOptions>>().Value.Role;
-        if (role == PlatformRole.Silo) app.MapOperations();
+        var cluster = app.Services.GetRequiredService<IOptions<OrleansHostOptions>>().Value;
+        if (cluster.Role == PlatformRole.Silo) app.MapOperations();
         else app.MapGateway();
+        var dashboard = app.Services.GetRequiredService<IOptions<PlatformDashboardOptions>>().Value;
+        if (dashboard.EffectiveEnabled(cluster))
+            OrleansDashboard.Map(app, dashboard, cluster, app.Configuration[$"{FlowTok.Gateway.GatewayOptions.Section}:{nameof(FlowTok.Gateway.GatewayOptions.AdminKey)}"]);
         return app;
     }
 
