@@ -28,7 +28,7 @@ public sealed class JsonBodyTarget : IFuzzTarget
         if (generation.Value is { } g) ExpectValidated(RequestValidation.Generation(g, Model), "generation");
 
         var caption = Wait(CaptionInputs.ReadAsync(Post(Json, input), default));
-        ExpectValueOrClientError(caption.Input, caption.Problem, "caption body");
+        ExpectValueOrClientError(caption.Value, caption.Problem, "caption body");
 
         var chat = Wait(JsonBody.ReadAsync<ChatCompletionRequest>(Post(Json, input), CaptionInputs.MaxJsonBodyBytes, default));
         ExpectValueOrClientError(chat.Value, chat.Problem, "chat body");

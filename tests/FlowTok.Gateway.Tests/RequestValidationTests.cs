@@ -135,7 +135,7 @@ public class RequestValidationTests
 
     // --- JSON body parsing: unknown fields, wrong types, empty or broken bodies ---
 
-    private static Parsed<GenerationRequest> Parse(string json) => JsonBody.Parse<GenerationRequest>(Encoding.UTF8.GetBytes(json));
+    private static OrProblem<GenerationRequest> Parse(string json) => JsonBody.Parse<GenerationRequest>(Encoding.UTF8.GetBytes(json));
 
     [Fact]
     public void SnakeCaseBodyIsRead()

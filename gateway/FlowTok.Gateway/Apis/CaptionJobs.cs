@@ -1,3 +1,4 @@
+using FlowTok.Gateway.Requests;
 using FlowTok.Contracts.Jobs;
 using FlowTok.Gateway.Jobs;
 using FlowTok.Gateway.Uploads;
@@ -11,25 +12,25 @@ namespace FlowTok.Gateway.Apis;
 /// </summary>
 public static class CaptionJobs
 {
-    public static async Task<(JobSnapshot? Job, ProblemHttpResult? Problem)> SubmitAsync(GatewayServices s, CaptionInput input, string? modelId = null)
+    public static async Task<OrProblem<JobSnapshot>> SubmitAsync(GatewayServices s, CaptionInput input, string? modelId = null)
     {
         var (spec, unavailable) = await JobSpecs.CaptionAsync(s, input, modelId);
-        if (spec is null) return (null, unavailable);
+        if (spec is null) return new(null, unavailable);
         var submission = await s.Jobs.SubmitAsync(s.Http, ImagesApi.Interactive(spec, input.Scheduling, s), s.Tenant, s.IdempotencyKey, input);
-        if (submission.Job is null) return (null, submission.Problem);
+        if (submission.Job is null) return new(null, submission.Problem);
         s.Http.Response.Headers[GatewayHeaders.JobId] = submission.Job.JobId;
-        return (submission.Job, null);
+        return new(submission.Job, null);
     }
 
     /// <summary>The caption, or the problem of a job that did not succeed within the synchronous wait. With
     /// <paramref name="headersSent"/> a job still running is a 504 without the Location header (too late for headers).</summary>
-    public static async Task<(string? Caption, ProblemHttpResult? Problem)> WaitAsync(GatewayServices s, JobSnapshot job, bool headersSent = false)
+    public static async Task<OrProblem<string>> WaitAsync(GatewayServices s, JobSnapshot job, bool headersSent = false)
     {
         job = await s.Jobs.WaitAsync(job, s.Options.Value.SyncTimeout, s.Aborted);
         if (headersSent && !job.Status.IsTerminal())
-            return (null, Problems.Create(504, $"the job did not finish in time; poll GET {Links.Job(job.JobId)} for its result", "Job still running",
+            return new(null, Problems.Create(504, $"the job did not finish in time; poll GET {Links.Job(job.JobId)} for its result", "Job still running",
                 new Dictionary<string, object?> { ["job_id"] = job.JobId }));
-        if (JobSubmitter.ProblemFor(s.Http, job) is { } unfinished) return (null, unfinished);
-        return (job.Outputs.OrderBy(o => o.Index).Select(o => o.Caption).FirstOrDefault() ?? "", null);
+        if (JobSubmitter.ProblemFor(s.Http, job) is { } unfinished) return new(null, unfinished);
+        return new(job.Outputs.OrderBy(o => o.Index).Select(o => o.Caption).FirstOrDefault() ?? "", null);
     }
 }

@@ -49,13 +49,13 @@ public static class ChatApi
 
     /// <summary>The model's id for the answer, checked like a generation's <c>model</c>: an id from <c>GET /v1/models</c>
     /// (404 model_not_found otherwise) that captions (400 otherwise); absent = the served captioning model.</summary>
-    private static async Task<(string? Id, ProblemHttpResult? Problem)> CaptionModelAsync(GatewayServices s, string? requested)
+    private static async Task<OrProblem<string>> CaptionModelAsync(GatewayServices s, string? requested)
     {
         var models = await s.Models.ListAsync();
         if (requested is null)
-            return (models.FirstOrDefault(m => m.Capabilities.Contains(ModelListing.ImageToText))?.Id ?? "flowtok", null);
-        if (models.FirstOrDefault(m => m.Id == requested) is not { } model) return (null, Problems.ModelNotFound(requested));
-        return model.Capabilities.Contains(ModelListing.ImageToText) ? (model.Id, null)
-            : (null, Problems.Validation(new Dictionary<string, string[]> { ["model"] = [$"model '{requested}' does not caption images"] }));
+            return new(models.FirstOrDefault(m => m.Capabilities.Contains(ModelListing.ImageToText))?.Id ?? "flowtok", null);
+        if (models.FirstOrDefault(m => m.Id == requested) is not { } model) return new(null, Problems.ModelNotFound(requested));
+        return model.Capabilities.Contains(ModelListing.ImageToText) ? new(model.Id, null)
+            : new(null, Problems.Validation(new Dictionary<string, string[]> { ["model"] = [$"model '{requested}' does not caption images"] }));
     }
 }

@@ -41,7 +41,7 @@ public static class JobsApi
     public static async Task<Results<Accepted<JobJson>, Ok<JobJson>, ProblemHttpResult>> CreateJob([AsParameters] GatewayServices s,
         [FromServices] IOptions<WebhookOptions> webhooks, [FromServices] IJobHistory history)
     {
-        var body = await JsonBody.ReadAsync<JobRequest>(s.Http.Request, CaptionInputs.MaxJsonBodyBytes, s.Aborted);
+        var (body, bodyBytes) = await JsonBody.ReadSizedAsync<JobRequest>(s.Http.Request, CaptionInputs.MaxJsonBodyBytes, s.Aborted);
         if (body.Value is not { } request) return body.Problem!;
 
         JobSpec? spec;
@@ -52,7 +52,7 @@ public static class JobsApi
         {
             case "generation":
                 if (request.Image is not null) return Field("image", "image is only accepted by caption jobs");
-                if (body.Bytes > ImagesApi.MaxGenerationBodyBytes) return JsonBody.TooLarge(ImagesApi.MaxGenerationBodyBytes, "a generation job's body");
+                if (bodyBytes > ImagesApi.MaxGenerationBodyBytes) return JsonBody.TooLarge(ImagesApi.MaxGenerationBodyBytes, "a generation job's body");
                 (var p, problem) = await JobSpecs.ValidateGenerationAsync(s, request.AsGeneration());
                 spec = p is null ? null : JobSpecs.Generation(s.Tenant.Id, p);
                 scheduling = p?.Scheduling;

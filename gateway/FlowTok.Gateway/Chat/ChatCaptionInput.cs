@@ -12,12 +12,12 @@ public static class ChatCaptionInput
 {
     private static readonly HashSet<string> Roles = ["user", "system", "developer", "assistant"];
 
-    public static (CaptionInput? Input, ProblemHttpResult? Problem) From(ChatCompletionRequest request)
+    public static OrProblem<CaptionInput> From(ChatCompletionRequest request)
     {
         var errors = new FieldErrors();
         if (request.N is { } n && n != 1) errors.Add("n", "n must be 1: an image has one caption");
         var image = FindImage(request.Messages, errors);
-        if (errors.Count > 0) return (null, Problems.Validation(errors.ToDictionary()));
+        if (errors.Count > 0) return new(null, Problems.Validation(errors.ToDictionary()));
         return CaptionInputs.From(image,
             RequestValidation.Sampling(request.Steps, request.GuidanceScale), RequestValidation.Scheduling(request.Priority, request.Timeout));
     }

@@ -11,18 +11,18 @@ public static class JobSpecs
 {
     /// <summary>Validates a generation against the served model it names (<c>model</c>; none = any): 404 model_not_found for a
     /// model not served, 400 for one that does not generate images, 503 without any, 400 with field errors.</summary>
-    public static async Task<(GenerationParameters? Parameters, ProblemHttpResult? Problem)> ValidateGenerationAsync(GatewayServices s, GenerationRequest request)
+    public static async Task<OrProblem<GenerationParameters>> ValidateGenerationAsync(GatewayServices s, GenerationRequest request)
     {
         if (await s.Models.ForGenerationAsync(request.Model) is not { } model)
         {
-            if (request.Model is null) return (null, Problems.NoModel("text-to-image"));
+            if (request.Model is null) return new(null, Problems.NoModel("text-to-image"));
             bool listed = (await s.Models.ListAsync()).Any(m => m.Id == request.Model);
-            return (null, listed
+            return new(null, listed
                 ? Problems.Validation(new Dictionary<string, string[]> { ["model"] = [$"model '{request.Model}' does not generate images"] })
                 : Problems.ModelNotFound(request.Model));
         }
         var validated = RequestValidation.Generation(request, model);
-        return validated.IsValid ? (validated.Value, null) : (null, Problems.Validation(validated.Errors));
+        return validated.IsValid ? new(validated.Value, null) : new(null, Problems.Validation(validated.Errors));
     }
 
     public static JobSpec Generation(string tenantId, GenerationParameters p) => new()
@@ -47,10 +47,10 @@ public static class JobSpecs
     /// or the default; 503 without a captioning model. The upload is not stored here: it is stored only once the job is
     /// admitted (<see cref="JobSubmitter.SubmitAsync"/>), so a refused request leaves nothing behind.
     /// </summary>
-    public static async Task<(JobSpec? Spec, ProblemHttpResult? Problem)> CaptionAsync(GatewayServices s, CaptionInput input, string? modelId = null)
+    public static async Task<OrProblem<JobSpec>> CaptionAsync(GatewayServices s, CaptionInput input, string? modelId = null)
     {
-        if (await s.Models.ForCaptionAsync(modelId) is not { } model) return (null, Problems.NoModel("image-to-text (captions)"));
-        return (new JobSpec
+        if (await s.Models.ForCaptionAsync(modelId) is not { } model) return new(null, Problems.NoModel("image-to-text (captions)"));
+        return new(new JobSpec
         {
             TenantId = s.Tenant.Id,
             Kind = JobKind.Caption,

@@ -4,31 +4,29 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace FlowTok.Gateway.Requests;
 
-/// <summary>A parsed body, or the problem to answer instead.</summary>
-public sealed record Parsed<T>(T? Value, ProblemHttpResult? Problem) where T : class
-{
-    /// <summary>The body's length in bytes.</summary>
-    public long Bytes { get; init; }
-}
-
 /// <summary>
 /// Reads JSON bodies itself (rather than through parameter binding) so that every failure is a problem document: non-JSON
 /// content type 415, too large 413, empty or malformed 400, unknown field or wrong type 400 naming the field.
 /// </summary>
 public static class JsonBody
 {
-    public static async Task<Parsed<T>> ReadAsync<T>(HttpRequest request, long maxBytes, CancellationToken cancellationToken) where T : class
+    public static async Task<OrProblem<T>> ReadAsync<T>(HttpRequest request, long maxBytes, CancellationToken cancellationToken) where T : class =>
+        (await ReadSizedAsync<T>(request, maxBytes, cancellationToken)).Body;
+
+    /// <summary>Like <see cref="ReadAsync{T}"/>, with the body's length in bytes (0 when it was not read).</summary>
+    public static async Task<(OrProblem<T> Body, long Bytes)> ReadSizedAsync<T>(HttpRequest request, long maxBytes, CancellationToken cancellationToken)
+        where T : class
     {
         if (!request.HasJsonContentType())
-            return new(null, Problems.Create(415, "the body must be JSON (Content-Type: application/json)"));
-        if (await ReadBytesAsync(request, maxBytes, cancellationToken) is not { } body) return new(null, TooLarge(maxBytes));
-        return Parse<T>(body.Span) with { Bytes = body.Length };
+            return (Problems.Create(415, "the body must be JSON (Content-Type: application/json)"), 0);
+        if (await ReadBytesAsync(request, maxBytes, cancellationToken) is not { } body) return (TooLarge(maxBytes), 0);
+        return (Parse<T>(body.Span), body.Length);
     }
 
     public static ProblemHttpResult TooLarge(long maxBytes, string what = "the body") =>
         Problems.Create(413, $"{what} is larger than {maxBytes} bytes");
 
-    public static Parsed<T> Parse<T>(ReadOnlySpan<byte> body) where T : class
+    public static OrProblem<T> Parse<T>(ReadOnlySpan<byte> body) where T : class
     {
         if (body.Trim(" \t\r\n"u8).IsEmpty) return new(null, Problems.BadRequest("the request body is empty"));
         try

@@ -21,22 +21,22 @@ public static class CaptionInputs
 
     private static readonly HashSet<string> FormFields = ["image", "steps", "guidance_scale", "priority", "timeout"];
 
-    public static async Task<(CaptionInput? Input, ProblemHttpResult? Problem)> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
+    public static async Task<OrProblem<CaptionInput>> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         if (request.HasFormContentType) return await ReadFormAsync(request, cancellationToken);
         if (!request.HasJsonContentType())
-            return (null, Problems.Create(415, "send multipart/form-data with an 'image' file, or JSON with a base64 'image'"));
+            return new(null, Problems.Create(415, "send multipart/form-data with an 'image' file, or JSON with a base64 'image'"));
         var body = await JsonBody.ReadAsync<CaptionRequest>(request, MaxJsonBodyBytes, cancellationToken);
-        if (body.Value is not { } value) return (null, body.Problem);
+        if (body.Value is not { } value) return new(null, body.Problem);
         return From(value.Image, RequestValidation.Sampling(value.Steps, value.GuidanceScale), RequestValidation.Scheduling(value.Priority, value.Timeout));
     }
 
     /// <summary>Settings first (cheap), then the image (size, base64, header, decode).</summary>
-    public static (CaptionInput? Input, ProblemHttpResult? Problem) From(Base64Image? base64, Validated<SamplingParameters> sampling, Validated<WorkScheduling> scheduling)
+    public static OrProblem<CaptionInput> From(Base64Image? base64, Validated<SamplingParameters> sampling, Validated<WorkScheduling> scheduling)
     {
-        if (SettingErrors(sampling, scheduling) is { } invalid) return (null, invalid);
+        if (SettingErrors(sampling, scheduling) is { } invalid) return new(null, invalid);
         var (input, problem) = From(UploadValidator.CheckBase64(base64), sampling.Value!);
-        return (input is null ? null : input with { Scheduling = scheduling.Value! }, problem);
+        return new(input is null ? null : input with { Scheduling = scheduling.Value! }, problem);
     }
 
     /// <summary>Every field error of the settings in one 400, or null when both are valid.</summary>
@@ -44,15 +44,15 @@ public static class CaptionInputs
         sampling.IsValid && scheduling.IsValid ? null
             : Problems.Validation(sampling.Errors.Concat(scheduling.Errors).ToDictionary(e => e.Key, e => e.Value));
 
-    public static (CaptionInput? Input, ProblemHttpResult? Problem) From(UploadCheck upload, SamplingParameters sampling) =>
+    public static OrProblem<CaptionInput> From(UploadCheck upload, SamplingParameters sampling) =>
         upload.IsValid
-            ? (new CaptionInput(upload.Bytes!, upload.ContentType!, sampling), null)
-            : (null, Problems.Create(upload.Status, upload.Error!, upload.Status == 413 ? "Image too large" : "Invalid image"));
+            ? new(new CaptionInput(upload.Bytes!, upload.ContentType!, sampling), null)
+            : new(null, Problems.Create(upload.Status, upload.Error!, upload.Status == 413 ? "Image too large" : "Invalid image"));
 
-    private static async Task<(CaptionInput?, ProblemHttpResult?)> ReadFormAsync(HttpRequest request, CancellationToken cancellationToken)
+    private static async Task<OrProblem<CaptionInput>> ReadFormAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         const long slack = 64 * 1024;
-        if (request.ContentLength > Limits.MaxUploadBytes + slack) return (null, TooLarge());
+        if (request.ContentLength > Limits.MaxUploadBytes + slack) return new(null, TooLarge());
         // The whole form, not only each part, stops at the limit: a chunked body is not read (nor buffered to disk) past it.
         if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
             bodySize.MaxRequestBodySize = Limits.MaxUploadBytes + slack;
@@ -63,41 +63,41 @@ public static class CaptionInputs
         }
         catch (InvalidDataException e) when (e.Message.Contains("body length limit", StringComparison.OrdinalIgnoreCase))
         {
-            return (null, TooLarge());
+            return new(null, TooLarge());
         }
         catch (InvalidDataException e)
         {
             // The form reader's other limits (boundary length, headers per part, line length, field count) are about the
             // form's shape, not the image's size: 400 naming the limit.
-            return (null, Problems.BadRequest($"the multipart form could not be read ({e.Message})"));
+            return new(null, Problems.BadRequest($"the multipart form could not be read ({e.Message})"));
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            return (null, TooLarge());
+            return new(null, TooLarge());
         }
         catch (IOException e) when (e is not BadHttpRequestException)
         {
             // The body ended inside the form (no closing boundary). Kestrel's own failures (BadHttpRequestException: body
             // too large, too slow, shorter than its Content-Length) keep their status codes.
-            return (null, Problems.BadRequest("the multipart form is truncated: the body ends before its closing boundary"));
+            return new(null, Problems.BadRequest("the multipart form is truncated: the body ends before its closing boundary"));
         }
 
         var errors = new FieldErrors();
         foreach (string name in form.Keys.Concat(form.Files.Select(f => f.Name)).Where(n => !FormFields.Contains(n)).Distinct())
             errors.Add(name, $"unknown field '{name}'");
-        if (errors.Count > 0) return (null, Problems.Validation(errors.ToDictionary()));
+        if (errors.Count > 0) return new(null, Problems.Validation(errors.ToDictionary()));
 
         var sampling = RequestValidation.Sampling(form["steps"].FirstOrDefault(), form["guidance_scale"].FirstOrDefault());
         var scheduling = RequestValidation.Scheduling(form["priority"].FirstOrDefault(), form["timeout"].FirstOrDefault());
-        if (SettingErrors(sampling, scheduling) is { } invalid) return (null, invalid);
+        if (SettingErrors(sampling, scheduling) is { } invalid) return new(null, invalid);
         if (form.Files.GetFile("image") is not { } file)
-            return (null, Problems.Validation(new Dictionary<string, string[]> { ["image"] = ["image is required (a file field named 'image')"] }));
-        if (file.Length > Limits.MaxUploadBytes) return (null, TooLarge());
+            return new(null, Problems.Validation(new Dictionary<string, string[]> { ["image"] = ["image is required (a file field named 'image')"] }));
+        if (file.Length > Limits.MaxUploadBytes) return new(null, TooLarge());
 
         using var bytes = new MemoryStream((int)file.Length);
         await file.CopyToAsync(bytes, cancellationToken);
         var (input, problem) = From(UploadValidator.Check(bytes.ToArray()), sampling.Value!);
-        return (input is null ? null : input with { Scheduling = scheduling.Value! }, problem);
+        return new(input is null ? null : input with { Scheduling = scheduling.Value! }, problem);
     }
 
     private static ProblemHttpResult TooLarge() =>
