@@ -13,6 +13,7 @@ namespace FlowTok.Gateway.Health;
 /// </summary>
 public sealed class ReadinessCheck(IServiceProvider services, IOptions<GatewayOptions> options, TimeProvider time) : IHealthCheck
 {
+    /// <summary>The tag /health/ready runs (the host's ServiceDefaults ReadyTag).</summary>
     public const string Tag = "ready";
 
     /// <summary>How long one check may take before it counts as failed.</summary>

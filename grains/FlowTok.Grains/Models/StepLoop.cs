@@ -91,6 +91,8 @@ internal sealed class StepLoop(StepDevices devices, StepBatcher batcher, Replica
             var now = DateTimeOffset.UtcNow;
             foreach (var item in group)
             {
+                ItemTracing.Phase(item, ItemTracing.QueueWait, item.Scheduled!.EnqueuedAt, joinedAt, rows.Count);
+                ItemTracing.Phase(item, ItemTracing.Encode, joinedAt, now, rows.Count);
                 var error = failed.FirstOrDefault(f => f.Row == item.Row).Error;
                 if (error is not null)
                 {
@@ -118,8 +120,11 @@ internal sealed class StepLoop(StepDevices devices, StepBatcher batcher, Replica
         foreach (var group in batcher.Groups())
         {
             long started = Stopwatch.GetTimestamp();
+            var stepStart = DateTimeOffset.UtcNow;
             var failed = RowIsolation.Run(group, devices.Kinds[group[0].Kind].Step);
             var elapsed = Stopwatch.GetElapsedTime(started);
+            var stepEnd = DateTimeOffset.UtcNow;
+            foreach (var row in group) ItemTracing.Phase(running[row], ItemTracing.Step, stepStart, stepEnd, group.Count, row.StepsDone + 1);
             Charge(group, elapsed);
             if (failed.Count > 0)
                 logger.LogWarning(failed[0].Error, "{Count} of {Rows} rows failed a step on {Device}; the others go on", failed.Count, group.Count, device);
@@ -134,8 +139,11 @@ internal sealed class StepLoop(StepDevices devices, StepBatcher batcher, Replica
         {
             var rows = group.ToList();
             long started = Stopwatch.GetTimestamp();
+            var decodeStart = DateTimeOffset.UtcNow;
             var (outputs, failed) = RowIsolation.Run(rows, devices.Kinds[group.Key].Finish);
             Charge(rows, Stopwatch.GetElapsedTime(started));
+            var decodeEnd = DateTimeOffset.UtcNow;
+            foreach (var row in rows) ItemTracing.Phase(running[row], ItemTracing.Decode, decodeStart, decodeEnd, rows.Count);
             foreach (var (row, error) in failed) Leave(row, running[row], "failed", i => i.Fail(error));
             foreach (var (row, output) in outputs) Leave(row, running[row], "succeeded", i => i.Complete(output));
         }
