@@ -11,11 +11,14 @@ public sealed class TracingTests(ITestOutputHelper output)
 {
     private const int Steps = 4;
 
-    [Fact]
-    public async Task AGenerationIsOneTraceFromTheHttpRequestToTheReplicasSteps()
+    /// <param name="device">The replica's device: simulated, or the bundled model on the CPU.</param>
+    [Theory]
+    [InlineData("sim:0")]
+    [InlineData("cpu:0")]
+    public async Task AGenerationIsOneTraceFromTheHttpRequestToTheReplicasSteps(string device)
     {
         var exported = new SpanSink();
-        await using var platform = await SimulatedPlatform.StartAsync("traced", [],
+        await using var platform = await SimulatedPlatform.StartAsync("traced", [$"--Model:Devices:0={device}"],
             services => services.ConfigureOpenTelemetryTracerProvider(t => t.AddInMemoryExporter(exported)));
 
         var body = await (await platform.Client.PostJson("/v1/images/generations",
@@ -25,7 +28,9 @@ public sealed class TracingTests(ITestOutputHelper output)
         var tree = await TraceOfTheGeneration(exported, "traced");
         string rendered = tree.Render();
         output.WriteLine(rendered);
-        if (Environment.GetEnvironmentVariable("FLOWTOK_TRACE_EXAMPLE") is { Length: > 0 } path) File.WriteAllText(path, rendered);
+        // FLOWTOK_TRACE_EXAMPLE=<folder>: the tree is also written there (docs/observability/trace-example.txt is one).
+        if (Environment.GetEnvironmentVariable("FLOWTOK_TRACE_EXAMPLE") is { Length: > 0 } folder)
+            File.WriteAllText(Path.Combine(folder, $"trace-{device.Replace(':', '-')}.txt"), $"trace {tree.Spans[0].TraceId}\n{rendered}");
 
         // One tree: every span descends from the one root (the test's HTTP client span, parent of the gateway's server span).
         var root = Assert.Single(tree.Roots);
@@ -35,6 +40,7 @@ public sealed class TracingTests(ITestOutputHelper output)
 
         var item = Assert.Single(tree.Spans, s => s.DisplayName == "flowtok.replica.item");
         Assert.Equal("traced", item.GetTagItem("flowtok.tenant"));
+        Assert.Equal(device, item.GetTagItem("flowtok.device"));
         Assert.Equal(server.GetTagItem("flowtok.job"), item.GetTagItem("flowtok.job"));
         Assert.NotNull(item.GetTagItem("flowtok.model"));
         Assert.Equal("succeeded", item.GetTagItem("flowtok.outcome"));
