@@ -40,6 +40,29 @@ internal static class ItemTracing
         phase.StopDetached();
     }
 
+    /// <summary>Makes the item's span current on the device thread until disposed: what the item's callbacks send (progress
+    /// and previews to its job) joins its trace instead of starting traces of its own.</summary>
+    public static CurrentSpan Within(WorkItem item) => new(item.Span);
+
+    public readonly struct CurrentSpan : IDisposable
+    {
+        private readonly Activity? previous;
+        private readonly bool set;
+
+        public CurrentSpan(Activity? span)
+        {
+            if (span is null) return;
+            previous = Activity.Current;
+            Activity.Current = span;
+            set = true;
+        }
+
+        public void Dispose()
+        {
+            if (set) Activity.Current = previous;
+        }
+    }
+
     /// <summary>Ends the item's span with its outcome ("succeeded", "failed", "cancelled", "deadline").</summary>
     public static void End(WorkItem item, string outcome)
     {

@@ -131,7 +131,9 @@ internal sealed class StepLoop(StepDevices devices, StepBatcher batcher, Replica
             foreach (var (row, error) in failed) Leave(row, running[row], "failed", i => i.Fail(error));
             var stepped = group.Where(r => failed.All(f => f.Row != r)).ToList();
             sampled.AddRange(batcher.Advance(stepped));
-            foreach (var row in stepped) running[row].Progress?.Invoke(row.StepsDone, row.Settings.Steps);
+            foreach (var row in stepped)
+                if (running[row] is { Progress: { } progress } item)
+                    using (ItemTracing.Within(item)) progress(row.StepsDone, row.Settings.Steps);
             queue.Observe(elapsed, group.Count);
             Preview(stepped);
         }
@@ -170,7 +172,9 @@ internal sealed class StepLoop(StepDevices devices, StepBatcher batcher, Replica
         Charge(due, Stopwatch.GetElapsedTime(started));
         if (failed.Count > 0)
             logger.LogWarning(failed[0].Error, "{Count} of {Rows} previews failed on {Device}; their rows go on", failed.Count, due.Count, device);
-        foreach (var (row, png) in pngs) running[row].Preview?.Invoke(row.PreviewDue!.Value, row.StepsDone, row.Settings.Steps, png);
+        foreach (var (row, png) in pngs)
+            if (running[row] is { Preview: { } preview } item)
+                using (ItemTracing.Within(item)) preview(row.PreviewDue!.Value, row.StepsDone, row.Settings.Steps, png);
     }
 
     /// <summary>Splits measured device time evenly among the rows that shared it and charges their tenants.</summary>
