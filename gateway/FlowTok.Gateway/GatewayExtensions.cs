@@ -42,6 +42,7 @@ public static class GatewayExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ServedModels>();
         services.AddSingleton<JobSubmitter>();
+        services.AddSingleton<QueuePositions>();
         services.AddSingleton<EventStreamLimiter>();
         services.AddSingleton<FileLinks>();
         return services;
@@ -67,6 +68,7 @@ public static class GatewayExtensions
         app.MapJobsApi();
         app.MapFilesApi();
         app.MapModelsApi();
+        app.MapReplicasApi();
         app.MapUsageApi();
         app.MapWebhooksApi();
         app.MapAdminApi();

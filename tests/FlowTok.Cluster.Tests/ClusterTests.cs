@@ -11,6 +11,7 @@ namespace FlowTok.Cluster.Tests;
 /// SIGKILL mid-batch loses nothing and duplicates nothing, the broker and Redis can restart under load, silos join and
 /// drain under load, and overload is shed with 429 while admitted work keeps a bounded latency.
 /// </summary>
+[Trait("Tier", "system")] // needs redis-server, rabbitmq-server installed
 [Collection(ClusterCollection.Name)]
 public sealed class ClusterTests(RabbitMqFixture fixture, ITestOutputHelper output)
 {

@@ -15,6 +15,7 @@ namespace FlowTok.Cluster.Tests;
 /// FLOWTOK_DRILL_SECONDS (default 16) sets how long the load runs after the kill; FLOWTOK_DRILL_PROBE_TIMEOUT and
 /// FLOWTOK_DRILL_MISSED_PROBES (default 1 s and 2; Orleans' own defaults are 5 s and 3) how quickly the death is noticed.
 /// </summary>
+[Trait("Tier", "system")] // needs redis-server, rabbitmq-server installed
 [Collection(ClusterCollection.Name)]
 public sealed class SiloDeathTests(RabbitMqFixture fixture, ITestOutputHelper output)
 {

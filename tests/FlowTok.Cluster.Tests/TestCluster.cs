@@ -99,8 +99,9 @@ public sealed class TestCluster : IAsyncDisposable
         "--Logging:Console:TimestampFormat", "HH:mm:ss.fff ",
     ];
 
-    /// <summary>Starts a model silo named <paramref name="name"/> and returns once its replicas are loaded.</summary>
-    public async Task<PlatformProcess> AddSiloAsync(string name)
+    /// <summary>Starts a model silo named <paramref name="name"/> (with <paramref name="settings"/> last, overriding) and
+    /// returns once its replicas are loaded.</summary>
+    public async Task<PlatformProcess> AddSiloAsync(string name, IEnumerable<string>? settings = null)
     {
         var http = new Uri($"http://127.0.0.1:{PlatformProcess.FreePort()}");
         var args = Common().Concat(
@@ -113,7 +114,7 @@ public sealed class TestCluster : IAsyncDisposable
             "--Model:MaxBatchSize", Settings.MaxBatchSize.ToString(CultureInfo.InvariantCulture),
             "--Model:Simulated:BatchLatency", Settings.BatchLatency.ToString("c", CultureInfo.InvariantCulture),
             "--Model:Simulated:ItemLatency", Settings.ItemLatency.ToString("c", CultureInfo.InvariantCulture),
-        ]).Concat(Enumerable.Range(0, Settings.DevicesPerSilo).SelectMany(d => new[] { $"--Model:Devices:{d}", $"sim:{d}" }));
+        ]).Concat(Enumerable.Range(0, Settings.DevicesPerSilo).SelectMany(d => new[] { $"--Model:Devices:{d}", $"sim:{d}" })).Concat(settings ?? []);
         var silo = await PlatformProcess.StartAsync(name, args, new Uri(http, "/health/ready"), StartTimeout);
         lock (silos)
         {

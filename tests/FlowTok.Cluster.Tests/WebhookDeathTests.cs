@@ -11,6 +11,7 @@ namespace FlowTok.Cluster.Tests;
 /// Webhooks when a node dies: jobs with a webhook run on two silos, one is killed with SIGKILL mid-batch (with whatever
 /// job grains and pending deliveries it held), and every job is still announced, ended, signed, from the survivor.
 /// </summary>
+[Trait("Tier", "system")] // needs redis-server, rabbitmq-server installed
 [Collection(ClusterCollection.Name)]
 public sealed class WebhookDeathTests(RabbitMqFixture fixture, ITestOutputHelper output)
 {

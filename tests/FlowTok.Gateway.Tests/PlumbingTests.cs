@@ -98,6 +98,30 @@ public class PlumbingTests
     }
 
     [Fact]
+    public async Task ARequestNamingNoModelGetsTheFirstConfiguredThatCanDoTheTask()
+    {
+        static RegisteredModel Of(string key, string name, int position, bool t2i = true, bool i2t = true) =>
+            new(key, new ModelDescriptor { Name = name, Version = $"{name}@1", ImageSize = 64, TextToImage = t2i, ImageToText = i2t, Position = position }, DateTimeOffset.UtcNow);
+        var registry = new ScriptedRegistry
+        {
+            Models = [Of("a/cpu:1", "b-second", 1), Of("a/cpu:0", "z-first", 0, i2t: false), Of("b/cpu:0", "b-second", 0)],
+        };
+        var served = new ServedModels(registry, new ManualClock());
+
+        // Both are some silo's first model: the smaller id. Captions: the only one that captions.
+        Assert.Equal("b-second", (await served.ForGenerationAsync())!.Id);
+        Assert.Equal("b-second", (await served.ForCaptionAsync())!.Id);
+        Assert.Equal("z-first", (await served.ForGenerationAsync("z-first"))!.Id);
+        Assert.Null(await served.ForCaptionAsync("z-first"));
+        Assert.Null(await served.ForGenerationAsync("missing"));
+
+        registry.Models = [Of("a/cpu:1", "b-second", 1), Of("a/cpu:0", "z-first", 0)];
+        var fresh = new ServedModels(registry, new ManualClock());
+        Assert.Equal("z-first", (await fresh.ForGenerationAsync())!.Id);
+        Assert.Equal(["z-first", "b-second"], (await fresh.ListAsync()).Select(m => m.Id)); // the default first
+    }
+
+    [Fact]
     public void NoCapableModelMeansNoServedModel()
     {
         Assert.Null(ServedModels.Choose([], m => m.TextToImage));

@@ -8,6 +8,7 @@ namespace FlowTok.Platform.Tests;
 /// <c>node --test</c> against the one-machine platform; node's own output is shown when a file fails. The build installs
 /// the client (<c>npm ci</c>, a target in this project); without Node.js the tests fail and say so.
 /// </summary>
+[Trait("Tier", "system")] // needs node, npm installed
 [Collection(PlatformCollection.Name)]
 public sealed class OpenAiNodeClientTests(PlatformFixture platform)
 {

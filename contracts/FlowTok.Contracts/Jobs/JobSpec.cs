@@ -29,6 +29,9 @@ public sealed record JobSpec
     /// <summary>The client's end-user ids (OpenAI's <c>user</c> and <c>safety_identifier</c>): kept and shown to the tenant, never used.</summary>
     [Id(13)] public string? User { get; init; }
     [Id(14)] public string? SafetyIdentifier { get; init; }
+    /// <summary>The served model (its id, as <c>GET /v1/models</c> lists it) whose replicas run the items; the gateway names the
+    /// default when the request names none. Null: each model silo's first model.</summary>
+    [Id(15)] public string? Model { get; init; }
     /// <summary>Generation: previews per image (OpenAI's <c>partial_images</c>), kept in the job's memory for streams; 0 = none.</summary>
     [Id(30)] public int Previews { get; init; }
     /// <summary>The webhook told when the job ends (succeeded, failed or cancelled); null: none.</summary>

@@ -13,6 +13,8 @@ public sealed record GenerateImage
     [Id(6)] public double GuidanceScale { get; init; } = Limits.DefaultGuidance;
     /// <summary>Scale of the text VAE's sampling noise; null means the model's default.</summary>
     [Id(7)] public double? TextNoise { get; init; }
+    /// <summary>The model (its id) whose replicas run it; null: each model silo's first model (jobs queued before models had ids).</summary>
+    [Id(8)] public string? Model { get; init; }
     /// <summary>The tenant's weight (its share of device time); carried so a model silo needs no tenant directory.</summary>
     [Id(20)] public double TenantWeight { get; init; } = 1;
     [Id(21)] public FlowTok.Contracts.Jobs.JobPriority Priority { get; init; }

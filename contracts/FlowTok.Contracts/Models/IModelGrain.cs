@@ -17,6 +17,9 @@ public interface IModelGrain : IGrainWithStringKey
     Task<string> CaptionAsync(CaptionImage work);
 
     Task<ModelStats> GetStatsAsync();
+
+    /// <summary>1 + the items queued before the job's first waiting item on this replica (arrival order); null when none waits here.</summary>
+    Task<int?> GetQueuePositionAsync(string jobId);
 }
 
 public static class ModelGrainKey

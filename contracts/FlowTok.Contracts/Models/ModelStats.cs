@@ -15,4 +15,9 @@ public sealed record ModelStats
     [Id(7)] public double ItemsPerBusySecond { get; init; }
     [Id(8)] public long PromptCacheHits { get; init; }
     [Id(9)] public long PromptCacheMisses { get; init; }
+    /// <summary>Rows in the device's batch now, of at most <see cref="MaxBatchSize"/>.</summary>
+    [Id(10)] public int CurrentRows { get; init; }
+    [Id(11)] public int MaxBatchSize { get; init; }
+    /// <summary>Device seconds the queued items are expected to cost.</summary>
+    [Id(12)] public double QueuedDeviceSeconds { get; init; }
 }

@@ -11,9 +11,9 @@ namespace FlowTok.Gateway.Apis;
 /// </summary>
 public static class CaptionJobs
 {
-    public static async Task<(JobSnapshot? Job, ProblemHttpResult? Problem)> SubmitAsync(GatewayServices s, CaptionInput input)
+    public static async Task<(JobSnapshot? Job, ProblemHttpResult? Problem)> SubmitAsync(GatewayServices s, CaptionInput input, string? modelId = null)
     {
-        var (spec, unavailable) = await JobSpecs.CaptionAsync(s, input);
+        var (spec, unavailable) = await JobSpecs.CaptionAsync(s, input, modelId);
         if (spec is null) return (null, unavailable);
         var submission = await s.Jobs.SubmitAsync(s.Http, ImagesApi.Interactive(spec, input.Scheduling, s), s.Tenant, s.IdempotencyKey, input);
         if (submission.Job is null) return (null, submission.Problem);

@@ -37,7 +37,7 @@ public static class ChatApi
         if (model is null) return OpenAiErrors.With(unknown!);
         var (input, invalid) = ChatCaptionInput.From(request);
         if (input is null) return OpenAiErrors.With(invalid!);
-        var (job, refused) = await CaptionJobs.SubmitAsync(s, input);
+        var (job, refused) = await CaptionJobs.SubmitAsync(s, input, request.Model is null ? null : model);
         if (job is null) return OpenAiErrors.With(refused!);
 
         var head = ChatCompletionHead.For(job.JobId, model);

@@ -88,8 +88,9 @@ public static class JobsApi
         return TypedResults.Ok(s.ToJson(job));
     }
 
-    public static async Task<Results<Ok<JobJson>, ProblemHttpResult>> GetJob(string id, [AsParameters] GatewayServices s) =>
-        await FindOwnJobAsync(s, id) is { } job ? TypedResults.Ok(s.ToJson(job)) : Problems.JobNotFound(id);
+    public static async Task<Results<Ok<JobJson>, ProblemHttpResult>> GetJob(string id, [AsParameters] GatewayServices s,
+        [FromServices] QueuePositions positions) =>
+        await FindOwnJobAsync(s, id) is { } job ? TypedResults.Ok(s.ToJson(job) with { QueuePosition = await positions.OfAsync(job) }) : Problems.JobNotFound(id);
 
     public static async Task<Results<Ok<JobJson>, ProblemHttpResult>> CancelJob(string id, [AsParameters] GatewayServices s)
     {
@@ -97,7 +98,8 @@ public static class JobsApi
         return await s.Jobs.Job(id).CancelAsync() is { } job ? TypedResults.Ok(s.ToJson(job)) : Problems.JobNotFound(id);
     }
 
-    public static async Task<Results<PushStreamHttpResult, ProblemHttpResult>> FollowJob(string id, [AsParameters] GatewayServices s)
+    public static async Task<Results<PushStreamHttpResult, ProblemHttpResult>> FollowJob(string id, [AsParameters] GatewayServices s,
+        [FromServices] QueuePositions positions)
     {
         if (await FindOwnJobAsync(s, id) is not { } job) return Problems.JobNotFound(id);
         var stream = s.EventStreams.TryOpen(s.Tenant.Id);
@@ -116,7 +118,7 @@ public static class JobsApi
         var keepAlive = s.Options.Value.EventsKeepAlive;
         var aborted = s.Aborted;
         return TypedResults.Stream(
-            body => JobEvents.StreamAsync(body, s.Jobs.Job(id), job, j => JobJson.From(j, fileUrl), keepAlive, aborted),
+            body => JobEvents.StreamAsync(body, s.Jobs.Job(id), job, j => JobJson.From(j, fileUrl), keepAlive, aborted, positions.OfAsync),
             JobEvents.ContentType);
     }
 

@@ -19,8 +19,12 @@ public static class JobEvents
     public static TimeSpan ClampKeepAlive(TimeSpan keepAlive) =>
         keepAlive < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : keepAlive > TimeSpan.FromSeconds(25) ? TimeSpan.FromSeconds(25) : keepAlive;
 
+    /// <summary>How often a queued job's position is looked at again (an event is sent when it moved).</summary>
+    public static readonly TimeSpan QueuePositionRefresh = TimeSpan.FromSeconds(1);
+
+    /// <param name="queuePosition">A queued job's position (<see cref="QueuePositions"/>), sent as <c>queue_position</c>; null: none.</param>
     public static async Task StreamAsync(Stream body, IRequestGrain grain, JobSnapshot job, Func<JobSnapshot, JobJson> toJson,
-        TimeSpan keepAlive, CancellationToken cancellationToken)
+        TimeSpan keepAlive, CancellationToken cancellationToken, Func<JobSnapshot, Task<int?>>? queuePosition = null)
     {
         keepAlive = ClampKeepAlive(keepAlive);
         int previewsSent = 0;
@@ -34,9 +38,13 @@ public static class JobEvents
                         await WriteAsync(body, $"event: preview\ndata: {JsonSerializer.Serialize(JobPreviewJson.From(job.JobId, preview), GatewayJson.Options)}\n\n", cancellationToken);
                         previewsSent = preview.Sequence;
                     }
-                await WriteAsync(body, Event(job, toJson), cancellationToken);
+                int? position = queuePosition is null ? null : await queuePosition(job);
+                await WriteAsync(body, Event(job, j => toJson(j) with { QueuePosition = position }), cancellationToken);
                 if (job.Status.IsTerminal()) return;
-                if (await NextAsync(body, grain, job, keepAlive, cancellationToken) is not { } next) return;
+                // While it waits, the position is looked at every QueuePositionRefresh; a move is sent like a change.
+                var current = job;
+                Func<Task<bool>>? moved = queuePosition is null || job.Status != JobStatus.Queued ? null : async () => await queuePosition!(current) != position;
+                if (await NextAsync(body, grain, job, moved is null ? keepAlive : QueuePositionRefresh, cancellationToken, moved) is not { } next) return;
                 job = next;
             }
         }
@@ -50,7 +58,9 @@ public static class JobEvents
     /// Long-polls for the job's next change, writing a keep-alive comment whenever a poll ends without one (or the job's silo
     /// died: the stream goes on once the job is back on another silo). Null when the job is gone.
     /// </summary>
-    public static async Task<JobSnapshot?> NextAsync(Stream body, IRequestGrain grain, JobSnapshot job, TimeSpan keepAlive, CancellationToken cancellationToken)
+    /// <param name="moved">Asked after each poll without a change: true returns the same job (something else about it moved).</param>
+    public static async Task<JobSnapshot?> NextAsync(Stream body, IRequestGrain grain, JobSnapshot job, TimeSpan keepAlive, CancellationToken cancellationToken,
+        Func<Task<bool>>? moved = null)
     {
         while (true)
         {
@@ -66,6 +76,7 @@ public static class JobEvents
                 continue;
             }
             if (next is null || next.Version != job.Version) return next;
+            if (moved is not null && await moved()) return job;
             await WriteAsync(body, ": keep-alive\n\n", cancellationToken);
         }
     }

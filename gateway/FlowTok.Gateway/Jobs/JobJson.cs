@@ -29,6 +29,15 @@ public sealed record JobJson(
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public JobSettingsJson? Settings { get; init; }
 
+    /// <summary>The served model that runs the job's items (its id from <c>GET /v1/models</c>); absent for jobs that named none.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Model { get; init; }
+
+    /// <summary>While the job is queued: 1 + the items queued before it on the replica where it waits (<see cref="QueuePositions"/>);
+    /// absent otherwise. In <c>GET /v1/jobs/{id}</c> and its events only.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? QueuePosition { get; init; }
+
     /// <summary>With plain links (they need the API key).</summary>
     public static JobJson From(JobSnapshot job, string baseUrl) => From(job, fileId => Links.File(baseUrl, fileId));
 
@@ -49,7 +58,7 @@ public sealed record JobJson(
         job.Spec.Priority == JobPriority.Batch ? "batch" : "interactive",
         job.Spec.Deadline?.ToUnixTimeSeconds(),
         job.Spec.User,
-        job.Spec.SafetyIdentifier);
+        job.Spec.SafetyIdentifier) { Model = job.Spec.Model };
 }
 
 public sealed record JobProgressJson(int StepsDone, int TotalSteps, double Fraction)

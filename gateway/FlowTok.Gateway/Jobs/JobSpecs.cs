@@ -39,20 +39,23 @@ public static class JobSpecs
         User = p.User,
         SafetyIdentifier = p.SafetyIdentifier,
         Previews = p.PartialImages,
+        Model = p.Model,
     };
 
     /// <summary>
-    /// A caption spec for the validated upload; 503 without a captioning model. The upload is not stored here: it is stored
-    /// only once the job is admitted (<see cref="JobSubmitter.SubmitAsync"/>), so a refused request leaves nothing behind.
+    /// A caption spec for the validated upload, run by the captioning model <paramref name="modelId"/> (checked by the caller)
+    /// or the default; 503 without a captioning model. The upload is not stored here: it is stored only once the job is
+    /// admitted (<see cref="JobSubmitter.SubmitAsync"/>), so a refused request leaves nothing behind.
     /// </summary>
-    public static async Task<(JobSpec? Spec, ProblemHttpResult? Problem)> CaptionAsync(GatewayServices s, CaptionInput input)
+    public static async Task<(JobSpec? Spec, ProblemHttpResult? Problem)> CaptionAsync(GatewayServices s, CaptionInput input, string? modelId = null)
     {
-        if (await s.Models.ForCaptionAsync() is not { } model) return (null, Problems.NoModel("image-to-text (captions)"));
+        if (await s.Models.ForCaptionAsync(modelId) is not { } model) return (null, Problems.NoModel("image-to-text (captions)"));
         return (new JobSpec
         {
             TenantId = s.Tenant.Id,
             Kind = JobKind.Caption,
             Count = 1,
+            Model = model.Id.Length > 0 ? model.Id : null,
             Steps = input.Sampling.Steps,
             GuidanceScale = input.Sampling.GuidanceScale,
             RequestHash = CanonicalRequest.Hash(CanonicalRequest.Caption(input.Image, input.Sampling.Steps, input.Sampling.GuidanceScale, model.Version)),

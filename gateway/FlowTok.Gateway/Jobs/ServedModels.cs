@@ -6,8 +6,10 @@ using FlowTok.Infrastructure.Storage;
 namespace FlowTok.Gateway.Jobs;
 
 /// <summary>
-/// Which model version the gateway serves, from the model silos' announcements: among the replicas that can do the task,
-/// the version most replicas announce (ties: the ordinally greatest), with the sizes that version serves.
+/// Which models the gateway serves, from the model silos' announcements. A model is its id (<see cref="ModelDescriptor.Name"/>);
+/// a request naming none gets the default: of the models that can do the task, the one announced with the lowest
+/// <see cref="ModelDescriptor.Position"/> (the first of Model:Served), ties by id. Of a model's replicas, the version most of
+/// them announce (ties: the ordinally greatest) is served, with the sizes that version serves.
 /// </summary>
 public sealed class ServedModels(IModelRegistry registry, TimeProvider clock)
 {
@@ -25,20 +27,32 @@ public sealed class ServedModels(IModelRegistry registry, TimeProvider clock)
 
     private readonly ConcurrentDictionary<string, DateTimeOffset> firstSeen = new(StringComparer.Ordinal);
 
-    /// <summary>The served text-to-image model: of the model named <paramref name="id"/> (a <see cref="ModelListing.Id"/>), or any.</summary>
-    public async Task<ServedModel?> ForGenerationAsync(string? id = null) =>
-        Choose((await AnnouncedAsync()).Where(r => id is null || r.Model.Name == id), m => m.TextToImage);
+    /// <summary>The served text-to-image model named <paramref name="id"/> (a <see cref="ModelListing.Id"/>), or the default.</summary>
+    public async Task<ServedModel?> ForGenerationAsync(string? id = null) => For(await AnnouncedAsync(), id, m => m.TextToImage);
 
-    public async Task<ServedModel?> ForCaptionAsync() => Choose(await AnnouncedAsync(), m => m.ImageToText);
+    /// <summary>The served image-to-text model named <paramref name="id"/>, or the default.</summary>
+    public async Task<ServedModel?> ForCaptionAsync(string? id = null) => For(await AnnouncedAsync(), id, m => m.ImageToText);
+
+    private static ServedModel? For(IReadOnlyList<RegisteredModel> announced, string? id, Func<ModelDescriptor, bool> can)
+    {
+        id ??= DefaultId(announced, can);
+        return id is null ? null : Choose(announced.Where(r => r.Model.Name == id), can) is { } served ? served with { Id = id } : null;
+    }
+
+    /// <summary>The model a request naming none gets: the lowest position, then the ordinally smallest id.</summary>
+    private static string? DefaultId(IEnumerable<RegisteredModel> announced, Func<ModelDescriptor, bool> can) =>
+        announced.Select(r => r.Model).Where(can).OrderBy(m => m.Position).ThenBy(m => m.Name, StringComparer.Ordinal).FirstOrDefault()?.Name;
 
     /// <summary>
-    /// The models served now, one per name (<see cref="ModelDescriptor.Name"/>, the id clients use): what any of its replicas
-    /// can do, its native size and the version most of them run. <c>created</c> is when this gateway first saw it announced.
+    /// The models served now, one per name (<see cref="ModelDescriptor.Name"/>, the id clients use), the default first (by
+    /// position, then id): what any of its replicas can do, its native size and the version most of them run. <c>created</c> is
+    /// when this gateway first saw it announced.
     /// </summary>
     public async Task<IReadOnlyList<ModelListing>> ListAsync()
     {
         var listings = new List<ModelListing>();
-        foreach (var named in (await AnnouncedAsync()).GroupBy(r => r.Model.Name, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
+        foreach (var named in (await AnnouncedAsync()).GroupBy(r => r.Model.Name, StringComparer.Ordinal)
+                     .OrderBy(g => g.Min(r => r.Model.Position)).ThenBy(g => g.Key, StringComparer.Ordinal))
         {
             var served = Choose(named, _ => true)!;
             var models = named.Select(r => r.Model).Where(m => m.Version == served.Version).ToList();

@@ -1,6 +1,6 @@
 // Operator: what the tenant's key may see of the platform: its own usage (GET /v1/usage: device time, items, queue wait,
-// quota), the served models (GET /v1/models), and from the platform's Prometheus /metrics only the platform-wide series:
-// each replica's queue (named "{silo}/{device}") and the mean batch size. Per-tenant series are never read or shown.
+// quota), the served models (GET /v1/models), and the platform-wide replica figures (GET /v1/replicas: each replica's
+// queue, named "{silo}/{device}", and how full its batch is). Per-tenant figures of others are never read or shown.
 import { api } from "./api.js";
 import { $, el, showError } from "./ui.js";
 
@@ -12,26 +12,19 @@ const USAGE = [
 
 const round = (v) => (typeof v === "number" && !Number.isInteger(v) ? v.toFixed(2) : v ?? "unlimited");
 
-/** Replica queue depths and the mean batch size from Prometheus text (platform-wide series only). */
-export function platformFigures(text) {
-  const queues = [];
-  let batchSum = 0, batchCount = 0;
-  for (const line of text.split("\n")) {
-    const queue = /^\w*_queue_depth\{[^}]*queue="([^"]*)"[^}]*\} (\S+)/.exec(line);
-    if (queue) queues.push({ queue: queue[1], depth: Number(queue[2]) });
-    const batch = /^\w*_batch_size_(sum|count)(?:\{[^}]*\})? (\S+)/.exec(line);
-    if (batch?.[1] === "sum") batchSum += Number(batch[2]);
-    if (batch?.[1] === "count") batchCount += Number(batch[2]);
-  }
-  return { queues, meanBatch: batchCount ? batchSum / batchCount : null };
+/** Rows per forward over all replicas, weighted by their steps; null before the first one. */
+export function meanBatch(replicas) {
+  const steps = replicas.reduce((n, r) => n + r.batches, 0);
+  return steps ? replicas.reduce((n, r) => n + r.mean_batch_rows * r.batches, 0) / steps : null;
 }
 
 async function loadPlatform() {
-  const response = await fetch("/metrics");
-  if (!response.ok) return;
-  const { queues, meanBatch } = platformFigures(await response.text());
-  $("#replicas-table tbody").replaceChildren(...queues.map((q) => el("tr", {}, el("td", { text: q.queue }), el("td", { text: String(q.depth) }))));
-  $("#mean-batch").textContent = meanBatch == null ? "Mean batch size: no batches yet" : `Mean batch size: ${meanBatch.toFixed(2)} rows`;
+  const replicas = (await api("/v1/replicas")).data;
+  $("#replicas-table tbody").replaceChildren(...replicas.map((r) => el("tr", {},
+    el("td", { text: r.id }), el("td", { text: r.model }), el("td", { text: String(r.queue_depth) }),
+    el("td", { text: `${r.batch_rows} / ${r.max_batch_rows}` }))));
+  const mean = meanBatch(replicas);
+  $("#mean-batch").textContent = mean == null ? "Mean batch size: no batches yet" : `Mean batch size: ${mean.toFixed(2)} rows`;
 }
 
 export async function load() {

@@ -17,7 +17,11 @@ public sealed record Validated<T>(T? Value, IReadOnlyDictionary<string, string[]
 }
 
 /// <summary>What the gateway knows of the served model when it validates: its version (namespaces caches) and sizes.</summary>
-public sealed record ServedModel(string Version, int NativeSize, IReadOnlyList<int> SupportedSizes);
+public sealed record ServedModel(string Version, int NativeSize, IReadOnlyList<int> SupportedSizes)
+{
+    /// <summary>The model's id (what a job names to reach its replicas); empty when not known.</summary>
+    public string Id { get; init; } = "";
+}
 
 /// <summary>Sampler settings shared by generations and captions.</summary>
 public sealed record SamplingParameters(int Steps, double GuidanceScale);
@@ -40,6 +44,9 @@ public sealed record GenerationParameters(
     /// <summary>The client's end-user ids (OpenAI's <c>user</c>, <c>safety_identifier</c>), kept with the job.</summary>
     public string? User { get; init; }
     public string? SafetyIdentifier { get; init; }
+
+    /// <summary>The served model's id: the job's items go to its replicas (its version is in the hash).</summary>
+    public string? Model { get; init; }
 
     /// <summary>Answer as OpenAI's event stream; previews per image (neither changes the images, so neither is hashed).</summary>
     public bool Stream { get; init; }
@@ -102,7 +109,7 @@ public static partial class RequestValidation
         return new(new GenerationParameters(prompt, count, size, seed, sampling.Steps, sampling.GuidanceScale, format, model.Version, hash, textNoise)
         {
             Scheduling = scheduling, Output = output, Quality = request.Quality ?? "auto", User = user, SafetyIdentifier = safetyIdentifier,
-            Stream = stream, PartialImages = partialImages,
+            Stream = stream, PartialImages = partialImages, Model = model.Id.Length > 0 ? model.Id : null,
         }, errors.ToDictionary());
     }
 

@@ -15,7 +15,7 @@ public sealed class GenerateImageConsumer(LocalModels models, ICancellationSigna
         var work = context.Message;
         return WorkItemRun.Run(context, cancellations, logger, work.JobId, work.Index, async () =>
         {
-            var fileId = await models.Next().GenerateAsync(work);
+            var fileId = await models.Next(work.Model).GenerateAsync(work);
             return new ImageGenerated(work.JobId, work.Index, fileId, work.Seed);
         });
     }
@@ -28,7 +28,7 @@ public sealed class CaptionImageConsumer(LocalModels models, ICancellationSignal
     {
         var work = context.Message;
         return WorkItemRun.Run(context, cancellations, logger, work.JobId, work.Index, async () =>
-            new ImageCaptioned(work.JobId, work.Index, await models.Next().CaptionAsync(work)));
+            new ImageCaptioned(work.JobId, work.Index, await models.Next(work.Model).CaptionAsync(work)));
     }
 }
 

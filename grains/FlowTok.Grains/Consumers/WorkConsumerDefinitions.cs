@@ -16,7 +16,11 @@ public sealed class WorkConsumerDefinition<TConsumer> : ConsumerDefinition<TCons
     private readonly int concurrency;
 
     public WorkConsumerDefinition(IOptions<ModelHostingOptions> options) =>
-        ConcurrentMessageLimit = concurrency = Math.Max(1, options.Value.EffectiveDevices.Count) * Math.Max(options.Value.MaxQueueLength, options.Value.MaxBatchSize * 2);
+        ConcurrentMessageLimit = concurrency = Math.Max(1, options.Value.EffectiveDevices.Count) * PerDevice(options.Value);
+
+    /// <summary>Messages in flight per replica: what its scheduler holds. A model's own queue takes this per device of that
+    /// model (set on its endpoint, below the limit here, which counts every device of the silo).</summary>
+    public static int PerDevice(ModelHostingOptions options) => Math.Max(options.MaxQueueLength, options.MaxBatchSize * 2);
 
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpoint,
         IConsumerConfigurator<TConsumer> consumer, IRegistrationContext context)

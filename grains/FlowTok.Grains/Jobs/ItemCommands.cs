@@ -1,5 +1,6 @@
 using FlowTok.Contracts.Jobs;
 using FlowTok.Contracts.Messages;
+using FlowTok.Grains.Consumers;
 using MassTransit;
 
 namespace FlowTok.Grains.Jobs;
@@ -13,7 +14,7 @@ public static class ItemCommands
         {
             JobId = jobId, Index = i, TenantId = spec.TenantId, Prompt = spec.Prompt!, Seed = spec.Seed + i,
             Steps = spec.Steps, GuidanceScale = spec.GuidanceScale, TextNoise = spec.TextNoise,
-            TenantWeight = spec.TenantWeight, Priority = spec.Priority, Deadline = deadline, Previews = spec.Previews,
+            TenantWeight = spec.TenantWeight, Priority = spec.Priority, Deadline = deadline, Previews = spec.Previews, Model = spec.Model,
         }).ToList();
 
     public static IReadOnlyList<CaptionImage> Caption(string jobId, JobSpec spec, DateTimeOffset deadline, IEnumerable<int> items) =>
@@ -21,13 +22,25 @@ public static class ItemCommands
         {
             JobId = jobId, Index = i, TenantId = spec.TenantId, InputFileId = spec.InputFileId!,
             Steps = spec.Steps, GuidanceScale = spec.GuidanceScale,
-            TenantWeight = spec.TenantWeight, Priority = spec.Priority, Deadline = deadline,
+            TenantWeight = spec.TenantWeight, Priority = spec.Priority, Deadline = deadline, Model = spec.Model,
         }).ToList();
 
-    /// <summary>Publishes the commands of <paramref name="items"/> as one batch.</summary>
-    public static Task Publish(IPublishEndpoint bus, string jobId, JobSpec spec, DateTimeOffset deadline, IEnumerable<int> items,
-        CancellationToken cancellationToken) =>
-        spec.Kind == JobKind.Caption
-            ? bus.PublishBatch(Caption(jobId, spec, deadline, items), cancellationToken)
-            : bus.PublishBatch(Generate(jobId, spec, deadline, items), cancellationToken);
+    /// <summary>Queues the commands of <paramref name="items"/> as one batch: sent to the work queue of the job's model
+    /// (<see cref="WorkQueues"/>), so only that model's replicas take them; published when the job names no model.</summary>
+    public static async Task Publish(IBus bus, string jobId, JobSpec spec, DateTimeOffset deadline, IEnumerable<int> items,
+        CancellationToken cancellationToken)
+    {
+        bool caption = spec.Kind == JobKind.Caption;
+        if (spec.Model is not { } model)
+        {
+            await (caption
+                ? bus.PublishBatch(Caption(jobId, spec, deadline, items), cancellationToken)
+                : bus.PublishBatch(Generate(jobId, spec, deadline, items), cancellationToken));
+            return;
+        }
+        var queue = await bus.GetSendEndpoint(new Uri($"queue:{(caption ? WorkQueues.CaptionFor(model) : WorkQueues.GenerateFor(model))}"));
+        await (caption
+            ? queue.SendBatch(Caption(jobId, spec, deadline, items), cancellationToken)
+            : queue.SendBatch(Generate(jobId, spec, deadline, items), cancellationToken));
+    }
 }

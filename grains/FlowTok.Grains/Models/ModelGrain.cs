@@ -9,7 +9,6 @@ using FlowTok.Infrastructure.Observability;
 using FlowTok.Infrastructure.Storage;
 using FlowTok.Model.Pipelines;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 
 namespace FlowTok.Grains.Models;
@@ -21,7 +20,7 @@ namespace FlowTok.Grains.Models;
 /// </summary>
 [DevicePlacement, KeepAlive, Reentrant]
 public sealed class ModelGrain(
-    IOptions<ModelHostingOptions> options,
+    LocalModels local,
     IGrainFactory grains,
     IFileStore files,
     IPromptCache prompts,
@@ -39,13 +38,15 @@ public sealed class ModelGrain(
     private ModelDescriptor? model;
     private long promptHits, promptMisses;
     private IDisposable? queueGauge;
+    private IDisposable? replicaGauges;
     private readonly UsageMeter usage = new();
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         var (_, device) = ModelGrainKey.Parse(this.GetPrimaryKeyString());
-        runner = new ModelRunner(options.Value, device, cancellations.IsCancelledLocally, logger);
-        memo = new PromptMemo(options.Value.PromptMemoryEntries);
+        var hosted = local.OnDevice(device);
+        runner = new ModelRunner(hosted.Options, device, cancellations.IsCancelledLocally, logger);
+        memo = new PromptMemo(hosted.Options.PromptMemoryEntries);
         runner.BatchCompleted += (size, _) => metrics.RecordBatchSize(size);
         runner.DeviceTimeCharged += metrics.RecordTenantDeviceTime;
         runner.ItemStarted += metrics.RecordTenantQueueWait;
@@ -55,8 +56,11 @@ public sealed class ModelGrain(
         runner.ItemEnded += usage.AddItem;
         this.RegisterGrainTimer(ReportUsage, new GrainTimerCreationOptions(UsageInterval, UsageInterval) { Interleave = true });
         cancellations.Cancelled += runner.CancelJob;
-        model = await runner.Loaded;
+        model = Served(await runner.Loaded, hosted);
         queueGauge = metrics.AddQueueDepthSource(this.GetPrimaryKeyString(), () => runner.QueueDepth);
+        string replica = this.GetPrimaryKeyString(), modelName = model.Name;
+        replicaGauges = ReplicaMetrics.Add(replica, modelName, () => runner.QueuedDeviceSeconds, () => (double)runner.CurrentRows / runner.MaxBatchSize);
+        runner.BatchCompleted += (_, elapsed) => ReplicaMetrics.RecordStep(replica, modelName, elapsed);
         await Announce();
         this.RegisterGrainTimer(Announce, new GrainTimerCreationOptions(AnnouncementInterval, AnnouncementInterval) { Interleave = true });
     }
@@ -66,6 +70,7 @@ public sealed class ModelGrain(
         await registry.WithdrawAsync(this.GetPrimaryKeyString());
         if (runner is not null) cancellations.Cancelled -= runner.CancelJob;
         queueGauge?.Dispose();
+        replicaGauges?.Dispose();
         runner?.Dispose();
     }
 
@@ -85,6 +90,15 @@ public sealed class ModelGrain(
             }
         }
     }
+
+    /// <summary>The loaded model under its served id. A directory served under another id than its own name gets its own
+    /// version (caches are namespaced by version: two ids never share cached outputs or prompt encodings).</summary>
+    private static ModelDescriptor Served(ModelDescriptor loaded, HostedModel hosted) => loaded with
+    {
+        Name = hosted.Id,
+        Version = hosted.Id == loaded.Name ? loaded.Version : $"{hosted.Id}:{loaded.Version}",
+        Position = hosted.Position,
+    };
 
     private Task Announce() => registry.AnnounceAsync(this.GetPrimaryKeyString(), model!, 3 * AnnouncementInterval);
 
@@ -159,8 +173,13 @@ public sealed class ModelGrain(
             ItemsPerBusySecond = stats.ItemsPerBusySecond,
             PromptCacheHits = Interlocked.Read(ref promptHits),
             PromptCacheMisses = Interlocked.Read(ref promptMisses),
+            CurrentRows = runner.CurrentRows,
+            MaxBatchSize = runner.MaxBatchSize,
+            QueuedDeviceSeconds = runner.QueuedDeviceSeconds,
         });
     }
+
+    public Task<int?> GetQueuePositionAsync(string jobId) => Task.FromResult(runner?.QueuePositionOf(jobId));
 
     private static WorkOrigin Origin(string tenant, double weight, JobPriority priority, DateTimeOffset? deadline) =>
         new(tenant, weight > 0 ? weight : 1, priority == JobPriority.Batch ? WorkPriority.Batch : WorkPriority.Interactive, deadline);

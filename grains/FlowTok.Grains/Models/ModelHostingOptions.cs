@@ -5,7 +5,9 @@ using FlowTok.Model.Loading;
 namespace FlowTok.Grains.Models;
 
 /// <summary>
-/// Configuration section "Model": which checkpoint this silo serves, on which devices, and how it batches.
+/// Configuration section "Model": which models this silo serves, on which devices, and how they batch. Several models:
+/// Model:Served, a list of { Path, Id, Devices } (see <see cref="HostedModel"/>); one model: Model:Path, Model:Id and
+/// Model:Devices (the one-entry form). The other settings apply to every served model.
 /// </summary>
 public sealed class ModelHostingOptions
 {
@@ -14,6 +16,13 @@ public sealed class ModelHostingOptions
     /// <summary>A model directory (model_index.json + one folder per component). A relative path is looked for in and
     /// above the application's folder, then the current directory. Default: the bundled model.</summary>
     public string Path { get; set; } = "models/default";
+
+    /// <summary>The one-entry form's model id; unset: the directory's name (see <see cref="ServedModelOptions.Id"/>).</summary>
+    public string? Id { get; set; }
+
+    /// <summary>Several models, each on its own devices; when set, Path, Id and Devices are not used. The first is the default
+    /// for requests that name no model. (Nullable like <see cref="Devices"/>.)</summary>
+    public List<ServedModelOptions>? Served { get; set; }
 
     /// <summary>auto (default), fp32 or bf16. auto is bf16 where the device computes it natively (CPUs with AVX512-BF16 or
     /// AMX, GPUs) and fp32 elsewhere: bf16 is emulated, and several times slower, on AVX2-only CPUs.</summary>
@@ -26,8 +35,20 @@ public sealed class ModelHostingOptions
     /// (Nullable on purpose: the configuration binder appends to a non-empty default list instead of replacing it.)</summary>
     public List<string>? Devices { get; set; }
 
-    /// <summary>The devices this silo serves: none when disabled, the configured ones, else "cpu:0".</summary>
-    public IReadOnlyList<string> EffectiveDevices => !Enabled ? [] : Devices is { Count: > 0 } ? Devices.Distinct().ToList() : ["cpu:0"];
+    /// <summary>The devices this silo serves, over all its models: none when disabled, the configured ones, else "cpu:0".</summary>
+    public IReadOnlyList<string> EffectiveDevices => !Enabled ? []
+        : Served is { Count: > 0 } served ? [.. served.SelectMany(s => s.Devices is { Count: > 0 } d ? d : ["cpu:0"]).Distinct()]
+        : Devices is { Count: > 0 } ? Devices.Distinct().ToList() : ["cpu:0"];
+
+    /// <summary>These options for one served model: its directory and devices, everything else shared.</summary>
+    public ModelHostingOptions For(string path, IReadOnlyList<string> devices)
+    {
+        var copy = (ModelHostingOptions)MemberwiseClone();
+        copy.Path = path;
+        copy.Devices = [.. devices];
+        copy.Served = null;
+        return copy;
+    }
 
     /// <summary>Most rows sampled at once on a replica, each step (cond + null guidance passes make it 2x on the device).</summary>
     public int MaxBatchSize { get; set; } = 8;

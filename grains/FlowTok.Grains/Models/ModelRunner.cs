@@ -75,6 +75,17 @@ public sealed class ModelRunner : IDisposable
 
     public int QueueDepth => queue.Count;
 
+    /// <summary>Rows in the device's batch now (between steps: the rows of the last one), of at most <see cref="MaxBatchSize"/>.</summary>
+    public int CurrentRows => batcher.Count;
+
+    public int MaxBatchSize => options.MaxBatchSize;
+
+    /// <summary>Device seconds the queued items are expected to cost (the work a scaler weighs).</summary>
+    public double QueuedDeviceSeconds => queue.QueuedDeviceSeconds;
+
+    /// <summary>1 + the items queued before the job's first waiting item here; null when none of its items waits here.</summary>
+    public int? QueuePositionOf(string jobId) => queue.PositionOf(jobId);
+
     public RunnerStats Stats
     {
         get

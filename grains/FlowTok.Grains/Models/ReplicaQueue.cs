@@ -219,6 +219,35 @@ internal sealed class ReplicaQueue
         lock (gate) scheduler.Complete(work);
     }
 
+    /// <summary>
+    /// Where the job's first waiting item stands: 1 + the items queued before it (arrival order; the fair scheduler may
+    /// start another tenant's item sooner or later). Null when none of its items waits here. Only a number: nothing of the
+    /// items ahead.
+    /// </summary>
+    public int? PositionOf(string jobId)
+    {
+        lock (gate)
+        {
+            int ahead = 0;
+            foreach (var work in scheduler.Queued())
+            {
+                if (work.Item.JobId == jobId) return ahead + 1;
+                ahead++;
+            }
+            return null;
+        }
+    }
+
+    /// <summary>Device seconds the queued items are expected to cost: their steps left times the measured cost of a row-step.</summary>
+    public double QueuedDeviceSeconds
+    {
+        get
+        {
+            lock (gate)
+                return scheduler.Queued().Sum(w => Math.Max(0, w.Item.Row.Settings.Steps - w.Item.Row.StepsDone)) * rowStepSeconds;
+        }
+    }
+
     public IReadOnlyList<TenantStanding> Standings()
     {
         lock (gate) return scheduler.Standings();

@@ -39,6 +39,8 @@ public sealed class SimulatedDeviceOptions
 /// <summary>The outputs of a simulated device: flat images (colour chosen by seed) and a fixed caption.</summary>
 internal sealed class SimulatedOutputs(SimulatedDeviceOptions options)
 {
+    public const string Name = "simulated";
+
     private static readonly Rgb24[] Colours =
         [new(220, 40, 40), new(40, 160, 60), new(40, 80, 220), new(240, 210, 40), new(250, 250, 250), new(20, 20, 20), new(240, 140, 30), new(140, 60, 200)];
 
@@ -46,7 +48,7 @@ internal sealed class SimulatedOutputs(SimulatedDeviceOptions options)
 
     public ModelDescriptor Descriptor { get; } = new()
     {
-        Name = "simulated",
+        Name = Name,
         Version = $"simulated@{options.EffectiveStepLatency.TotalMilliseconds:0.###}ms+{options.EffectiveRowStepLatency.TotalMilliseconds:0.###}ms/step",
         ImageSize = options.ImageSize,
         TextToImage = true,

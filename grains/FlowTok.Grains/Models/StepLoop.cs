@@ -7,15 +7,21 @@ namespace FlowTok.Grains.Models;
 /// <summary>
 /// The device thread's loop of one replica: at each step boundary items from the <see cref="ReplicaQueue"/> join (new rows
 /// encode their inputs, preempted ones resume), every kind's rows take one step in one forward, fully sampled rows are
-/// decoded and leave. Measured device time is split among the rows that shared it and charged to their tenants. A row that
-/// fails fails alone; a cancelled job's rows leave at the next step; an expired item ends without using the device.
+/// decoded and leave. Measured device time is split among the rows that shared it and charged to their tenants: each
+/// iteration's whole wall time (the device's busy time), so the tenants' device seconds add up to it; see
+/// <see cref="Account"/>. A row that fails fails alone; a cancelled job's rows leave at the next step; an expired item ends
+/// without using the device.
 /// </summary>
 internal sealed class StepLoop(StepDevices devices, StepBatcher batcher, ReplicaQueue queue, ReplicaTally tally, ReplicaEvents events,
     Func<string, bool> isCancelled, string device, ILogger logger)
 {
     private readonly Dictionary<StepRow, WorkItem> running = [];
-    /// <summary>Inside a step, items end after the step's counters moved, so a caller who got a result sees it counted.</summary>
+    /// <summary>Inside an iteration, items end after its counters and charges moved, so a caller who got a result sees it
+    /// counted and charged.</summary>
     private List<Action>? deferred;
+    /// <summary>The iteration's measured parts (start, step, preview, decode), each split evenly among its rows.</summary>
+    private readonly List<(WorkItem Item, double Seconds)> measured = [];
+    private int rowsStepped;
 
     /// <summary>Runs until the queue stops; then the rows still running fail and the devices are freed.</summary>
     public void Run()
@@ -26,15 +32,17 @@ internal sealed class StepLoop(StepDevices devices, StepBatcher batcher, Replica
             {
                 foreach (var row in queue.TakeReleased()) devices.Kinds.GetValueOrDefault(row.Kind)?.Release(row);
                 if (queue.Take(batcher, running.Values) is not { } intake) return;
-                // Busy time is the device's wall time starting rows, stepping and decoding: what metering splits among tenants.
                 long started = Stopwatch.GetTimestamp();
+                deferred = [];
                 Admit(intake);
                 StepOnce();
-                tally.Busy(Stopwatch.GetTimestamp() - started);
+                Account(Stopwatch.GetTimestamp() - started);
+                EndDeferred();
             }
         }
         finally
         {
+            EndDeferred();
             foreach (var (row, item) in running.ToList()) Leave(row, item, "failed", i => i.Fail(new ObjectDisposedException(nameof(ModelRunner), "the model replica shut down while this item ran")));
             devices.Dispose();
         }
@@ -113,7 +121,6 @@ internal sealed class StepLoop(StepDevices devices, StepBatcher batcher, Replica
     private void StepOnce()
     {
         if (batcher.Count == 0) return;
-        deferred = [];
         long stepStarted = Stopwatch.GetTimestamp();
         int rowsInStep = batcher.Count;
         var sampled = new List<StepRow>();
@@ -134,7 +141,6 @@ internal sealed class StepLoop(StepDevices devices, StepBatcher batcher, Replica
             foreach (var row in stepped)
                 if (running[row] is { Progress: { } progress } item)
                     using (ItemTracing.Within(item)) progress(row.StepsDone, row.Settings.Steps);
-            queue.Observe(elapsed, group.Count);
             Preview(stepped);
         }
         foreach (var group in sampled.GroupBy(r => r.Kind))
@@ -153,10 +159,8 @@ internal sealed class StepLoop(StepDevices devices, StepBatcher batcher, Replica
             Leave(row, running[row], "cancelled", i => i.Cancel());
         var took = Stopwatch.GetElapsedTime(stepStarted);
         tally.Step(rowsInStep);
+        rowsStepped = rowsInStep;
         events.Stepped(rowsInStep, took);
-        var ends = deferred;
-        deferred = null;
-        foreach (var end in ends) end();
     }
 
     /// <summary>
@@ -177,22 +181,51 @@ internal sealed class StepLoop(StepDevices devices, StepBatcher batcher, Replica
                 using (ItemTracing.Within(item)) preview(row.PreviewDue!.Value, row.StepsDone, row.Settings.Steps, png);
     }
 
-    /// <summary>Splits measured device time evenly among the rows that shared it and charges their tenants.</summary>
+    /// <summary>Splits a measured part of the iteration evenly among the rows that shared it (charged at its end).</summary>
     private void Charge(IReadOnlyList<StepRow> rows, TimeSpan elapsed)
     {
         if (rows.Count == 0) return;
         double share = elapsed.TotalSeconds / rows.Count;
-        var charged = new List<string>(rows.Count);
         foreach (var row in rows)
+            if (running.GetValueOrDefault(row) is { Scheduled: not null } item) measured.Add((item, share));
+    }
+
+    /// <summary>
+    /// Charges the iteration's busy time (its wall time: starting rows, stepping, previews, decoding, and the host work
+    /// between them) to the items that used it, in proportion to their measured parts, so the tenants' device seconds add
+    /// up to the busy time; the scheduler's cost estimate learns the same busy time per row-step. An iteration in which no
+    /// row used the device (only expired or cancelled items) counts as idle.
+    /// </summary>
+    private void Account(long busyTicks)
+    {
+        double total = measured.Sum(m => m.Seconds);
+        if (measured.Count == 0 || total <= 0)
         {
-            var item = running.GetValueOrDefault(row);
-            if (item?.Scheduled is null) continue;
+            measured.Clear();
+            rowsStepped = 0;
+            return;
+        }
+        double busy = busyTicks / (double)Stopwatch.Frequency, scale = busy / total;
+        tally.Busy(busyTicks);
+        if (rowsStepped > 0) queue.Observe(TimeSpan.FromSeconds(busy), rowsStepped);
+        var byTenant = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var (item, seconds) in measured)
+        {
             // Device time for an item that joined after its deadline: never, by the check in Start; counted to show it.
             if (item.JoinedAt is { } joined && item.Origin.Deadline is { } deadline && joined >= deadline) tally.ExpiredStart();
-            queue.Charge(item.Scheduled, share);
-            charged.Add(item.Origin.Tenant);
+            queue.Charge(item.Scheduled!, seconds * scale);
+            byTenant[item.Origin.Tenant] = byTenant.GetValueOrDefault(item.Origin.Tenant) + seconds * scale;
         }
-        foreach (var tenant in charged) events.Charged(tenant, share);
+        foreach (var (tenant, seconds) in byTenant) events.Charged(tenant, seconds);
+        measured.Clear();
+        rowsStepped = 0;
+    }
+
+    private void EndDeferred()
+    {
+        var ends = deferred;
+        deferred = null;
+        foreach (var end in ends ?? []) end();
     }
 
     /// <summary>A row leaves the batch and the device (its state freed), and its item ends.</summary>

@@ -275,6 +275,10 @@ public sealed class FairScheduler<T>
     /// <summary>Removes queued items matching <paramref name="match"/> (e.g. a cancelled job's) and returns them.</summary>
     public List<ScheduledWork<T>> Remove(Func<T, bool> match) => RemoveWhere(w => match(w.Item));
 
+    /// <summary>Every queued item (not running), in arrival order.</summary>
+    public List<ScheduledWork<T>> Queued() =>
+        tenants.Values.SelectMany(t => t.Queues.SelectMany(q => q)).OrderBy(w => w.Sequence).ToList();
+
     public IReadOnlyList<TenantStanding> Standings() =>
         tenants.Values.Select(t => new TenantStanding(t.Name, t.Weight, t.DeviceSeconds, t.QueuedCount, t.Running, t.DeadlineDrops, t.VirtualTime))
             .OrderBy(s => s.Tenant, StringComparer.Ordinal).ToList();

@@ -20,7 +20,7 @@ namespace FlowTok.Infrastructure.Redis;
 /// live records of the oldest part of its log to the tail and deletes the files below it, so the log (memory plus files)
 /// spans at most about segment size x segments beyond what is live, and expired or deleted records are dropped (a
 /// background scan deletes expired keys). With Garnet 2.2.8 the same compaction crashed or hung the process; 2.2.12 is
-/// the version this was measured with (README of this project: the storage soak).
+/// the version this was measured with (docs/OPERATIONS.md: the storage soak).
 /// </remarks>
 public sealed class EmbeddedRedisServer : IDisposable
 {

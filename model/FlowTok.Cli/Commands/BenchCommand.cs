@@ -40,11 +40,11 @@ internal static class BenchCommand
         command.SetAction(parse =>
         {
             torch.set_num_threads(parse.GetValue(threads));
-            var types = parse.GetValue(dtypes)!.Select(ParseDtype).ToArray();
+            var types = parse.GetValue(dtypes)!.Select(ComputePrecision.Parse).ToArray();
             Console.WriteLine($"flowtok bench: {Environment.ProcessorCount} cores, {torch.get_num_threads()} threads, libtorch CPU, kernels {CpuFeatures.Current}");
             var peaks = types.ToDictionary(t => t, MatmulPeak);
             foreach (var (dtype, peak) in peaks)
-                Console.WriteLine($"  measured peak ({Name(dtype)} {PeakSize}x{PeakSize} matmul): {peak:F0} GFLOP/s");
+                Console.WriteLine($"  measured peak ({ComputePrecision.Name(dtype)} {PeakSize}x{PeakSize} matmul): {peak:F0} GFLOP/s");
             if (!parse.GetValue(skipFlow))
                 FlowTable(parse.GetValue(sizes)!, parse.GetValue(batches)!, types, parse.GetValue(repeats), parse.GetValue(steps));
             if (!parse.GetValue(skipPipeline))
@@ -54,15 +54,6 @@ internal static class BenchCommand
         });
         return command;
     }
-
-    private static ScalarType ParseDtype(string name) => name.ToLowerInvariant() switch
-    {
-        "fp32" or "float32" => ScalarType.Float32,
-        "bf16" or "bfloat16" => ScalarType.BFloat16,
-        _ => throw new ArgumentException($"unknown dtype '{name}' (fp32, bf16)"),
-    };
-
-    private static string Name(ScalarType t) => t == ScalarType.BFloat16 ? "bf16" : "fp32";
 
     private static FlowTransformerConfig FlowSize(string name) =>
         name.Equals("tiny", StringComparison.OrdinalIgnoreCase) ? new FlowTransformerConfig { Hidden = 64, Depth = 2, Heads = 4 } : FlowTransformerConfig.Named(name);
@@ -84,7 +75,7 @@ internal static class BenchCommand
                     double single = TimeForward(flow, config, b, dtype, repeats);
                     double doubled = TimeForward(flow, config, 2 * b, dtype, repeats);
                     double twoPass = 2 * single;
-                    Console.WriteLine($"{size,-5} {Name(dtype),-5} {b,4} | {single,11:F2} {doubled,12:F2} | {twoPass,15:F2} {doubled,16:F2} | {b / (steps * twoPass / 1000),13:F2} {b / (steps * doubled / 1000),14:F2}");
+                    Console.WriteLine($"{size,-5} {ComputePrecision.Name(dtype),-5} {b,4} | {single,11:F2} {doubled,12:F2} | {twoPass,15:F2} {doubled,16:F2} | {b / (steps * twoPass / 1000),13:F2} {b / (steps * doubled / 1000),14:F2}");
                 }
             }
         }
@@ -154,7 +145,7 @@ internal static class BenchCommand
     private static void PipelineRun(string flowSize, int resolution, int batch, int steps, ScalarType dtype, double peak)
     {
         Console.WriteLine();
-        Console.WriteLine($"Text-to-image pipeline: CLIP ViT-L/14 text, FlowTok-{flowSize}, FlowTiTok base encoder / large decoder at {resolution} px, {steps} steps, guidance 2, batch {batch}, {Name(dtype)}");
+        Console.WriteLine($"Text-to-image pipeline: CLIP ViT-L/14 text, FlowTok-{flowSize}, FlowTiTok base encoder / large decoder at {resolution} px, {steps} steps, guidance 2, batch {batch}, {ComputePrecision.Name(dtype)}");
         var merges = Locate("clip", "bpe_simple_vocab_16e6.txt.gz");
         var clipConfig = ClipTextConfig.VitL14_336;
         var vaeConfig = TextVaeConfig.FlowTok;
@@ -188,8 +179,8 @@ internal static class BenchCommand
             if (run == 1)
             {
                 double secondsPerImage = totalMs / 1000 / batch;
-                Console.WriteLine($"  {Name(dtype)}: {secondsPerImage:F2} s/image ({batch / (totalMs / 1000):F3} images/s); text encode {encodeMs:F0} ms, sampling {sampleMs:F0} ms, decode {decodeMs:F0} ms, PNG {totalMs - encodeMs - sampleMs - decodeMs:F0} ms (whole batch)");
-                Console.WriteLine($"  {Name(dtype)}: about {gflop:F0} GFLOP/image, {gflop / secondsPerImage:F0} GFLOP/s achieved = {gflop / secondsPerImage / peak:P0} of the measured {Name(dtype)} matmul peak ({peak:F0} GFLOP/s); floor at peak {gflop / peak:F2} s/image");
+                Console.WriteLine($"  {ComputePrecision.Name(dtype)}: {secondsPerImage:F2} s/image ({batch / (totalMs / 1000):F3} images/s); text encode {encodeMs:F0} ms, sampling {sampleMs:F0} ms, decode {decodeMs:F0} ms, PNG {totalMs - encodeMs - sampleMs - decodeMs:F0} ms (whole batch)");
+                Console.WriteLine($"  {ComputePrecision.Name(dtype)}: about {gflop:F0} GFLOP/image, {gflop / secondsPerImage:F0} GFLOP/s achieved = {gflop / secondsPerImage / peak:P0} of the measured {ComputePrecision.Name(dtype)} matmul peak ({peak:F0} GFLOP/s); floor at peak {gflop / peak:F2} s/image");
             }
         }
     }

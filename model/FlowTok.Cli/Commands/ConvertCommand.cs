@@ -1,3 +1,4 @@
+using FlowTok.Model.Nn;
 using System.CommandLine;
 using FlowTok.Cli.ConsoleUi;
 using FlowTok.Model.Checkpoints;
@@ -31,7 +32,7 @@ internal static class ConvertCommand
         if (string.Equals(Path.GetFullPath(input), Path.GetFullPath(output), StringComparison.Ordinal))
             throw new CliException($"the output is the input file ({input}); write to another path");
         var source = StateDict.Inspect(input, nestedKey);
-        var written = StateDict.Convert(input, output, dtype is null ? null : ModelOptions.ParseDType(dtype), nestedKey);
+        var written = StateDict.Convert(input, output, dtype is null ? null : ComputePrecision.Parse(dtype), nestedKey);
         terminal.Out.WriteLine($"{Path.GetFullPath(output)}: {written.TensorCount} tensors, {Format.Count(written.ParameterCount)} parameters, {Format.Bytes(written.TotalBytes)} ({Describe(written)})");
         terminal.Out.WriteLine($"  from {Path.GetFullPath(input)}: {Format.CheckpointFormatName(source.Format)}, {Format.Bytes(source.TotalBytes)} ({Describe(source)}), component {source.Component}");
         return ExitCodes.Success;

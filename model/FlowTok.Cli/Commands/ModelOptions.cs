@@ -82,14 +82,6 @@ internal sealed class ModelOptions
         terminal.Note($"precision {ComputePrecision.Describe(name, torch.CPU)}");
         return ComputePrecision.Resolve(name, torch.CPU);
     }
-
-    public static ScalarType ParseDType(string name) => name switch
-    {
-        "fp32" => ScalarType.Float32,
-        "bf16" => ScalarType.BFloat16,
-        "fp16" => ScalarType.Float16,
-        _ => throw new ArgumentException($"unknown dtype '{name}'"),
-    };
 }
 
 /// <summary>Number options checked at parse time, before a model is loaded, with messages that name the option.</summary>

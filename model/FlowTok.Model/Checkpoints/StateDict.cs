@@ -91,6 +91,21 @@ public static class StateDict
         return report;
     }
 
+    /// <summary>Reads a checkpoint file and loads it into <paramref name="module"/> (<see cref="LoadInto"/>), disposing the
+    /// file's tensors afterwards: the one way a module takes its weights from a file.</summary>
+    public static LoadReport LoadFile(nn.Module module, string path, bool strict = true)
+    {
+        var tensors = Read(path);
+        try
+        {
+            return LoadInto(module, tensors, strict);
+        }
+        finally
+        {
+            foreach (var t in tensors.Values) t.Dispose();
+        }
+    }
+
     /// <summary>
     /// Tensor names, dtypes and shapes, totals, metadata and a guess of the component. Reads only the header of a
     /// safetensors file; a pickle is unpickled without reading tensor data.

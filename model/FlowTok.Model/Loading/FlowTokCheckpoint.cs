@@ -22,5 +22,4 @@ public static class FlowTokCheckpoint
     public static Dictionary<string, Tensor> FlowPart(IReadOnlyDictionary<string, Tensor> tensors) =>
         tensors.Where(kv => !IsTextVaeKey(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value);
 
-    public static bool HasTemperature(IReadOnlyDictionary<string, Tensor> tensors) => tensors.ContainsKey(Temperature);
 }

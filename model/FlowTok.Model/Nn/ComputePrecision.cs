@@ -17,13 +17,32 @@ public static class ComputePrecision
     public static readonly string[] Names = [Auto, "fp32", "bf16"];
 
     /// <summary>Resolves a configured name for <paramref name="device"/>; throws with the accepted names otherwise.</summary>
-    public static ScalarType Resolve(string? name, Device device) => (name ?? Auto).Trim().ToLowerInvariant() switch
+    public static ScalarType Resolve(string? name, Device device)
     {
-        "auto" or "" => device.type == DeviceType.CPU ? (CpuFeatures.Current.NativeBf16 ? ScalarType.BFloat16 : ScalarType.Float32) : ScalarType.BFloat16,
-        "fp32" or "float32" => ScalarType.Float32,
-        "bf16" or "bfloat16" => ScalarType.BFloat16,
-        _ => throw new ArgumentException($"unknown compute dtype '{name}': use one of {string.Join(", ", Names)}"),
-    };
+        var key = (name ?? Auto).Trim();
+        if (key.Length == 0 || key.Equals(Auto, StringComparison.OrdinalIgnoreCase))
+            return device.type == DeviceType.CPU ? (CpuFeatures.Current.NativeBf16 ? ScalarType.BFloat16 : ScalarType.Float32) : ScalarType.BFloat16;
+        return TryParse(key, out var type) && type != ScalarType.Float16
+            ? type
+            : throw new ArgumentException($"unknown compute dtype '{name}': use one of {string.Join(", ", Names)}");
+    }
+
+    /// <summary>A floating-point type by name (fp32/float32, bf16/bfloat16, fp16/float16), case-insensitive: the one parser of
+    /// dtype names (compute precision, checkpoint conversion, benchmarks); throws naming the accepted ones.</summary>
+    public static ScalarType Parse(string name) =>
+        TryParse(name, out var type) ? type : throw new ArgumentException($"unknown dtype '{name}': use fp32, bf16 or fp16");
+
+    private static bool TryParse(string name, out ScalarType type)
+    {
+        (bool known, type) = name.Trim().ToLowerInvariant() switch
+        {
+            "fp32" or "float32" => (true, ScalarType.Float32),
+            "bf16" or "bfloat16" => (true, ScalarType.BFloat16),
+            "fp16" or "float16" => (true, ScalarType.Float16),
+            _ => (false, ScalarType.Float32),
+        };
+        return known;
+    }
 
     /// <summary>Short name for logs and tables.</summary>
     public static string Name(ScalarType type) => type switch

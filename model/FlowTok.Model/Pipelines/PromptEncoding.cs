@@ -45,15 +45,6 @@ public sealed class PromptEncoding : IDisposable
         return this;
     }
 
-    public PromptEncoding DetachFromDisposeScope()
-    {
-        Ids.DetachFromDisposeScope();
-        ClipStates.DetachFromDisposeScope();
-        Mu.DetachFromDisposeScope();
-        LogVar.DetachFromDisposeScope();
-        return this;
-    }
-
     public void Dispose()
     {
         Ids.Dispose();

@@ -37,8 +37,6 @@ public sealed class ClipTokenizer
     private const int PromptCacheCapacity = 4096;
     private const int MaxCachedPromptLength = 1024;
 
-    private static readonly (byte Byte, char Char)[] ByteLevelAlphabet = BuildByteLevelAlphabet();
-    private static readonly Dictionary<char, byte> CharToByte = ByteLevelAlphabet.ToDictionary(p => p.Char, p => p.Byte);
 
     private readonly BpeTokenizer _bpe;
     private readonly string?[] _tokensById;
@@ -56,7 +54,7 @@ public sealed class ClipTokenizer
             : throw new InvalidDataException($"{source}: the vocabulary has no '{EndOfTextToken}' token.");
 
         // Byte-level BPE needs every byte, alone and word-final; a missing one would be dropped silently.
-        foreach ((byte b, char c) in ByteLevelAlphabet)
+        foreach ((byte b, char c) in ByteLevelAlphabet.Pairs)
         {
             if (!vocab.ContainsKey(c.ToString()) || !vocab.ContainsKey(c + EndOfWordSuffix))
             {
@@ -132,12 +130,12 @@ public sealed class ClipTokenizer
 
         // OpenAI's vocabulary: the 256 byte characters, the same with "</w>", one token per merge, the 2 special tokens.
         var vocab = new Dictionary<string, int>(2 * 256 + OpenAiMergeCount + 2, StringComparer.Ordinal);
-        foreach ((_, char c) in ByteLevelAlphabet)
+        foreach (char c in ByteLevelAlphabet.Characters)
         {
             vocab.Add(c.ToString(), vocab.Count);
         }
 
-        foreach ((_, char c) in ByteLevelAlphabet)
+        foreach (char c in ByteLevelAlphabet.Characters)
         {
             vocab.Add(c + EndOfWordSuffix, vocab.Count);
         }
@@ -301,7 +299,7 @@ public sealed class ClipTokenizer
         {
             foreach (char c in token)
             {
-                if (CharToByte.TryGetValue(c, out byte b))
+                if (ByteLevelAlphabet.TryGetByte(c, out byte b))
                 {
                     bytes.Add(b);
                 }
@@ -314,17 +312,6 @@ public sealed class ClipTokenizer
 
         // Invalid UTF-8 (a cut multi-byte character) becomes U+FFFD, as Python's errors="replace".
         return Encoding.UTF8.GetString(bytes.ToArray()).Replace(EndOfWordSuffix, " ", StringComparison.Ordinal);
-    }
-
-    /// <summary>GPT-2's <c>bytes_to_unicode</c>, in its order: printable bytes map to themselves, the rest to U+0100 on.</summary>
-    private static (byte Byte, char Char)[] BuildByteLevelAlphabet()
-    {
-        static bool Printable(int b) => b is >= '!' and <= '~' or >= 0xA1 and <= 0xAC or >= 0xAE and <= 0xFF;
-        var alphabet = new List<(byte, char)>(256);
-        alphabet.AddRange(Enumerable.Range(0, 256).Where(Printable).Select(b => ((byte)b, (char)b)));
-        int next = 256;
-        alphabet.AddRange(Enumerable.Range(0, 256).Where(b => !Printable(b)).Select(b => ((byte)b, (char)next++)));
-        return [.. alphabet];
     }
 
     private static string ReadText(string path, bool gzip)

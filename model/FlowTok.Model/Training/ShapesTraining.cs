@@ -222,7 +222,7 @@ public sealed class ShapesTraining(string workDir, ShapesRecipe recipe, IProgres
     private static T Load<T>(T module, string file) where T : nn.Module
     {
         if (!File.Exists(file)) throw new FileNotFoundException($"{file} is missing: train the earlier stage first", file);
-        using (var scope = torch.NewDisposeScope()) StateDict.LoadInto(module, StateDict.Read(file));
+        StateDict.LoadFile(module, file);
         module.eval();
         foreach (var p in module.parameters()) p.requires_grad = false;
         return module;

@@ -119,7 +119,7 @@ public sealed class TrainingLoop
         for (int i = 0; i < modules.Count; i++)
         {
             var (name, module) = modules[i];
-            StateDict.LoadInto(module, StateDict.Read(Path.Combine(checkpointDir, $"{name}.safetensors")));
+            StateDict.LoadFile(module, Path.Combine(checkpointDir, $"{name}.safetensors"));
             var emaPath = Path.Combine(checkpointDir, $"{name}.ema.safetensors");
             if (emas is not null && File.Exists(emaPath)) emas[i].Load(StateDict.Read(emaPath));
         }

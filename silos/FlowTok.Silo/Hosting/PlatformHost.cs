@@ -54,11 +54,21 @@ public static class PlatformHost
         // A stopping silo drains: the bus (registered after Orleans, so stopped before it) finishes the work it holds.
         services.Configure<HostOptions>(o => o.ShutdownTimeout = cluster.DrainTimeout);
 
+        var dashboard = configuration.GetSection(PlatformDashboardOptions.Section).Get<PlatformDashboardOptions>() ?? new();
+        services.Configure<PlatformDashboardOptions>(configuration.GetSection(PlatformDashboardOptions.Section));
         if (cluster.Role == PlatformRole.Gateway)
-            builder.UseOrleansClient(client => client.ConfigureClient(cluster));
+            builder.UseOrleansClient(client =>
+            {
+                client.ConfigureClient(cluster);
+                if (dashboard.EffectiveEnabled(cluster)) OrleansDashboard.AddTo(client);
+            });
         else
         {
-            builder.UseOrleans(silo => silo.ConfigureSilo(cluster));
+            builder.UseOrleans(silo =>
+            {
+                silo.ConfigureSilo(cluster);
+                if (dashboard.EffectiveEnabled(cluster)) OrleansDashboard.AddTo(silo);
+            });
             services.AddSingleton<LocalModels>();
             SiloShutdown.Register(services);
             services.AddBus(configuration, model);
@@ -88,9 +98,12 @@ public static class PlatformHost
 
     public static WebApplication MapPlatform(this WebApplication app)
     {
-        var role = app.Services.GetRequiredService<IOptions<OrleansHostOptions>>().Value.Role;
-        if (role != PlatformRole.Silo) app.MapGateway();
+        var cluster = app.Services.GetRequiredService<IOptions<OrleansHostOptions>>().Value;
+        if (cluster.Role != PlatformRole.Silo) app.MapGateway();
         app.MapDefaultEndpoints();
+        var dashboard = app.Services.GetRequiredService<IOptions<PlatformDashboardOptions>>().Value;
+        if (dashboard.EffectiveEnabled(cluster))
+            OrleansDashboard.Map(app, dashboard, cluster, app.Configuration[$"{FlowTok.Gateway.GatewayOptions.Section}:{nameof(FlowTok.Gateway.GatewayOptions.AdminKey)}"]);
         return app;
     }
 
@@ -166,13 +179,14 @@ public static class PlatformHost
     private static void AddBus(this IServiceCollection services, IConfiguration configuration, ModelHostingOptions model)
     {
         var bus = configuration.GetSection(BusOptions.Section).Get<BusOptions>() ?? new();
-        bool hostsModels = model.EffectiveDevices.Count > 0;
+        // Resolved at start: a bad Model:Served (an id twice, a device twice, a directory missing) stops the silo with the reason.
+        var endpoints = ReceiveEndpoints.For(HostedModel.Resolve(model));
         bool rabbitMq = bus.Transport.Equals("RabbitMQ", StringComparison.OrdinalIgnoreCase);
         services.AddMassTransit(x =>
         {
             x.DisableUsageTelemetry(); // it would call out to masstransit.io
 
-            ReceiveEndpoints.AddConsumers(x, hostsModels);
+            ReceiveEndpoints.AddConsumers(x, endpoints);
             // The receive endpoints are connected by ReceiveEndpoints (not ConfigureEndpoints), which can replace them.
             if (rabbitMq)
                 x.UsingRabbitMq((context, cfg) =>
@@ -190,7 +204,7 @@ public static class PlatformHost
         });
         // Registered after the bus: started after it (the endpoints connect to the running bus) and stopped before it (a
         // draining silo's endpoints are never replaced; the bus stops them, finishing the work they hold).
-        services.AddSingleton(sp => new ReceiveEndpoints(hostsModels, sp.GetRequiredService<IReceiveEndpointConnector>(),
+        services.AddSingleton(sp => new ReceiveEndpoints(endpoints, sp.GetRequiredService<IReceiveEndpointConnector>(),
             sp.GetServices<IConfigureReceiveEndpoint>(), sp.GetRequiredService<ILogger<ReceiveEndpoints>>()));
         services.AddHostedService(sp => sp.GetRequiredService<ReceiveEndpoints>());
         if (rabbitMq) services.AddHostedService<BrokerWatch>();

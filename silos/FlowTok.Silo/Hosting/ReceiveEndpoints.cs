@@ -1,4 +1,5 @@
 using FlowTok.Grains.Consumers;
+using FlowTok.Grains.Models;
 using MassTransit;
 
 namespace FlowTok.Silo.Hosting;
@@ -9,19 +10,16 @@ namespace FlowTok.Silo.Hosting;
 /// silently dead (see <see cref="BrokerWatch"/>), and neither waiting nor restarting the bus reliably revives them
 /// (a bus restart left endpoints that had faulted unstarted, or hung stopping dead ones). Fresh endpoints always work.
 /// </summary>
-/// <param name="hostsModels">Whether this silo hosts model replicas (and so takes work).</param>
+/// <param name="endpoints">This silo's queues (<see cref="For"/>).</param>
 /// <param name="hooks">Applied to every endpoint before its consumer, as ConfigureEndpoints applies them (IConfigureReceiveEndpoint services).</param>
-public sealed class ReceiveEndpoints(bool hostsModels, IReceiveEndpointConnector connector, IEnumerable<IConfigureReceiveEndpoint> hooks,
-    ILogger<ReceiveEndpoints> logger) : IHostedService
+public sealed class ReceiveEndpoints(IReadOnlyList<ReceiveEndpoints.Endpoint> endpoints, IReceiveEndpointConnector connector,
+    IEnumerable<IConfigureReceiveEndpoint> hooks, ILogger<ReceiveEndpoints> logger) : IHostedService
 {
     /// <summary>How long a replaced endpoint may take to stop (finishing the messages it holds) before it is left behind.</summary>
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(10);
 
-    private static readonly Endpoint[] WorkEndpoints =
-    [
-        new("GenerateImage", typeof(GenerateImageConsumer), typeof(WorkConsumerDefinition<GenerateImageConsumer>)),
-        new("CaptionImage", typeof(CaptionImageConsumer), typeof(WorkConsumerDefinition<CaptionImageConsumer>)),
-    ];
+    private static readonly Type GenerateDefinition = typeof(WorkConsumerDefinition<GenerateImageConsumer>),
+        CaptionDefinition = typeof(WorkConsumerDefinition<CaptionImageConsumer>);
 
     private static readonly Endpoint[] EventEndpoints =
     [
@@ -37,14 +35,33 @@ public sealed class ReceiveEndpoints(bool hostsModels, IReceiveEndpointConnector
     /// <summary>Replaced endpoints that have not stopped yet (their queue's name is still taken).</summary>
     private readonly Dictionary<string, HostReceiveEndpointHandle> stale = [];
 
-    /// <summary>The queues and consumers of a silo: the work queues only where a model is hosted; every silo takes the
-    /// job events (results back to the job grains).</summary>
-    private static IEnumerable<Endpoint> For(bool hostsModels) => hostsModels ? [.. WorkEndpoints, .. EventEndpoints] : EventEndpoints;
+    /// <summary>
+    /// The queues and consumers of a silo: every silo takes the job events (results back to the job grains); a silo hosting
+    /// models takes the work queues of each (<see cref="WorkQueues"/>), as many messages at once as that model's replicas
+    /// hold, and the unsuffixed queues (commands naming no model) for its first model.
+    /// </summary>
+    public static IReadOnlyList<Endpoint> For(IReadOnlyList<HostedModel> models)
+    {
+        if (models.Count == 0) return EventEndpoints;
+        int Concurrency(HostedModel m) => m.Devices.Count * WorkConsumerDefinition<GenerateImageConsumer>.PerDevice(m.Options);
+        List<Endpoint> work =
+        [
+            new(WorkQueues.Generate, typeof(GenerateImageConsumer), GenerateDefinition, Concurrency(models[0])),
+            new(WorkQueues.Caption, typeof(CaptionImageConsumer), CaptionDefinition, Concurrency(models[0])),
+        ];
+        foreach (var model in models)
+        {
+            // Sent to by name only: bound to the message types' exchanges, they would get a copy of every published command.
+            work.Add(new(WorkQueues.GenerateFor(model.Id), typeof(GenerateImageConsumer), GenerateDefinition, Concurrency(model), BindMessageTypes: false));
+            work.Add(new(WorkQueues.CaptionFor(model.Id), typeof(CaptionImageConsumer), CaptionDefinition, Concurrency(model), BindMessageTypes: false));
+        }
+        return [.. work, .. EventEndpoints];
+    }
 
     /// <summary>Registers the consumers (with their definitions: concurrency, prefetch, retry) with MassTransit.</summary>
-    public static void AddConsumers(IBusRegistrationConfigurator bus, bool hostsModels)
+    public static void AddConsumers(IBusRegistrationConfigurator bus, IReadOnlyList<Endpoint> endpoints)
     {
-        foreach (var endpoint in For(hostsModels)) bus.AddConsumer(endpoint.Consumer, endpoint.Definition);
+        foreach (var (consumer, definition) in endpoints.Select(e => (e.Consumer, e.Definition)).Distinct()) bus.AddConsumer(consumer, definition);
     }
 
     public Task StartAsync(CancellationToken cancellationToken) => Locked(() => Task.FromResult(ConnectMissing()), cancellationToken);
@@ -94,14 +111,17 @@ public sealed class ReceiveEndpoints(bool hostsModels, IReceiveEndpointConnector
     private bool ConnectMissing()
     {
         bool all = true;
-        foreach (var endpoint in For(hostsModels).Where(e => !handles.ContainsKey(e.Queue) && !stale.ContainsKey(e.Queue)))
+        foreach (var endpoint in endpoints.Where(e => !handles.ContainsKey(e.Queue) && !stale.ContainsKey(e.Queue)))
         {
             try
             {
                 handles[endpoint.Queue] = connector.ConnectReceiveEndpoint(endpoint.Queue, (context, configurator) =>
                 {
                     foreach (var hook in hooks) hook.Configure(endpoint.Queue, configurator);
+                    configurator.ConfigureConsumeTopology = endpoint.BindMessageTypes;
                     configurator.ConfigureConsumer(context, endpoint.Consumer);
+                    if (endpoint.Concurrency is { } concurrency)
+                        (configurator.PrefetchCount, configurator.ConcurrentMessageLimit) = (concurrency, concurrency);
                 });
             }
             catch (ConfigurationException e)
@@ -130,6 +150,8 @@ public sealed class ReceiveEndpoints(bool hostsModels, IReceiveEndpointConnector
         }
     }
 
-    /// <summary>A queue and the consumer (with its definition) that takes its messages.</summary>
-    public sealed record Endpoint(string Queue, Type Consumer, Type Definition);
+    /// <summary>A queue and the consumer (with its definition) that takes its messages; <paramref name="Concurrency"/>: messages
+    /// in flight (and prefetched), else the definition's; <paramref name="BindMessageTypes"/>: whether published messages
+    /// of the consumer's types reach it.</summary>
+    public sealed record Endpoint(string Queue, Type Consumer, Type Definition, int? Concurrency = null, bool BindMessageTypes = true);
 }

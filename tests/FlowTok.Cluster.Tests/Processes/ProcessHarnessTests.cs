@@ -5,6 +5,7 @@ using StackExchange.Redis;
 
 namespace FlowTok.Cluster.Tests.Processes;
 
+[Trait("Tier", "system")] // needs redis-server, rabbitmq-server installed
 [Collection(ClusterCollection.Name)]
 public sealed class RedisProcessTests
 {
@@ -23,6 +24,7 @@ public sealed class RedisProcessTests
     }
 }
 
+[Trait("Tier", "system")] // needs redis-server, rabbitmq-server installed
 [Collection(ClusterCollection.Name)]
 public sealed class RabbitMqProcessTests(RabbitMqFixture fixture)
 {
@@ -63,6 +65,7 @@ public sealed class RabbitMqProcessTests(RabbitMqFixture fixture)
         (await Broker.ControlAsync("list_queues", "-p", vhost, "name", "messages", "durable", "--quiet", "--no-table-headers")).Trim();
 }
 
+[Trait("Tier", "system")] // needs redis-server, rabbitmq-server installed
 [Collection(ClusterCollection.Name)]
 public sealed class PlatformProcessTests
 {

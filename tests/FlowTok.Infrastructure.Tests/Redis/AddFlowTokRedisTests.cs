@@ -9,6 +9,7 @@ using StackExchange.Redis;
 
 namespace FlowTok.Infrastructure.Tests.Redis;
 
+[Trait("Tier", "system")] // needs redis-server installed
 [Collection(RedisServerBackend.Collection)]
 public sealed class AddFlowTokRedisTests(RedisServerBackend redisServer)
 {

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using FlowTok.Infrastructure.Redis;
 using Garnet.common;
 using FlowTok.Infrastructure.Tests.Backends;
+using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
 namespace FlowTok.Infrastructure.Tests.Redis;
@@ -131,7 +132,9 @@ public sealed class EmbeddedRedisServerTests(GarnetBackend garnet)
     {
         // 96 MB of values that expire within a second go through 8m of memory; the log may span 4 segments of 2m.
         var compaction = new EmbeddedCompaction("2m", 4, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
-        using var server = new EmbeddedRedisServer(memorySize: "8m", compaction: compaction);
+        var garnetLog = new CollectingLoggerProvider();
+        using var loggerFactory = LoggerFactory.Create(b => b.AddProvider(garnetLog).SetMinimumLevel(LogLevel.Warning));
+        using var server = new EmbeddedRedisServer(loggerFactory: loggerFactory, memorySize: "8m", compaction: compaction);
         using var client = await ConnectionMultiplexer.ConnectAsync(server.ConnectionString);
         var db = client.GetDatabase();
         var live = Enumerable.Range(0, 50).Select(_ => RandomBytes(1000)).ToList();
@@ -153,7 +156,20 @@ public sealed class EmbeddedRedisServerTests(GarnetBackend garnet)
         while (DirectorySize(server.StorageDirectory) > 16 << 20 && DateTime.UtcNow < deadline) await Task.Delay(250);
         var settled = DirectorySize(server.StorageDirectory);
         Assert.True(settled <= 16 << 20, $"files hold {settled >> 20} MB of {written >> 20} MB written (peak {peak >> 20} MB)");
-        for (var i = 0; i < live.Count; i++) Assert.Equal(live[i], (byte[]?)await db.StringGetAsync($"live:{i}"));
+        // A live record lost is data loss: say which, whether a second read finds it (a read racing a compaction), and what
+        // Garnet logged.
+        var missing = new List<int>();
+        for (var i = 0; i < live.Count; i++)
+            if (!SameBytes(live[i], await db.StringGetAsync($"live:{i}"))) missing.Add(i);
+        if (missing.Count > 0)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            var stillMissing = new List<int>();
+            foreach (var i in missing)
+                if (!SameBytes(live[i], await db.StringGetAsync($"live:{i}"))) stillMissing.Add(i);
+            Assert.Fail($"live records read wrong or missing after compaction: {string.Join(",", missing)}; 2 s later still: " +
+                $"{string.Join(",", stillMissing)}; files {settled >> 20} MB (peak {peak >> 20} MB); Garnet logged: {garnetLog.Text()}");
+        }
         Assert.Equal("t-1", (string?)await db.HashGetAsync("live-hash", "tenant"));
         Assert.Equal(live[0], (byte[]?)await db.HashGetAsync("live-hash", "bytes"));
     }
@@ -177,6 +193,8 @@ public sealed class EmbeddedRedisServerTests(GarnetBackend garnet)
     }
 
     /// <summary>Compaction may delete a file between listing and reading its length: that file counts as 0.</summary>
+    static bool SameBytes(byte[] expected, RedisValue read) => read.HasValue && expected.AsSpan().SequenceEqual((byte[])read!);
+
     static long DirectorySize(string directory) =>
         new DirectoryInfo(directory).EnumerateFiles("*", SearchOption.AllDirectories).Sum(file =>
         {
@@ -202,5 +220,29 @@ public sealed class EmbeddedRedisServerTests(GarnetBackend garnet)
         using var probe = new TcpListener(IPAddress.Loopback, 0);
         probe.Start();
         return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
+}
+
+/// <summary>Keeps what a logger was told (for a failure message).</summary>
+internal sealed class CollectingLoggerProvider : ILoggerProvider
+{
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> lines = new();
+
+    public ILogger CreateLogger(string categoryName) => new Collector(this, categoryName);
+
+    public string Text() => lines.IsEmpty ? "nothing" : string.Join(" | ", lines.Take(20));
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Collector(CollectingLoggerProvider owner, string category) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            owner.lines.Enqueue($"{logLevel} {category}: {formatter(state, exception)} {exception?.GetType().Name} {exception?.Message}");
     }
 }

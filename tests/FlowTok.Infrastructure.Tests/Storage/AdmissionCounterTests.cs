@@ -205,5 +205,6 @@ public abstract class AdmissionCounterTests(RedisBackend backend)
 [Collection(GarnetBackend.Collection)]
 public sealed class AdmissionCounterOnGarnet(GarnetBackend backend) : AdmissionCounterTests(backend);
 
+[Trait("Tier", "system")] // needs redis-server installed
 [Collection(RedisServerBackend.Collection)]
 public sealed class AdmissionCounterOnRedisServer(RedisServerBackend backend) : AdmissionCounterTests(backend);

@@ -97,5 +97,6 @@ public abstract class CancellationSignalsTests(RedisBackend backend)
 [Collection(GarnetBackend.Collection)]
 public sealed class CancellationSignalsOnGarnet(GarnetBackend backend) : CancellationSignalsTests(backend);
 
+[Trait("Tier", "system")] // needs redis-server installed
 [Collection(RedisServerBackend.Collection)]
 public sealed class CancellationSignalsOnRedisServer(RedisServerBackend backend) : CancellationSignalsTests(backend);

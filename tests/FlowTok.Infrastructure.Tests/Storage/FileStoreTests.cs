@@ -111,5 +111,6 @@ public abstract class FileStoreTests(RedisBackend backend)
 [Collection(GarnetBackend.Collection)]
 public sealed class FileStoreOnGarnet(GarnetBackend backend) : FileStoreTests(backend);
 
+[Trait("Tier", "system")] // needs redis-server installed
 [Collection(RedisServerBackend.Collection)]
 public sealed class FileStoreOnRedisServer(RedisServerBackend backend) : FileStoreTests(backend);

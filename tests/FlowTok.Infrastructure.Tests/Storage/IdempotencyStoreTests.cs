@@ -62,5 +62,6 @@ public abstract class IdempotencyStoreTests(RedisBackend backend)
 [Collection(GarnetBackend.Collection)]
 public sealed class IdempotencyStoreOnGarnet(GarnetBackend backend) : IdempotencyStoreTests(backend);
 
+[Trait("Tier", "system")] // needs redis-server installed
 [Collection(RedisServerBackend.Collection)]
 public sealed class IdempotencyStoreOnRedisServer(RedisServerBackend backend) : IdempotencyStoreTests(backend);

@@ -53,5 +53,6 @@ public abstract class JobHistoryTests(RedisBackend backend)
 [Collection(GarnetBackend.Collection)]
 public sealed class JobHistoryOnGarnet(GarnetBackend backend) : JobHistoryTests(backend);
 
+[Trait("Tier", "system")] // needs redis-server installed
 [Collection(RedisServerBackend.Collection)]
 public sealed class JobHistoryOnRedisServer(RedisServerBackend backend) : JobHistoryTests(backend);

@@ -81,5 +81,6 @@ public abstract class ModelRegistryTests(RedisBackend backend)
 [Collection(GarnetBackend.Collection)]
 public sealed class ModelRegistryOnGarnet(GarnetBackend backend) : ModelRegistryTests(backend);
 
+[Trait("Tier", "system")] // needs redis-server installed
 [Collection(RedisServerBackend.Collection)]
 public sealed class ModelRegistryOnRedisServer(RedisServerBackend backend) : ModelRegistryTests(backend);

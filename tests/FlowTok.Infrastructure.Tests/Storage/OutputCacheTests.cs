@@ -76,5 +76,6 @@ public abstract class OutputCacheTests(RedisBackend backend)
 [Collection(GarnetBackend.Collection)]
 public sealed class OutputCacheOnGarnet(GarnetBackend backend) : OutputCacheTests(backend);
 
+[Trait("Tier", "system")] // needs redis-server installed
 [Collection(RedisServerBackend.Collection)]
 public sealed class OutputCacheOnRedisServer(RedisServerBackend backend) : OutputCacheTests(backend);

@@ -107,5 +107,6 @@ public abstract class PromptCacheTests(RedisBackend backend)
 [Collection(GarnetBackend.Collection)]
 public sealed class PromptCacheOnGarnet(GarnetBackend backend) : PromptCacheTests(backend);
 
+[Trait("Tier", "system")] // needs redis-server installed
 [Collection(RedisServerBackend.Collection)]
 public sealed class PromptCacheOnRedisServer(RedisServerBackend backend) : PromptCacheTests(backend);

@@ -224,5 +224,6 @@ public abstract class TenantDirectoryTests(RedisBackend backend)
 [Collection(GarnetBackend.Collection)]
 public sealed class TenantDirectoryOnGarnet(GarnetBackend backend) : TenantDirectoryTests(backend);
 
+[Trait("Tier", "system")] // needs redis-server installed
 [Collection(RedisServerBackend.Collection)]
 public sealed class TenantDirectoryOnRedisServer(RedisServerBackend backend) : TenantDirectoryTests(backend);

@@ -66,7 +66,7 @@ internal sealed class ParitySet
     public FlowTiTok Tokenizer(string file)
     {
         var model = new FlowTiTok(TokenizerConfig);
-        StateDict.LoadInto(model, StateDict.Read(ReferenceFixtures.PathOf(file)));
+        StateDict.LoadFile(model, ReferenceFixtures.PathOf(file));
         model.eval();
         return model;
     }

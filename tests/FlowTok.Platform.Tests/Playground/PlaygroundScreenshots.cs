@@ -8,6 +8,7 @@ namespace FlowTok.Platform.Tests.Playground;
 /// Each view of the playground, as a person sees it after using it, at desktop (1280x800) and phone (390x844) width, saved
 /// as PNGs: in FLOWTOK_PLAYGROUND_SCREENSHOTS when set (docs/playground/ holds the committed ones), else a temporary folder.
 /// </summary>
+[Trait("Tier", "system")] // needs chromium installed
 [Collection(PlatformCollection.Name)]
 public sealed class PlaygroundScreenshots(PlatformFixture platform, PlaygroundBrowser browser) : IClassFixture<PlaygroundBrowser>
 {

@@ -8,6 +8,7 @@ using static Microsoft.Playwright.Assertions;
 namespace FlowTok.Platform.Tests.Playground;
 
 /// <summary>The web playground at / in a real browser against the one-machine platform: what a person does and sees.</summary>
+[Trait("Tier", "system")] // needs chromium installed
 [Collection(PlatformCollection.Name)]
 public sealed class PlaygroundTests(PlatformFixture platform, PlaygroundBrowser browser) : IClassFixture<PlaygroundBrowser>
 {

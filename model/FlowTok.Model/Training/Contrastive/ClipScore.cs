@@ -77,8 +77,8 @@ public sealed class ClipScore : IDisposable
         var image = new ClipImageEncoder(imageConfig);
         try
         {
-            LoadWeights(text, Path.Combine(textFolder, ModelDirectory.WeightsFileName));
-            LoadWeights(image, Path.Combine(imageFolder, ModelDirectory.WeightsFileName));
+            StateDict.LoadFile(text, Path.Combine(textFolder, ModelDirectory.WeightsFileName));
+            StateDict.LoadFile(image, Path.Combine(imageFolder, ModelDirectory.WeightsFileName));
             return new ClipScore(tokenizer, text, image, ownsEncoders: true);
         }
         catch
@@ -192,19 +192,6 @@ public sealed class ClipScore : IDisposable
             if (ownImage > otherImage) textToImage++;
         }
         return new RetrievalAccuracy((double)imageToText / n, (double)textToImage / n, n);
-    }
-
-    private static void LoadWeights(nn.Module module, string path)
-    {
-        var tensors = StateDict.Read(path);
-        try
-        {
-            StateDict.LoadInto(module, tensors);
-        }
-        finally
-        {
-            foreach (var t in tensors.Values) t.Dispose();
-        }
     }
 
     public void Dispose()
