@@ -37,7 +37,7 @@ public sealed class JobSubmitter(IGrainFactory grains, IIdempotencyStore idempot
         string jobId = JobIds.New();
         bool repeated = false;
         // The request's span (and so its trace) names the tenant and the job.
-        Activity.Current?.SetTag(PlatformTracing.Tenant, tenant.Id);
+        Activity.Current?.SetTag(PlatformTracing.Tenant, tenant.Id).SetTag(PlatformTracing.Model, spec.Model);
         if (!string.IsNullOrEmpty(idempotencyKey))
         {
             if (idempotencyKey.Length > MaxIdempotencyKeyLength)

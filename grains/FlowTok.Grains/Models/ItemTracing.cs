@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using FlowTok.Contracts.Models;
 using FlowTok.Infrastructure.Observability;
 
 namespace FlowTok.Grains.Models;
@@ -18,14 +19,15 @@ internal static class ItemTracing
     public const string Decode = "flowtok.decode";
 
     /// <summary>Starts the item's span under the caller's current span (the model grain call).</summary>
-    public static void Begin(WorkItem item, string device, string? model)
+    public static void Begin(WorkItem item, string device, ModelDescriptor? model)
     {
         if (Activity.Current is not { } caller) return;
         item.Span = PlatformTracing.StartDetached(ItemSpan, caller.Context)?
             .SetTag(PlatformTracing.Tenant, item.Origin.Tenant)
             .SetTag(PlatformTracing.Job, item.JobId)
             .SetTag(PlatformTracing.Item, item.Index)
-            .SetTag(PlatformTracing.Model, model)
+            .SetTag(PlatformTracing.Model, model?.Name)
+            .SetTag(PlatformTracing.ModelVersion, model?.Version)
             .SetTag(PlatformTracing.Device, device);
     }
 

@@ -109,7 +109,7 @@ public sealed class ModelGrain(
         if (!model!.TextToImage) throw new NotSupportedException($"model {model.Version} cannot generate images");
         long started = Stopwatch.GetTimestamp();
         Activity.Current?.SetTag(PlatformTracing.Tenant, work.TenantId).SetTag(PlatformTracing.Job, work.JobId)
-            .SetTag(PlatformTracing.Item, work.Index).SetTag(PlatformTracing.Model, model.Version);
+            .SetTag(PlatformTracing.Item, work.Index).SetTag(PlatformTracing.Model, model.Name).SetTag(PlatformTracing.ModelVersion, model.Version);
         // Encodings are cached per tenant: a hit (counted in /metrics, and faster) must not tell one tenant another's prompt.
         var cached = memo!.Get(work.TenantId, work.Prompt);
         if (cached is null && await prompts.GetAsync(work.TenantId, model.Version, work.Prompt) is { } stored)
@@ -144,7 +144,7 @@ public sealed class ModelGrain(
         if (!model!.ImageToText) throw new NotSupportedException($"model {model.Version} has no image-to-text components");
         long started = Stopwatch.GetTimestamp();
         Activity.Current?.SetTag(PlatformTracing.Tenant, work.TenantId).SetTag(PlatformTracing.Job, work.JobId)
-            .SetTag(PlatformTracing.Item, work.Index).SetTag(PlatformTracing.Model, model.Version);
+            .SetTag(PlatformTracing.Item, work.Index).SetTag(PlatformTracing.Model, model.Name).SetTag(PlatformTracing.ModelVersion, model.Version);
         // Only the job's own tenant's upload: another tenant's file id reads as missing.
         var upload = await files.GetAsync(work.TenantId, work.InputFileId)
             ?? throw new FileNotFoundException($"upload {work.InputFileId} of job {work.JobId} is missing, expired or not tenant {work.TenantId}'s");

@@ -124,7 +124,7 @@ public sealed class ModelRunner : IDisposable
     /// <summary>Queues an item; its span (in the caller's trace) starts here and ends when it does.</summary>
     private void Enqueue(WorkItem item)
     {
-        ItemTracing.Begin(item, Device, loaded.Task.IsCompletedSuccessfully ? loaded.Task.Result.Version : null);
+        ItemTracing.Begin(item, Device, loaded.Task.IsCompletedSuccessfully ? loaded.Task.Result : null);
         try
         {
             queue.Add(item);

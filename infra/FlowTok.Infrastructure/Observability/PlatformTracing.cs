@@ -14,7 +14,10 @@ public static class PlatformTracing
     public const string Tenant = "flowtok.tenant";
     public const string Job = "flowtok.job";
     public const string Item = "flowtok.item";
+    /// <summary>The model's id (what clients name in <c>model</c>).</summary>
     public const string Model = "flowtok.model";
+    /// <summary>The loaded model's version (the cache namespace: id, checkpoint digest, settings).</summary>
+    public const string ModelVersion = "flowtok.model_version";
     public const string Device = "flowtok.device";
     public const string Step = "flowtok.step";
     public const string Rows = "flowtok.rows";

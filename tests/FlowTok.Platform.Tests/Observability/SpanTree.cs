@@ -6,7 +6,7 @@ namespace FlowTok.Platform.Tests.Observability;
 /// <summary>The spans of one trace as a tree: each span's children by start time, indented under it.</summary>
 internal sealed class SpanTree
 {
-    private static readonly string[] ShownTags = ["flowtok.tenant", "flowtok.job", "flowtok.item", "flowtok.model", "flowtok.device",
+    private static readonly string[] ShownTags = ["flowtok.tenant", "flowtok.job", "flowtok.item", "flowtok.model", "flowtok.model_version", "flowtok.device",
         "flowtok.step", "flowtok.rows", "flowtok.outcome", "http.request.method", "http.route", "http.response.status_code",
         "messaging.destination.name", "rpc.service", "rpc.method"];
 

@@ -42,7 +42,9 @@ public sealed class TracingTests(ITestOutputHelper output)
         Assert.Equal("traced", item.GetTagItem("flowtok.tenant"));
         Assert.Equal(device, item.GetTagItem("flowtok.device"));
         Assert.Equal(server.GetTagItem("flowtok.job"), item.GetTagItem("flowtok.job"));
+        Assert.Equal(server.GetTagItem("flowtok.model") ?? item.GetTagItem("flowtok.model"), item.GetTagItem("flowtok.model"));
         Assert.NotNull(item.GetTagItem("flowtok.model"));
+        Assert.NotNull(item.GetTagItem("flowtok.model_version"));
         Assert.Equal("succeeded", item.GetTagItem("flowtok.outcome"));
         // The replica's spans hang from the item; the item from the model grain's call, the consumer, the bus, the job grain
         // and the gateway's request, in that order.
