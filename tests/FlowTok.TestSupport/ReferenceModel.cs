@@ -5,7 +5,7 @@ using FlowTok.Model.Flow;
 using FlowTok.Model.ImageTokenizer;
 using FlowTok.Model.Loading;
 using FlowTok.Model.TextDecoder;
-using FlowTok.Model.TextVae;
+using FlowTok.Model.Text;
 
 namespace FlowTok.TestSupport;
 

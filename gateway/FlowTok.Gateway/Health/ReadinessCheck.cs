@@ -8,13 +8,17 @@ namespace FlowTok.Gateway.Health;
 
 /// <summary>
 /// Ready when Redis answers and at least one model replica is announced in the registry. One instance per process: a
-/// result is reused for <see cref="GatewayOptions.ReadinessCacheTime"/>, and concurrent probes share one check, so a
+/// ready result is reused for <see cref="GatewayOptions.ReadinessCacheTime"/>, a not-ready one for at most
+/// <see cref="MaxNotReadyReuse"/> (so a replica that comes up is seen at once), and concurrent probes share one check: a
 /// flood of /health/ready costs Redis at most one check per that time.
 /// </summary>
 public sealed class ReadinessCheck(IServiceProvider services, IOptions<GatewayOptions> options, TimeProvider time) : IHealthCheck
 {
     /// <summary>The tag /health/ready runs (the host's ServiceDefaults ReadyTag).</summary>
     public const string Tag = "ready";
+
+    /// <summary>Longest a not-ready result is reused.</summary>
+    public static readonly TimeSpan MaxNotReadyReuse = TimeSpan.FromSeconds(1);
 
     /// <summary>How long one check may take before it counts as failed.</summary>
     static readonly TimeSpan CheckTimeout = TimeSpan.FromSeconds(5);
@@ -29,7 +33,10 @@ public sealed class ReadinessCheck(IServiceProvider services, IOptions<GatewayOp
         lock (gate)
         {
             var now = time.GetUtcNow();
-            if (last is null || (last.IsCompleted && now - lastStarted >= options.Value.ReadinessCacheTime))
+            var reuse = last is { IsCompletedSuccessfully: true } && last.Result.Status == HealthStatus.Healthy
+                ? options.Value.ReadinessCacheTime
+                : TimeSpan.FromTicks(Math.Min(options.Value.ReadinessCacheTime.Ticks, MaxNotReadyReuse.Ticks));
+            if (last is null || (last.IsCompleted && now - lastStarted >= reuse))
             {
                 last = CheckNowAsync();
                 lastStarted = now;

@@ -6,7 +6,6 @@ using FlowTok.Model.ImageTokenizer;
 using FlowTok.Model.Nn;
 using FlowTok.Model.Pipelines;
 using FlowTok.Model.Text;
-using FlowTok.Model.TextVae;
 using TorchSharp;
 using static TorchSharp.torch;
 

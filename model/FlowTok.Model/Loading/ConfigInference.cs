@@ -3,7 +3,7 @@ using FlowTok.Model.Checkpoints;
 using FlowTok.Model.Clip;
 using FlowTok.Model.Flow;
 using FlowTok.Model.ImageTokenizer;
-using FlowTok.Model.TextVae;
+using FlowTok.Model.Text;
 
 namespace FlowTok.Model.Loading;
 

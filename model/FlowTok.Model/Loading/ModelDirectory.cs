@@ -6,7 +6,6 @@ using FlowTok.Model.Nn;
 using FlowTok.Model.Pipelines;
 using FlowTok.Model.Text;
 using FlowTok.Model.TextDecoder;
-using FlowTok.Model.TextVae;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -142,10 +141,10 @@ public sealed class ModelDirectory
             return Place(new ClipTextTransformer(config), tensors, dtype, device);
         }
 
-        public TextVae.TextVae TextVae(ScalarType dtype, Device? device)
+        public TextVae TextVae(ScalarType dtype, Device? device)
         {
             var config = dir.Config<TextVaeConfig>(ModelIndex.Roles.TextVae);
-            return Place(new TextVae.TextVae(config), FlowTokCheckpoint.TextVaePart(Weights(ModelIndex.Roles.TextVae)), dtype, device);
+            return Place(new TextVae(config), FlowTokCheckpoint.TextVaePart(Weights(ModelIndex.Roles.TextVae)), dtype, device);
         }
 
         public FlowTransformer Flow(string role, ScalarType dtype, Device? device)

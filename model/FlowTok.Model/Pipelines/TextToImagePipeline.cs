@@ -20,11 +20,11 @@ public sealed class TextToImagePipeline : IDisposable
 
     private readonly ClipTokenizer tokenizer;
     private readonly ClipTextTransformer textEncoder;
-    private readonly TextVae.TextVae textVae;
+    private readonly TextVae textVae;
     private readonly FlowTransformer flow;
     private readonly FlowTiTok imageTokenizer;
 
-    public TextToImagePipeline(ClipTokenizer tokenizer, ClipTextTransformer textEncoder, TextVae.TextVae textVae,
+    public TextToImagePipeline(ClipTokenizer tokenizer, ClipTextTransformer textEncoder, TextVae textVae,
         FlowTransformer flow, FlowTiTok imageTokenizer)
     {
         this.tokenizer = tokenizer;
@@ -93,7 +93,7 @@ public sealed class TextToImagePipeline : IDisposable
 
     /// <summary>Z_T from explicit noise eps [B, 77, C] (already scaled by any text noise, see <see cref="GenerationOptions.TextNoise"/>).</summary>
     public static Tensor PrepareLatents(PromptEncoding encoding, Tensor eps) =>
-        TextVae.TextVae.Reparameterize(encoding.Mu, encoding.LogVar, eps.to(ScalarType.Float32));
+        TextVae.Reparameterize(encoding.Mu, encoding.LogVar, eps.to(ScalarType.Float32));
 
     // 4. Sampling loop.
     /// <remarks><paramref name="keepRows"/> may drop rows between steps (see <see cref="GuidedFlow"/>).</remarks>

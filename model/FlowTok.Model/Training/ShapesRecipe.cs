@@ -2,7 +2,7 @@ using FlowTok.Model.Clip;
 using FlowTok.Model.Flow;
 using FlowTok.Model.ImageTokenizer;
 using FlowTok.Model.TextDecoder;
-using FlowTok.Model.TextVae;
+using FlowTok.Model.Text;
 
 namespace FlowTok.Model.Training;
 

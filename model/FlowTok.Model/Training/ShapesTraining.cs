@@ -121,7 +121,7 @@ public sealed class ShapesTraining(string workDir, ShapesRecipe recipe, IProgres
         using var text = FrozenText();
         using var imageTokenizer = LoadImageTokenizer();
         torch.manual_seed(recipe.TextToImageTraining.Seed);
-        var vae = new TextVae.TextVae(recipe.TextVae);
+        var vae = new TextVae(recipe.TextVae);
         var flow = new FlowTransformer(recipe.Flow);
         tokenCache?.Dispose();
         tokenPool?.Dispose();
@@ -148,7 +148,7 @@ public sealed class ShapesTraining(string workDir, ShapesRecipe recipe, IProgres
         using var text = FrozenText();
         using var imageTokenizer = LoadImageTokenizer();
         using var pool = handedPool ?? (recipe.FlowPoolImages > 0 ? EncodePool(imageTokenizer, withCells: false) : null);
-        using var vae = Load(new TextVae.TextVae(recipe.TextVae), Final("t2i", "text_vae"));
+        using var vae = Load(new TextVae(recipe.TextVae), Final("t2i", "text_vae"));
         torch.manual_seed(recipe.ImageToTextTraining.Seed);
         var flow = new FlowTransformer(recipe.ImageToTextFlow);
         var decoder = new TextTokenDecoder(recipe.TextDecoder(text.Tokenizer.VocabSize));

@@ -3,7 +3,7 @@ using FlowTok.Model.Clip;
 using FlowTok.Model.Flow;
 using FlowTok.Model.ImageTokenizer;
 using FlowTok.Model.Loading;
-using FlowTok.Model.TextVae;
+using FlowTok.Model.Text;
 using FlowTok.Model.Tests.Checkpoints;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -47,9 +47,9 @@ internal sealed class ParitySet
         return model;
     }
 
-    public TextVae.TextVae TextVae(string file)
+    public TextVae TextVae(string file)
     {
-        var model = new TextVae.TextVae(TextVaeConfig);
+        var model = new TextVae(TextVaeConfig);
         StateDict.LoadInto(model, FlowTokCheckpoint.TextVaePart(StateDict.Read(ReferenceFixtures.PathOf(file))));
         model.eval();
         return model;

@@ -1,7 +1,7 @@
 using FlowTok.Model.Flow;
 using FlowTok.Model.ImageTokenizer;
 using FlowTok.Model.Sampling;
-using FlowTok.Model.TextVae;
+using FlowTok.Model.Text;
 using TorchSharp;
 using static TorchSharp.torch;
 

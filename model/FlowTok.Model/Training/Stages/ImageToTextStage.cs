@@ -1,5 +1,6 @@
 using FlowTok.Model.Flow;
 using FlowTok.Model.ImageTokenizer;
+using FlowTok.Model.Text;
 using FlowTok.Model.TextDecoder;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -21,7 +22,7 @@ namespace FlowTok.Model.Training.Stages;
 /// or from <c>pool</c> (its posterior means) when one is given.</para>
 /// </summary>
 public sealed class ImageToTextStage(
-    FlowTransformer flow, TextTokenDecoder decoder, TextVae.TextVae textVae, FlowTiTok imageTokenizer, FrozenTextEncoder text,
+    FlowTransformer flow, TextTokenDecoder decoder, TextVae textVae, FlowTiTok imageTokenizer, FrozenTextEncoder text,
     ICaptionedImages data, int batchSize, double captionWeight = 0, ImageTokenCache? tokenCache = null, double startTimeShare = 0,
     ImageTokenPool? pool = null)
 {
@@ -57,7 +58,7 @@ public sealed class ImageToTextStage(
             captionLoss = (perToken * conditional).sum() / conditional.sum().clamp_min(1);
         }
 
-        var noisy = TextVae.TextVae.Reparameterize(mu, logVar, torch.randn(mu.shape, generator: generator) * 0.5);
+        var noisy = TextVae.Reparameterize(mu, logVar, torch.randn(mu.shape, generator: generator) * 0.5);
         var logits = decoder.forward(noisy);
         var decodeLoss = nn.functional.cross_entropy(logits.flatten(0, 1), ids.flatten());
         var accuracy = (logits.argmax(-1) == ids).to(ScalarType.Float32).mean();

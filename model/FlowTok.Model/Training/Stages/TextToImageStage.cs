@@ -1,5 +1,6 @@
 using FlowTok.Model.Flow;
 using FlowTok.Model.ImageTokenizer;
+using FlowTok.Model.Text;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -20,7 +21,7 @@ namespace FlowTok.Model.Training.Stages;
 /// the batches come from it (pre-encoded images, a fresh posterior sample each time) instead of <c>data</c> and the tokenizer.</para>
 /// </summary>
 public sealed class TextToImageStage(
-    TextVae.TextVae textVae, FlowTransformer flow, FlowTiTok imageTokenizer, FrozenTextEncoder text, ICaptionedImages data, int batchSize,
+    TextVae textVae, FlowTransformer flow, FlowTiTok imageTokenizer, FrozenTextEncoder text, ICaptionedImages data, int batchSize,
     double contrastiveWeight = 1.0, double uniformTimeShare = 0.25, double foregroundWeight = 0, ImageTokenCache? tokenCache = null,
     double startTimeShare = 0, double klWeight = FlowTokObjectives.KlWeight, bool foregroundPerObject = false, ImageTokenPool? pool = null)
 {
@@ -63,7 +64,7 @@ public sealed class TextToImageStage(
 
         var (mu, logVar) = textVae.forward(states);
         var eps = torch.randn(mu.shape, generator: generator);
-        var zText = TextVae.TextVae.Reparameterize(mu, logVar, eps);
+        var zText = TextVae.Reparameterize(mu, logVar, eps);
 
         var (indicator, targets) = FlowTokObjectives.NullIndicator(x1, generator);
         var t = FlowTokObjectives.WithStartTimes(FlowTokObjectives.LogitNormalTime(mu.shape[0], generator, uniformTimeShare), generator, startTimeShare);

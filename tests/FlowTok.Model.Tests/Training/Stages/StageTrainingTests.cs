@@ -2,6 +2,7 @@ using FlowTok.Model.Checkpoints;
 using FlowTok.Model.Clip;
 using FlowTok.Model.Flow;
 using FlowTok.Model.ImageTokenizer;
+using FlowTok.Model.Text;
 using FlowTok.Model.Loading;
 using FlowTok.Model.Pipelines;
 using FlowTok.Model.TextDecoder;
@@ -192,8 +193,8 @@ public sealed class StageTrainingTests : IDisposable
         Assert.Throws<ArgumentOutOfRangeException>(() => new TextToImageStage(vae, flow, tokenizer, text, new Data(dataset), Batch, klWeight: -1));
     }
 
-    private static TextVae.TextVae NewTextVae() =>
-        new(new TextVae.TextVaeConfig { Width = 32, Blocks = 1, Heads = 2, FeedForward = 64, LatentChannels = 8, ProjectorHidden = 32 });
+    private static TextVae NewTextVae() =>
+        new(new TextVaeConfig { Width = 32, Blocks = 1, Heads = 2, FeedForward = 64, LatentChannels = 8, ProjectorHidden = 32 });
 
     [Fact]
     public void ForegroundTokenWeightsFollowTheObjectsCells()

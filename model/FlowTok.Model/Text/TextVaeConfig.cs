@@ -1,4 +1,4 @@
-namespace FlowTok.Model.TextVae;
+namespace FlowTok.Model.Text;
 
 /// <summary>
 /// The text VAE (<c>context_encoder</c>) that turns CLIP states into FlowTok's compact text tokens, and the

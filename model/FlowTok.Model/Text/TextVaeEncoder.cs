@@ -3,7 +3,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace FlowTok.Model.TextVae;
+namespace FlowTok.Model.Text;
 
 /// <summary>
 /// <c>context_encoder</c>: post-norm transformer layers over all CLIP states, then a per-token Linear to

@@ -2,7 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace FlowTok.Model.TextVae;
+namespace FlowTok.Model.Text;
 
 /// <summary>
 /// The text VAE's own LayerNorm: g * (x - mean) / (std + eps) + b with the UNBIASED std and eps added to the std,

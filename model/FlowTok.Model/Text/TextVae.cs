@@ -2,7 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace FlowTok.Model.TextVae;
+namespace FlowTok.Model.Text;
 
 /// <summary>
 /// FlowTok's text side: <c>context_encoder</c> (CLIP states -> mu, logvar of the text tokens Z_T),
