@@ -8,13 +8,11 @@ using FlowTok.Gateway.Jobs;
 using FlowTok.Infrastructure.Redis;
 using FlowTok.Infrastructure.Tenants;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
-using Prometheus;
 using Scalar.AspNetCore;
 
 namespace FlowTok.Gateway;
@@ -39,7 +37,8 @@ public static class GatewayExtensions
         services.AddOpenApi(o => o.AddDocumentTransformer(OpenApiDescription.Describe).AddSchemaTransformer(ChatContentSchema.Describe));
         // One instance: it keeps its last result (AddCheck<T> alone would create one per probe).
         services.AddSingleton<ReadinessCheck>();
-        services.AddOperations().AddCheck<ReadinessCheck>("models-and-redis", tags: [ReadinessCheck.Tag]);
+        services.AddPlatformMetrics();
+        services.AddHealthChecks().AddCheck<ReadinessCheck>("models-and-redis", tags: [ReadinessCheck.Tag]);
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ServedModels>();
         services.AddSingleton<JobSubmitter>();
@@ -49,22 +48,21 @@ public static class GatewayExtensions
         return services;
     }
 
-    /// <summary>Adds the gateway's middleware (forwarded headers from trusted proxies, errors as problem details, HTTP metrics,
-    /// tenant authentication, rate limits) and maps its routes.</summary>
+    /// <summary>Adds the gateway's middleware (forwarded headers from trusted proxies, errors as problem details, request
+    /// durations, tenant authentication, rate limits) and maps its routes. Health and /metrics are the host's
+    /// (ServiceDefaults).</summary>
     public static WebApplication MapGateway(this WebApplication app)
     {
         if (TrustedProxies.AreConfigured(app.Services.GetRequiredService<IOptions<GatewayOptions>>().Value)) app.UseForwardedHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseBoundedHttpMethods();
-        app.UseHttpMetrics();
         app.UseMiddleware<RequestDurations>();
         app.UseMiddleware<TenantAuthentication>();
         app.UseRateLimiter();
 
         app.MapOpenApi();
         app.MapScalarApiReference("/docs", o => o.WithTitle("FlowTok API"));
-        app.MapOperations();
         app.MapImagesApi();
         app.MapChatApi();
         app.MapJobsApi();
@@ -75,31 +73,6 @@ public static class GatewayExtensions
         app.MapWebhooksApi();
         app.MapAdminApi();
         app.MapPlaygroundApi();
-        return app;
-    }
-
-    /// <summary>Health checks and platform metrics, for every role (add readiness checks tagged <see cref="ReadinessCheck.Tag"/>).</summary>
-    public static IHealthChecksBuilder AddOperations(this IServiceCollection services)
-    {
-        services.AddPlatformMetrics();
-        return services.AddHealthChecks();
-    }
-
-    /// <summary>/health/live, /health/ready (the checks tagged <see cref="ReadinessCheck.Tag"/>) and /metrics (Prometheus).</summary>
-    public static WebApplication MapOperations(this WebApplication app)
-    {
-        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains(ReadinessCheck.Tag) });
-        app.MapMetrics();
-        // Histogram buckets: the batch-size histogram counts items, not seconds.
-        Metrics.ConfigureMeterAdapter(o =>
-        {
-            var seconds = o.ResolveHistogramBuckets;
-            o.ResolveHistogramBuckets = instrument => instrument.Name == "batch_size" ? [1, 2, 4, 8, 16, 32, 64] : seconds(instrument);
-        });
-        // prometheus-net starts exporting System.Diagnostics.Metrics meters at its first collection; collect once now so
-        // measurements made before the first scrape are not lost.
-        Metrics.DefaultRegistry.CollectAndExportAsTextAsync(Stream.Null).GetAwaiter().GetResult();
         return app;
     }
 }

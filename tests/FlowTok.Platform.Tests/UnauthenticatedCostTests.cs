@@ -82,7 +82,7 @@ public sealed class UnauthenticatedCostTests
         var text = await anonymous.GetStringAsync("/metrics");
         var methods = System.Text.RegularExpressions.Regex.Matches(text, "method=\"([^\"]*)\"").Select(m => m.Groups[1].Value).ToHashSet();
         Assert.Subset(new HashSet<string> { "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT", "other", "_OTHER" }, methods);
-        Assert.Contains("other", methods);
+        Assert.Contains("_OTHER", methods); // ASP.NET Core's HTTP meter: the invented methods' one bucket
         foreach (var invented in new[] { "/nowhere/", "random-", "job-" })
             Assert.DoesNotContain(invented, text);
     }

@@ -14,6 +14,7 @@ namespace FlowTok.Gateway.Health;
 /// </summary>
 public sealed class ReadinessCheck(IServiceProvider services, IOptions<GatewayOptions> options, TimeProvider time) : IHealthCheck
 {
+    /// <summary>The tag /health/ready runs (the host's ServiceDefaults ReadyTag).</summary>
     public const string Tag = "ready";
 
     /// <summary>Longest a not-ready result is reused.</summary>

@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using FlowTok.Contracts.Jobs;
 using FlowTok.Gateway.Cluster;
 using FlowTok.Gateway.Uploads;
+using FlowTok.Infrastructure.Observability;
 using FlowTok.Infrastructure.Storage;
 using FlowTok.Infrastructure.Tenants;
 using Microsoft.AspNetCore.Http;
@@ -34,6 +36,8 @@ public sealed class JobSubmitter(IGrainFactory grains, IIdempotencyStore idempot
     {
         string jobId = JobIds.New();
         bool repeated = false;
+        // The request's span (and so its trace) names the tenant and the job.
+        Activity.Current?.SetTag(PlatformTracing.Tenant, tenant.Id).SetTag(PlatformTracing.Model, spec.Model);
         if (!string.IsNullOrEmpty(idempotencyKey))
         {
             if (idempotencyKey.Length > MaxIdempotencyKeyLength)
@@ -56,6 +60,7 @@ public sealed class JobSubmitter(IGrainFactory grains, IIdempotencyStore idempot
         {
             MaxConcurrentJobs = tenant.MaxConcurrentJobs, ItemQuota = tenant.ItemQuota, Weight = tenant.Weight, DeviceSecondsQuota = tenant.DeviceSecondsQuota,
         };
+        Activity.Current?.SetTag(PlatformTracing.Job, jobId);
         var result = await SubmitWithRetryAsync(retry, Job(jobId), spec, limits, http.RequestAborted);
         if (result.Job is { } job) return new(await AttachUploadAsync(job, upload), repeated, null);
         var rejection = result.Rejection ?? new Admission { Accepted = false, Reason = "the job was not admitted", RetryAfter = TimeSpan.FromSeconds(1) };

@@ -108,6 +108,8 @@ public sealed class ModelGrain(
     {
         if (!model!.TextToImage) throw new NotSupportedException($"model {model.Version} cannot generate images");
         long started = Stopwatch.GetTimestamp();
+        Activity.Current?.SetTag(PlatformTracing.Tenant, work.TenantId).SetTag(PlatformTracing.Job, work.JobId)
+            .SetTag(PlatformTracing.Item, work.Index).SetTag(PlatformTracing.Model, model.Name).SetTag(PlatformTracing.ModelVersion, model.Version);
         // Encodings are cached per tenant: a hit (counted in /metrics, and faster) must not tell one tenant another's prompt.
         var cached = memo!.Get(work.TenantId, work.Prompt);
         if (cached is null && await prompts.GetAsync(work.TenantId, model.Version, work.Prompt) is { } stored)
@@ -121,7 +123,12 @@ public sealed class ModelGrain(
         var result = await runner!.GenerateAsync(work.JobId, work.Index, work.Prompt, work.Seed, work.Steps, work.GuidanceScale,
             cached, ProgressReporter(work.JobId, work.Index), work.TextNoise, Origin(work.TenantId, work.TenantWeight, work.Priority, work.Deadline),
             work.Previews, work.Previews > 0 ? PreviewReporter(work.JobId, work.Index) : null);
-        var fileId = await files.PutAsync(work.TenantId, result.Png, "image/png");
+        string fileId;
+        using (var store = PlatformTracing.Source.StartActivity("flowtok.store"))
+        {
+            store?.SetTag(PlatformTracing.Tenant, work.TenantId).SetTag(PlatformTracing.Job, work.JobId).SetTag("flowtok.bytes", result.Png.Length);
+            fileId = await files.PutAsync(work.TenantId, result.Png, "image/png");
+        }
         if (result.NewPromptEncoding is { } fresh)
         {
             memo.Set(work.TenantId, work.Prompt, fresh);
@@ -136,6 +143,8 @@ public sealed class ModelGrain(
     {
         if (!model!.ImageToText) throw new NotSupportedException($"model {model.Version} has no image-to-text components");
         long started = Stopwatch.GetTimestamp();
+        Activity.Current?.SetTag(PlatformTracing.Tenant, work.TenantId).SetTag(PlatformTracing.Job, work.JobId)
+            .SetTag(PlatformTracing.Item, work.Index).SetTag(PlatformTracing.Model, model.Name).SetTag(PlatformTracing.ModelVersion, model.Version);
         // Only the job's own tenant's upload: another tenant's file id reads as missing.
         var upload = await files.GetAsync(work.TenantId, work.InputFileId)
             ?? throw new FileNotFoundException($"upload {work.InputFileId} of job {work.JobId} is missing, expired or not tenant {work.TenantId}'s");

@@ -108,7 +108,7 @@ public sealed class ModelRunner : IDisposable
         var settings = new RowSettings(steps, guidance, textNoise, preview is null ? 0 : previews);
         var row = new StepRow(Interlocked.Increment(ref nextRowId), RowKind.Generate, settings, new GenerateInput(prompt, seed, cached));
         var item = new WorkItem<GeneratedImage>(jobId, index, row, origin ?? WorkOrigin.Anonymous, progress, preview);
-        queue.Add(item);
+        Enqueue(item);
         return item.Done.Task;
     }
 
@@ -117,8 +117,23 @@ public sealed class ModelRunner : IDisposable
     {
         var row = new StepRow(Interlocked.Increment(ref nextRowId), RowKind.Caption, new RowSettings(steps, guidance), new CaptionInput(image));
         var item = new WorkItem<string>(jobId, index, row, origin ?? WorkOrigin.Anonymous, progress);
-        queue.Add(item);
+        Enqueue(item);
         return item.Done.Task;
+    }
+
+    /// <summary>Queues an item; its span (in the caller's trace) starts here and ends when it does.</summary>
+    private void Enqueue(WorkItem item)
+    {
+        ItemTracing.Begin(item, Device, loaded.Task.IsCompletedSuccessfully ? loaded.Task.Result : null);
+        try
+        {
+            queue.Add(item);
+        }
+        catch (Exception e)
+        {
+            ItemTracing.End(item, e is ModelQueueFullException ? "refused" : "failed");
+            throw;
+        }
     }
 
     /// <summary>Drops the job's queued items (their tasks are cancelled); running ones stop at their next step.</summary>

@@ -17,6 +17,7 @@ internal sealed class ReplicaEvents
     /// <summary>An item ends (<paramref name="end"/> completes its task), then is reported with its outcome.</summary>
     public void Ended(WorkItem item, string outcome, Action<WorkItem> end)
     {
+        ItemTracing.End(item, outcome);
         end(item);
         ItemEnded?.Invoke(item.Origin.Tenant, item.Kind, outcome);
     }

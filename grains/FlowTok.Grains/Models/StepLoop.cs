@@ -99,6 +99,8 @@ internal sealed class StepLoop(StepDevices devices, StepBatcher batcher, Replica
             var now = DateTimeOffset.UtcNow;
             foreach (var item in group)
             {
+                ItemTracing.Phase(item, ItemTracing.QueueWait, item.Scheduled!.EnqueuedAt, joinedAt, rows.Count);
+                ItemTracing.Phase(item, ItemTracing.Encode, joinedAt, now, rows.Count);
                 var error = failed.FirstOrDefault(f => f.Row == item.Row).Error;
                 if (error is not null)
                 {
@@ -125,23 +127,31 @@ internal sealed class StepLoop(StepDevices devices, StepBatcher batcher, Replica
         foreach (var group in batcher.Groups())
         {
             long started = Stopwatch.GetTimestamp();
+            var stepStart = DateTimeOffset.UtcNow;
             var failed = RowIsolation.Run(group, devices.Kinds[group[0].Kind].Step);
             var elapsed = Stopwatch.GetElapsedTime(started);
+            var stepEnd = DateTimeOffset.UtcNow;
+            foreach (var row in group) ItemTracing.Phase(running[row], ItemTracing.Step, stepStart, stepEnd, group.Count, row.StepsDone + 1);
             Charge(group, elapsed);
             if (failed.Count > 0)
                 logger.LogWarning(failed[0].Error, "{Count} of {Rows} rows failed a step on {Device}; the others go on", failed.Count, group.Count, device);
             foreach (var (row, error) in failed) Leave(row, running[row], "failed", i => i.Fail(error));
             var stepped = group.Where(r => failed.All(f => f.Row != r)).ToList();
             sampled.AddRange(batcher.Advance(stepped));
-            foreach (var row in stepped) running[row].Progress?.Invoke(row.StepsDone, row.Settings.Steps);
+            foreach (var row in stepped)
+                if (running[row] is { Progress: { } progress } item)
+                    using (ItemTracing.Within(item)) progress(row.StepsDone, row.Settings.Steps);
             Preview(stepped);
         }
         foreach (var group in sampled.GroupBy(r => r.Kind))
         {
             var rows = group.ToList();
             long started = Stopwatch.GetTimestamp();
+            var decodeStart = DateTimeOffset.UtcNow;
             var (outputs, failed) = RowIsolation.Run(rows, devices.Kinds[group.Key].Finish);
             Charge(rows, Stopwatch.GetElapsedTime(started));
+            var decodeEnd = DateTimeOffset.UtcNow;
+            foreach (var row in rows) ItemTracing.Phase(running[row], ItemTracing.Decode, decodeStart, decodeEnd, rows.Count);
             foreach (var (row, error) in failed) Leave(row, running[row], "failed", i => i.Fail(error));
             foreach (var (row, output) in outputs) Leave(row, running[row], "succeeded", i => i.Complete(output));
         }
@@ -166,7 +176,9 @@ internal sealed class StepLoop(StepDevices devices, StepBatcher batcher, Replica
         Charge(due, Stopwatch.GetElapsedTime(started));
         if (failed.Count > 0)
             logger.LogWarning(failed[0].Error, "{Count} of {Rows} previews failed on {Device}; their rows go on", failed.Count, due.Count, device);
-        foreach (var (row, png) in pngs) running[row].Preview?.Invoke(row.PreviewDue!.Value, row.StepsDone, row.Settings.Steps, png);
+        foreach (var (row, png) in pngs)
+            if (running[row] is { Preview: { } preview } item)
+                using (ItemTracing.Within(item)) preview(row.PreviewDue!.Value, row.StepsDone, row.Settings.Steps, png);
     }
 
     /// <summary>Splits a measured part of the iteration evenly among the rows that shared it (charged at its end).</summary>

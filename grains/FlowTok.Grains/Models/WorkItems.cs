@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using FlowTok.Grains.Batching;
 using FlowTok.Grains.Scheduling;
 using FlowTok.Infrastructure.Storage;
@@ -48,6 +49,8 @@ internal abstract class WorkItem(string jobId, int index, StepRow row, WorkOrigi
     public bool Started { get; set; }
     /// <summary>When its row first joined the device (never after <see cref="WorkOrigin.Deadline"/>).</summary>
     public DateTimeOffset? JoinedAt { get; set; }
+    /// <summary>Its span on the replica (<see cref="ItemTracing"/>) while it is here; null when not traced.</summary>
+    public Activity? Span { get; set; }
 
     public abstract string Kind { get; }
 

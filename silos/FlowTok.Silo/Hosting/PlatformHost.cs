@@ -7,6 +7,7 @@ using FlowTok.Grains.Models;
 using FlowTok.Grains.Placement;
 using FlowTok.Infrastructure.Redis;
 using FlowTok.Infrastructure.Webhooks;
+using FlowTok.ServiceDefaults;
 using MassTransit;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
@@ -18,7 +19,7 @@ namespace FlowTok.Silo.Hosting;
 /// <summary>
 /// Builds a platform process for its <see cref="PlatformRole"/>: Redis (external or embedded); an Orleans silo (grains,
 /// placement, Redis grain storage, MassTransit with the work consumers when it owns devices) or, for a gateway, an
-/// Orleans client; and the HTTP API (All, Gateway) or only health and metrics (Silo).
+/// Orleans client; the HTTP API (All, Gateway); and for every role the service defaults (OpenTelemetry, /health/*, /metrics).
 /// </summary>
 public static class PlatformHost
 {
@@ -38,6 +39,7 @@ public static class PlatformHost
         if (string.IsNullOrEmpty(configuration["urls"]) && string.IsNullOrEmpty(configuration["ASPNETCORE_URLS"]))
             builder.WebHost.UseUrls("http://127.0.0.1:5080");
 
+        builder.AddServiceDefaults();
         var services = builder.Services;
         services.AddFlowTokRedis(configuration);
         services.AddHttpLimits(configuration);
@@ -72,9 +74,7 @@ public static class PlatformHost
             services.AddBus(configuration, model);
             ModelWarmup.Register(services);
         }
-        if (cluster.Role == PlatformRole.Silo)
-            services.AddOperations();
-        else
+        if (cluster.Role != PlatformRole.Silo)
         {
             services.AddGateway(configuration);
             services.AddHostedService<TenantSeeding>();
@@ -99,8 +99,8 @@ public static class PlatformHost
     public static WebApplication MapPlatform(this WebApplication app)
     {
         var cluster = app.Services.GetRequiredService<IOptions<OrleansHostOptions>>().Value;
-        if (cluster.Role == PlatformRole.Silo) app.MapOperations();
-        else app.MapGateway();
+        if (cluster.Role != PlatformRole.Silo) app.MapGateway();
+        app.MapDefaultEndpoints();
         var dashboard = app.Services.GetRequiredService<IOptions<PlatformDashboardOptions>>().Value;
         if (dashboard.EffectiveEnabled(cluster))
             OrleansDashboard.Map(app, dashboard, cluster, app.Configuration[$"{FlowTok.Gateway.GatewayOptions.Section}:{nameof(FlowTok.Gateway.GatewayOptions.AdminKey)}"]);
@@ -110,6 +110,8 @@ public static class PlatformHost
     private static void ConfigureSilo(this ISiloBuilder silo, OrleansHostOptions options)
     {
         silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (options.ClusterId, options.ServiceId));
+        // Grain calls carry the caller's trace context (W3C): a request's grain calls are spans of its trace.
+        silo.AddActivityPropagation();
         silo.Configure<ExceptionSerializationOptions>(SerializeRedisExceptions);
         silo.Configure<SiloOptions>(o => o.SiloName = options.EffectiveSiloName);
         silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = options.ResponseTimeout);
@@ -144,6 +146,7 @@ public static class PlatformHost
     private static void ConfigureClient(this IClientBuilder client, OrleansHostOptions options)
     {
         client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (options.ClusterId, options.ServiceId));
+        client.AddActivityPropagation();
         client.Configure<ExceptionSerializationOptions>(SerializeRedisExceptions);
         client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = options.GatewayResponseTimeout);
         // New silos become gateways for this client quickly (the default refresh is a minute).
