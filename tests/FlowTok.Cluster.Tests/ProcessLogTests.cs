@@ -13,7 +13,7 @@ public sealed class ProcessLogTests : IDisposable
         using var log = new ProcessLog(path);
         foreach (var line in new[]
         {
-            "09:05:24.342 warn: FlowTok.Grains.Jobs.RequestGrain[0]",
+            "09:05:24.342 warn: FlowTok.Grains.Jobs.JobGrain[0]",
             "      Queueing the items of job job-1 failed (attempt 1)",
             "         at FlowTok.Silo.Hosting.BrokerWatch.ExecuteAsync()",
             "09:05:31.802 warn: FlowTok.Silo.Hosting.ReceiveEndpoints[0]",

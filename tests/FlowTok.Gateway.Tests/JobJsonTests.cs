@@ -12,7 +12,7 @@ public class JobJsonTests
     [Fact]
     public void RunningGenerationHasTheDocumentedShape()
     {
-        var job = FakeRequestGrain.Job(JobStatus.Running, 3, stepsDone: 10,
+        var job = FakeJobGrain.Job(JobStatus.Running, 3, stepsDone: 10,
             outputs: new JobOutput { Index = 0, FileId = "file-1", Seed = 7 });
         var json = Serialize(job);
 
@@ -44,7 +44,7 @@ public class JobJsonTests
     [Fact]
     public void ResultsAreInIndexOrder()
     {
-        var job = FakeRequestGrain.Job(JobStatus.Succeeded, 9, stepsDone: 40,
+        var job = FakeJobGrain.Job(JobStatus.Succeeded, 9, stepsDone: 40,
             outputs: [new JobOutput { Index = 1, FileId = "b", Seed = 8 }, new JobOutput { Index = 0, FileId = "a", Seed = 7 }]);
         var results = Serialize(job).GetProperty("results").EnumerateArray().Select(r => r.GetProperty("file_id").GetString());
         Assert.Equal(["a", "b"], results);
@@ -53,7 +53,7 @@ public class JobJsonTests
     [Fact]
     public void FinishedCaptionCarriesCaptionAndTimes()
     {
-        var job = FakeRequestGrain.Job(JobStatus.Succeeded, 5, stepsDone: 40, kind: JobKind.Caption,
+        var job = FakeJobGrain.Job(JobStatus.Succeeded, 5, stepsDone: 40, kind: JobKind.Caption,
             outputs: new JobOutput { Index = 0, Caption = "a red circle", Seed = 7 });
         var json = Serialize(job);
         Assert.Equal("caption", json.GetProperty("type").GetString());
@@ -69,7 +69,7 @@ public class JobJsonTests
     [Fact]
     public void FailedJobCarriesItsItemsCodesAndPublicMessages()
     {
-        var job = FakeRequestGrain.Job(JobStatus.Failed, 4) with { Failures = new Dictionary<int, string> { [1] = ItemFailures.InvalidInput } };
+        var job = FakeJobGrain.Job(JobStatus.Failed, 4) with { Failures = new Dictionary<int, string> { [1] = ItemFailures.InvalidInput } };
         var json = Serialize(job);
         Assert.Equal("failed", json.GetProperty("status").GetString());
         Assert.Equal($"item 1: {ItemFailures.Message(ItemFailures.InvalidInput)} (invalid_input)", json.GetProperty("error").GetString());

@@ -12,10 +12,10 @@ public class JobWaitingTests
     [Fact]
     public async Task WaitReturnsWhenTheJobFinishesWithoutWakingOnProgress()
     {
-        var grain = new FakeRequestGrain(
-            FakeRequestGrain.Job(JobStatus.Running, 2, 10),
-            FakeRequestGrain.Job(JobStatus.Succeeded, 3, 40));
-        var done = await JobSubmitter.WaitAsync(grain, FakeRequestGrain.Job(JobStatus.Queued, 1), TimeSpan.FromMinutes(1), TimeProvider.System, default);
+        var grain = new FakeJobGrain(
+            FakeJobGrain.Job(JobStatus.Running, 2, 10),
+            FakeJobGrain.Job(JobStatus.Succeeded, 3, 40));
+        var done = await JobSubmitter.WaitAsync(grain, FakeJobGrain.Job(JobStatus.Queued, 1), TimeSpan.FromMinutes(1), TimeProvider.System, default);
         Assert.Equal(JobStatus.Succeeded, done.Status);
         Assert.Single(grain.Watches); // one long poll: the progress snapshot did not wake it
         Assert.All(grain.Watches, w => Assert.True(w.MaxWait <= JobSubmitter.WatchSlice));
@@ -24,8 +24,8 @@ public class JobWaitingTests
     [Fact]
     public async Task WaitGivesUpAtTheTimeoutWithTheLastSnapshot()
     {
-        var grain = new FakeRequestGrain(FakeRequestGrain.Job(JobStatus.Running, 2, 10)) { QuietDelay = TimeSpan.FromMilliseconds(20) };
-        var last = await JobSubmitter.WaitAsync(grain, FakeRequestGrain.Job(JobStatus.Queued, 1), TimeSpan.FromMilliseconds(150), TimeProvider.System, default);
+        var grain = new FakeJobGrain(FakeJobGrain.Job(JobStatus.Running, 2, 10)) { QuietDelay = TimeSpan.FromMilliseconds(20) };
+        var last = await JobSubmitter.WaitAsync(grain, FakeJobGrain.Job(JobStatus.Queued, 1), TimeSpan.FromMilliseconds(150), TimeProvider.System, default);
         Assert.Equal(JobStatus.Running, last.Status);
         Assert.Equal(2, last.Version);
     }
@@ -39,7 +39,7 @@ public class JobWaitingTests
     public void OutcomeMapsToStatus(JobStatus status, int expected)
     {
         var http = new DefaultHttpContext();
-        var job = FakeRequestGrain.Job(status, 1);
+        var job = FakeJobGrain.Job(status, 1);
         var problem = JobSubmitter.ProblemFor(http, job);
         if (expected == 0)
         {
@@ -61,7 +61,7 @@ public class JobWaitingTests
     [InlineData("System.Exception: free text", 500)]
     public void AFailedJobsStatusFollowsItsFirstFailuresCode(string code, int expected)
     {
-        var job = FakeRequestGrain.Job(JobStatus.Failed, 1) with { Failures = new Dictionary<int, string> { [0] = code } };
+        var job = FakeJobGrain.Job(JobStatus.Failed, 1) with { Failures = new Dictionary<int, string> { [0] = code } };
         var problem = JobSubmitter.ProblemFor(new DefaultHttpContext(), job);
         Problem.HasStatus(expected, problem);
         Assert.Equal(ItemFailures.Normalize(code), problem!.ProblemDetails.Extensions["code"]);
@@ -70,12 +70,12 @@ public class JobWaitingTests
     [Fact]
     public async Task EventsStreamProgressThenTheTerminalEvent()
     {
-        var grain = new FakeRequestGrain(
-            FakeRequestGrain.Job(JobStatus.Running, 2, 10),
-            FakeRequestGrain.Job(JobStatus.Running, 2, 10), // nothing changed within the keep-alive interval
-            FakeRequestGrain.Job(JobStatus.Succeeded, 3, 40));
+        var grain = new FakeJobGrain(
+            FakeJobGrain.Job(JobStatus.Running, 2, 10),
+            FakeJobGrain.Job(JobStatus.Running, 2, 10), // nothing changed within the keep-alive interval
+            FakeJobGrain.Job(JobStatus.Succeeded, 3, 40));
         using var body = new MemoryStream();
-        await JobEvents.StreamAsync(body, grain, FakeRequestGrain.Job(JobStatus.Queued, 1), ToJson, TimeSpan.FromSeconds(15), default);
+        await JobEvents.StreamAsync(body, grain, FakeJobGrain.Job(JobStatus.Queued, 1), ToJson, TimeSpan.FromSeconds(15), default);
 
         string[] frames = Encoding.UTF8.GetString(body.ToArray()).Split("\n\n", StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(4, frames.Length);
@@ -93,9 +93,9 @@ public class JobWaitingTests
     [InlineData(JobStatus.Cancelled, "cancelled")]
     public async Task FinishedJobStreamsOneTerminalEvent(JobStatus status, string name)
     {
-        var grain = new FakeRequestGrain();
+        var grain = new FakeJobGrain();
         using var body = new MemoryStream();
-        await JobEvents.StreamAsync(body, grain, FakeRequestGrain.Job(status, 5), ToJson, TimeSpan.FromSeconds(15), default);
+        await JobEvents.StreamAsync(body, grain, FakeJobGrain.Job(status, 5), ToJson, TimeSpan.FromSeconds(15), default);
         string text = Encoding.UTF8.GetString(body.ToArray());
         Assert.StartsWith($"event: {name}\ndata: ", text);
         Assert.EndsWith("\n\n", text);
@@ -106,10 +106,10 @@ public class JobWaitingTests
     [Fact]
     public async Task EventsStopWhenTheClientDisconnects()
     {
-        var grain = new FakeRequestGrain(FakeRequestGrain.Job(JobStatus.Running, 2)) { QuietDelay = TimeSpan.FromSeconds(30) };
+        var grain = new FakeJobGrain(FakeJobGrain.Job(JobStatus.Running, 2)) { QuietDelay = TimeSpan.FromSeconds(30) };
         using var disconnect = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
         using var body = new MemoryStream();
-        var streaming = JobEvents.StreamAsync(body, grain, FakeRequestGrain.Job(JobStatus.Queued, 1), ToJson, TimeSpan.FromSeconds(25), disconnect.Token);
+        var streaming = JobEvents.StreamAsync(body, grain, FakeJobGrain.Job(JobStatus.Queued, 1), ToJson, TimeSpan.FromSeconds(25), disconnect.Token);
         Assert.Same(streaming, await Task.WhenAny(streaming, Task.Delay(TimeSpan.FromSeconds(10))));
         await streaming;
     }

@@ -9,7 +9,7 @@ namespace FlowTok.Gateway.Tests;
 public class PublicErrorTests
 {
     /// <summary>What a job may hold from an older silo or an unexpected path: an exception's text with another tenant's prompt.</summary>
-    private static JobSnapshot FailedWithInternalText() => FakeRequestGrain.Job(JobStatus.Failed, 5) with
+    private static JobSnapshot FailedWithInternalText() => FakeJobGrain.Job(JobStatus.Failed, 5) with
     {
         Error = "item 0: System.InvalidOperationException: CUDA error at /build/torch/csrc/step.cpp:42 in row 7 ('tenant-b secret prompt')",
     };

@@ -29,12 +29,12 @@ public class TransientFailureTests
     [Fact]
     public async Task WaitRidesOutTheJobsSiloDyingAndReturnsTheResultFromItsNextActivation()
     {
-        var grain = new FakeRequestGrain(FakeRequestGrain.Job(JobStatus.Succeeded, 3, 40))
+        var grain = new FakeJobGrain(FakeJobGrain.Job(JobStatus.Succeeded, 3, 40))
         {
             Failures = new([new SiloUnavailableException("dead"), new TimeoutException("no answer")]),
         };
 
-        var done = await JobSubmitter.WaitAsync(grain, FakeRequestGrain.Job(JobStatus.Queued, 1), TimeSpan.FromMinutes(1), TimeProvider.System, default);
+        var done = await JobSubmitter.WaitAsync(grain, FakeJobGrain.Job(JobStatus.Queued, 1), TimeSpan.FromMinutes(1), TimeProvider.System, default);
 
         Assert.Equal(JobStatus.Succeeded, done.Status);
         Assert.Equal(3, grain.Watches.Count);
@@ -43,13 +43,13 @@ public class TransientFailureTests
     [Fact]
     public async Task WaitDoesNotHideABug()
     {
-        var grain = new FakeRequestGrain(FakeRequestGrain.Job(JobStatus.Succeeded, 3, 40))
+        var grain = new FakeJobGrain(FakeJobGrain.Job(JobStatus.Succeeded, 3, 40))
         {
             Failures = new([new InvalidOperationException("a bug")]),
         };
 
         await Assert.ThrowsAsync<InvalidOperationException>(() =>
-            JobSubmitter.WaitAsync(grain, FakeRequestGrain.Job(JobStatus.Queued, 1), TimeSpan.FromMinutes(1), TimeProvider.System, default));
+            JobSubmitter.WaitAsync(grain, FakeJobGrain.Job(JobStatus.Queued, 1), TimeSpan.FromMinutes(1), TimeProvider.System, default));
     }
 
     private static readonly JobSpec Spec = new() { TenantId = "t", Kind = JobKind.Generation, Prompt = "p", Count = 1 };
@@ -60,7 +60,7 @@ public class TransientFailureTests
     [Fact]
     public async Task ASubmissionWhoseAnswerADrainingSiloDroppedIsAskedOnceMore()
     {
-        var grain = new FakeRequestGrain(FakeRequestGrain.Job(JobStatus.Queued, 1))
+        var grain = new FakeJobGrain(FakeJobGrain.Job(JobStatus.Queued, 1))
         {
             Failures = new([new TimeoutException("Response did not arrive on time in 00:00:30")]),
         };
@@ -75,7 +75,7 @@ public class TransientFailureTests
     public async Task ASubmissionIsRetriedUntilTheClusterHasNoticedTheDeadSiloAndItsGrainAnswers()
     {
         // The job's (or the tenant's) grain was on the silo that died: every call fails until the membership declares it dead.
-        var grain = new FakeRequestGrain(FakeRequestGrain.Job(JobStatus.Queued, 1))
+        var grain = new FakeJobGrain(FakeJobGrain.Job(JobStatus.Queued, 1))
         {
             Failures = new(Enumerable.Range(0, 5).Select(i => new SiloUnavailableException($"silo dead, attempt {i}"))),
         };
@@ -89,7 +89,7 @@ public class TransientFailureTests
     [Fact]
     public async Task ASubmissionSentToASiloThatDiedUnansweredIsAbandonedAndMadeAgain()
     {
-        var grain = new FakeRequestGrain(FakeRequestGrain.Job(JobStatus.Queued, 1)) { Unanswered = 1 };
+        var grain = new FakeJobGrain(FakeJobGrain.Job(JobStatus.Queued, 1)) { Unanswered = 1 };
 
         var result = await JobSubmitter.SubmitWithRetryAsync(Retry, grain, Spec, new TenantLimits()).WaitAsync(TimeSpan.FromSeconds(30));
 
@@ -100,11 +100,11 @@ public class TransientFailureTests
     [Fact]
     public async Task ASubmissionIsNotRetriedOnABugNorPastTheRetryWindow()
     {
-        var buggy = new FakeRequestGrain(FakeRequestGrain.Job(JobStatus.Queued, 1)) { Failures = new([new InvalidOperationException("a bug")]) };
+        var buggy = new FakeJobGrain(FakeJobGrain.Job(JobStatus.Queued, 1)) { Failures = new([new InvalidOperationException("a bug")]) };
         await Assert.ThrowsAsync<InvalidOperationException>(() => JobSubmitter.SubmitWithRetryAsync(Retry, buggy, Spec, new TenantLimits()));
         Assert.Equal(1, buggy.Submissions);
 
-        var down = new FakeRequestGrain(FakeRequestGrain.Job(JobStatus.Queued, 1))
+        var down = new FakeJobGrain(FakeJobGrain.Job(JobStatus.Queued, 1))
         {
             Failures = new(Enumerable.Range(0, 100).Select(i => new SiloUnavailableException($"still dead, attempt {i}"))),
         };

@@ -118,7 +118,7 @@ public sealed class UploadWaitTests
         await using var platform = await SimulatedPlatform.StartAsync("orphan", ["--Tenants:0:MaxConcurrentJobs=1", "--Platform:UploadWait=00:00:01"]);
         var grains = platform.Services.GetRequiredService<IGrainFactory>();
         string jobId = JobIds.New();
-        var submitted = await grains.GetGrain<IRequestGrain>(jobId).SubmitAsync(
+        var submitted = await grains.GetGrain<IJobGrain>(jobId).SubmitAsync(
             new JobSpec { TenantId = "orphan", Kind = JobKind.Caption, RequestHash = "orphan" }, new TenantLimits { MaxConcurrentJobs = 1 });
         Assert.True(submitted.Accepted);
 

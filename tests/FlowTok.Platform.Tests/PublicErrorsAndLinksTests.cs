@@ -28,7 +28,7 @@ public sealed class PublicErrorsAndLinksTests
         string fileId = await platform.Services.GetRequiredService<IFileStore>().PutAsync("failing", HostileImages.Gradient(16, 16, ("tEXt", [.. "Comment"u8, 0, .. "client bytes"u8])), "image/png");
         string jobId = JobIds.New();
         var others = bystander.PostJson("/v1/jobs", new { type = "caption", image = Convert.ToBase64String(HostileImages.Gradient(32, 32)) });
-        var submitted = await grains.GetGrain<IRequestGrain>(jobId).SubmitAsync(
+        var submitted = await grains.GetGrain<IJobGrain>(jobId).SubmitAsync(
             new JobSpec { TenantId = "failing", Kind = JobKind.Caption, InputFileId = fileId, RequestHash = "raw" }, new TenantLimits());
         Assert.True(submitted.Accepted);
 

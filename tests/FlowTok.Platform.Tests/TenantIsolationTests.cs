@@ -56,12 +56,12 @@ public sealed class UploadOwnershipTests
         // The owner's upload, stored by the gateway as usual.
         var captioned = await platform.Client.PostAsync("/v1/images/captions", StoredFiles.Multipart(StoredFiles.NoisePng(32, 1)));
         await captioned.ExpectJson(HttpStatusCode.OK);
-        var ownersJob = await grains.GetGrain<IRequestGrain>(captioned.Headers.GetValues("X-Job-Id").Single()).GetAsync();
+        var ownersJob = await grains.GetGrain<IJobGrain>(captioned.Headers.GetValues("X-Job-Id").Single()).GetAsync();
         string uploadId = ownersJob!.Spec.InputFileId!;
 
         // A job of the other tenant naming that upload (a gateway bug, or an id that leaked) gets no caption of it.
         string jobId = JobIds.New();
-        var submitted = await grains.GetGrain<IRequestGrain>(jobId).SubmitAsync(
+        var submitted = await grains.GetGrain<IJobGrain>(jobId).SubmitAsync(
             new JobSpec { TenantId = "other", Kind = JobKind.Caption, InputFileId = uploadId, RequestHash = "stolen" }, new TenantLimits());
         Assert.True(submitted.Accepted);
         var job = await JobTests.WaitForEnd(other, jobId);

@@ -68,7 +68,7 @@ public sealed class UploadSafetyTests(PlatformFixture platform)
         await response.ExpectJson(HttpStatusCode.OK);
         string jobId = response.Headers.GetValues("X-Job-Id").Single();
 
-        var job = await platform.Services.GetRequiredService<IGrainFactory>().GetGrain<IRequestGrain>(jobId).GetAsync();
+        var job = await platform.Services.GetRequiredService<IGrainFactory>().GetGrain<IJobGrain>(jobId).GetAsync();
         string fileId = job!.Spec.InputFileId!;
         var stored = await platform.Services.GetRequiredService<IFileStore>().GetAnyTenantAsync(fileId);
         Assert.NotNull(stored);
@@ -91,7 +91,7 @@ public sealed class UploadSafetyTests(PlatformFixture platform)
         // not decode them, the job fails saying why, and the model runs nothing.
         byte[] original = HostileImages.ZtxtBomb(HostileImages.Gigabyte);
         string fileId = await platform.Services.GetRequiredService<IFileStore>().PutAsync("tenant-b", original, "image/png");
-        var grain = platform.Services.GetRequiredService<IGrainFactory>().GetGrain<IRequestGrain>(JobIds.New());
+        var grain = platform.Services.GetRequiredService<IGrainFactory>().GetGrain<IJobGrain>(JobIds.New());
         var before = await ModelItems();
         var submitted = await grain.SubmitAsync(new JobSpec { TenantId = "tenant-b", Kind = JobKind.Caption, InputFileId = fileId, RequestHash = "test" }, new TenantLimits());
         Assert.True(submitted.Accepted);

@@ -16,7 +16,7 @@ public static class ImageStream
     /// <summary>Reads a finished image's bytes (null when it is missing from the result store).</summary>
     public delegate Task<byte[]?> ImageLoader(JobOutput output);
 
-    public static async Task WriteAsync(Stream body, IRequestGrain grain, JobSnapshot job, ImageLoader load, ImageEventShape shape,
+    public static async Task WriteAsync(Stream body, IJobGrain grain, JobSnapshot job, ImageLoader load, ImageEventShape shape,
         TimeSpan timeout, TimeSpan keepAlive, CancellationToken cancellationToken)
     {
         var until = DateTimeOffset.UtcNow + timeout;

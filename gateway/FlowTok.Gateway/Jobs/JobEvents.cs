@@ -23,7 +23,7 @@ public static class JobEvents
     public static readonly TimeSpan QueuePositionRefresh = TimeSpan.FromSeconds(1);
 
     /// <param name="queuePosition">A queued job's position (<see cref="QueuePositions"/>), sent as <c>queue_position</c>; null: none.</param>
-    public static async Task StreamAsync(Stream body, IRequestGrain grain, JobSnapshot job, Func<JobSnapshot, JobJson> toJson,
+    public static async Task StreamAsync(Stream body, IJobGrain grain, JobSnapshot job, Func<JobSnapshot, JobJson> toJson,
         TimeSpan keepAlive, CancellationToken cancellationToken, Func<JobSnapshot, Task<int?>>? queuePosition = null)
     {
         keepAlive = ClampKeepAlive(keepAlive);
@@ -59,7 +59,7 @@ public static class JobEvents
     /// died: the stream goes on once the job is back on another silo). Null when the job is gone.
     /// </summary>
     /// <param name="moved">Asked after each poll without a change: true returns the same job (something else about it moved).</param>
-    public static async Task<JobSnapshot?> NextAsync(Stream body, IRequestGrain grain, JobSnapshot job, TimeSpan keepAlive, CancellationToken cancellationToken,
+    public static async Task<JobSnapshot?> NextAsync(Stream body, IJobGrain grain, JobSnapshot job, TimeSpan keepAlive, CancellationToken cancellationToken,
         Func<Task<bool>>? moved = null)
     {
         while (true)

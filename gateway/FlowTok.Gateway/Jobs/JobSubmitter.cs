@@ -25,7 +25,7 @@ public sealed class JobSubmitter(IGrainFactory grains, IIdempotencyStore idempot
 
     public const int MaxIdempotencyKeyLength = 255;
 
-    public IRequestGrain Job(string jobId) => grains.GetGrain<IRequestGrain>(jobId);
+    public IJobGrain Job(string jobId) => grains.GetGrain<IJobGrain>(jobId);
 
     /// <summary>
     /// Submits <paramref name="spec"/> as a new job, or, with an Idempotency-Key already used for the same request, returns
@@ -73,7 +73,7 @@ public sealed class JobSubmitter(IGrainFactory grains, IIdempotencyStore idempot
     /// ran. Submitting is idempotent per job id (an admitted job answers with its snapshot, the tenant counts a job id once),
     /// so a repeated call either returns the stored job or admits it now.
     /// </summary>
-    public static Task<SubmitResult> SubmitWithRetryAsync(TransientRetry retry, IRequestGrain grain, JobSpec spec, TenantLimits limits,
+    public static Task<SubmitResult> SubmitWithRetryAsync(TransientRetry retry, IJobGrain grain, JobSpec spec, TenantLimits limits,
         CancellationToken cancellationToken = default) =>
         retry.RunAsync(() => grain.SubmitAsync(spec, limits), cancellationToken);
 
@@ -103,7 +103,7 @@ public sealed class JobSubmitter(IGrainFactory grains, IIdempotencyStore idempot
     public Task<JobSnapshot> WaitAsync(JobSnapshot job, TimeSpan timeout, CancellationToken cancellationToken) =>
         WaitAsync(Job(job.JobId), job, timeout, TimeProvider.System, cancellationToken);
 
-    public static async Task<JobSnapshot> WaitAsync(IRequestGrain grain, JobSnapshot job, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
+    public static async Task<JobSnapshot> WaitAsync(IJobGrain grain, JobSnapshot job, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
     {
         long start = time.GetTimestamp();
         while (!job.Status.IsTerminal())

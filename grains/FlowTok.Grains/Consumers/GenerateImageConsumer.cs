@@ -39,7 +39,7 @@ internal static class WorkItemRun
     public static async Task Run<TEvent>(ConsumeContext context, ICancellationSignals cancellations, ILogger logger, string jobId, int index,
         Func<Task<TEvent>> work) where TEvent : class
     {
-        var cancelled = new GenerationFailed(jobId, index, ItemFailures.Cancelled, Cancelled: true);
+        var cancelled = new ItemFailed(jobId, index, ItemFailures.Cancelled);
         if (await cancellations.IsCancelledAsync(jobId))
         {
             await context.Publish(cancelled);
@@ -61,7 +61,7 @@ internal static class WorkItemRun
             // Dropped by the replica's scheduler before it used a device: the item fails, no retry. The details (device, wait)
             // are the platform's, not the tenant's: logged here, published as a code.
             logger.LogInformation("Item {Index} of job {JobId} was dropped: {Reason}", index, jobId, e.Message);
-            await context.Publish(new GenerationFailed(jobId, index, ItemFailures.DeadlineExceeded, Cancelled: false));
+            await context.Publish(new ItemFailed(jobId, index, ItemFailures.DeadlineExceeded));
             return;
         }
         await context.Publish(done);

@@ -11,7 +11,7 @@ public sealed class ImageGeneratedConsumer(IGrainFactory grains) : IConsumer<Ima
     public Task Consume(ConsumeContext<ImageGenerated> context)
     {
         var m = context.Message;
-        return grains.GetGrain<IRequestGrain>(m.JobId).CompleteItemAsync(new JobOutput { Index = m.Index, FileId = m.FileId, Seed = m.Seed });
+        return grains.GetGrain<IJobGrain>(m.JobId).CompleteItemAsync(new JobOutput { Index = m.Index, FileId = m.FileId, Seed = m.Seed });
     }
 }
 
@@ -20,16 +20,16 @@ public sealed class ImageCaptionedConsumer(IGrainFactory grains) : IConsumer<Ima
     public Task Consume(ConsumeContext<ImageCaptioned> context)
     {
         var m = context.Message;
-        return grains.GetGrain<IRequestGrain>(m.JobId).CompleteItemAsync(new JobOutput { Index = m.Index, Caption = m.Caption });
+        return grains.GetGrain<IJobGrain>(m.JobId).CompleteItemAsync(new JobOutput { Index = m.Index, Caption = m.Caption });
     }
 }
 
-public sealed class GenerationFailedConsumer(IGrainFactory grains) : IConsumer<GenerationFailed>
+public sealed class GenerationFailedConsumer(IGrainFactory grains) : IConsumer<ItemFailed>
 {
-    public Task Consume(ConsumeContext<GenerationFailed> context)
+    public Task Consume(ConsumeContext<ItemFailed> context)
     {
         var m = context.Message;
-        return grains.GetGrain<IRequestGrain>(m.JobId).FailItemAsync(m.Index, m.Reason);
+        return grains.GetGrain<IJobGrain>(m.JobId).FailItemAsync(m.Index, m.Reason);
     }
 }
 
@@ -49,6 +49,6 @@ public sealed class WorkFaultConsumer(IGrainFactory grains, ILogger<WorkFaultCon
         string code = FailureCodes.For(exception);
         logger.LogWarning("Item {Index} of job {JobId} failed ({Code}): {ExceptionType}: {Message}", index, jobId, code,
             exception?.ExceptionType, exception?.Message);
-        return grains.GetGrain<IRequestGrain>(jobId).FailItemAsync(index, code);
+        return grains.GetGrain<IJobGrain>(jobId).FailItemAsync(index, code);
     }
 }

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 namespace FlowTok.Grains.Jobs;
 
 /// <summary>
-/// Delivers a finished job's webhook for its <see cref="RequestGrain"/>: one attempt at a time, the job's JSON signed
+/// Delivers a finished job's webhook for its <see cref="JobGrain"/>: one attempt at a time, the job's JSON signed
 /// (<see cref="WebhookSignature"/>), a 2xx answer delivers it, anything else is tried again after an exponential back-off
 /// until <see cref="WebhookOptions.MaxAttempts"/>. The grain keeps the attempts in its stored state and holds a reminder
 /// (<see cref="ReminderName"/>) while a delivery is pending: the reminder reactivates the job after a silo restart.

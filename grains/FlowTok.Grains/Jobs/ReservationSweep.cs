@@ -33,7 +33,7 @@ public sealed class ReservationSweep(IAdmissionCounter counter, IGrainFactory gr
 
     private async Task<bool> Settle(AdmissionReservation reservation)
     {
-        var job = await grains.GetGrain<IRequestGrain>(reservation.JobId).GetAsync();
+        var job = await grains.GetGrain<IJobGrain>(reservation.JobId).GetAsync();
         if (job is not null && !job.Status.IsTerminal()) return false;
         await grains.GetGrain<ITenantGrain>(reservation.Tenant).FinishJobAsync(reservation.JobId, job?.Outputs.Count ?? 0);
         return await counter.ReleaseReservationAsync(reservation.JobId);

@@ -187,7 +187,7 @@ public sealed class ModelGrain(
     /// <summary>Previews from the inference thread to the job (one-way: the device thread never waits on the job).</summary>
     private ItemPreview PreviewReporter(string jobId, int index)
     {
-        var job = grains.GetGrain<IRequestGrain>(jobId);
+        var job = grains.GetGrain<IJobGrain>(jobId);
         return (partialIndex, step, steps, png) =>
             _ = job.ReportPreviewAsync(new JobPreview { Index = index, PartialIndex = partialIndex, Step = step, Steps = steps, Png = png });
     }
@@ -195,7 +195,7 @@ public sealed class ModelGrain(
     /// <summary>Progress from the inference thread to the job, at most every <see cref="ProgressInterval"/> (and the last step).</summary>
     private ItemProgress ProgressReporter(string jobId, int index)
     {
-        var job = grains.GetGrain<IRequestGrain>(jobId);
+        var job = grains.GetGrain<IJobGrain>(jobId);
         long last = 0;
         return (step, steps) =>
         {

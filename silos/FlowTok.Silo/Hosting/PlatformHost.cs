@@ -133,7 +133,7 @@ public static class PlatformHost
         // Finished jobs leave memory soon (Redis keeps them for Platform:JobRetention): a busy silo does not hold a
         // quarter of an hour of jobs as activations.
         silo.Services.AddOptions<GrainCollectionOptions>().Configure<IOptions<PlatformOptions>>((collection, platform) =>
-            collection.ClassSpecificCollectionAge[typeof(FlowTok.Grains.Jobs.RequestGrain).FullName!] =
+            collection.ClassSpecificCollectionAge[typeof(FlowTok.Grains.Jobs.JobGrain).FullName!] =
                 platform.Value.JobActivationIdle > collection.CollectionQuantum ? platform.Value.JobActivationIdle : collection.CollectionQuantum * 2);
         silo.Services.AddPlacementDirector<DevicePlacement, DevicePlacementDirector>();
     }

@@ -25,7 +25,7 @@ public sealed class ReceiveEndpoints(IReadOnlyList<ReceiveEndpoints.Endpoint> en
     [
         new("ImageGenerated", typeof(ImageGeneratedConsumer), typeof(JobEventConsumerDefinition<ImageGeneratedConsumer>)),
         new("ImageCaptioned", typeof(ImageCaptionedConsumer), typeof(JobEventConsumerDefinition<ImageCaptionedConsumer>)),
-        new("GenerationFailed", typeof(GenerationFailedConsumer), typeof(JobEventConsumerDefinition<GenerationFailedConsumer>)),
+        new("ItemFailed", typeof(GenerationFailedConsumer), typeof(JobEventConsumerDefinition<GenerationFailedConsumer>)),
         new("WorkFault", typeof(WorkFaultConsumer), typeof(JobEventConsumerDefinition<WorkFaultConsumer>)),
     ];
 

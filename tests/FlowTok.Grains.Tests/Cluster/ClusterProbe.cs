@@ -16,7 +16,7 @@ public sealed class ClusterProbe(GrainCluster cluster)
 
     public static string NewTenant() => "tenant-" + Guid.NewGuid().ToString("N");
 
-    public IRequestGrain Job(string id) => cluster.Client.GetGrain<IRequestGrain>(id);
+    public IJobGrain Job(string id) => cluster.Client.GetGrain<IJobGrain>(id);
 
     public ITenantGrain Tenant(string id) => cluster.Client.GetGrain<ITenantGrain>(id);
 

@@ -15,7 +15,7 @@ public sealed class JobGrainTests(GrainCluster cluster)
 
     private static string NewTenant() => ClusterProbe.NewTenant();
 
-    private IRequestGrain Job(string id) => probe.Job(id);
+    private IJobGrain Job(string id) => probe.Job(id);
 
     private ITenantGrain Tenant(string id) => probe.Tenant(id);
 

@@ -55,7 +55,7 @@ public sealed class TracingTests(ITestOutputHelper output)
             Collapse(tree.Ancestry(decode).Select(s => s.Source.Name)));
         Assert.Contains(tree.Spans, s => s.DisplayName == "flowtok.store" && s.GetTagItem("flowtok.tenant") is "traced");
         // The device thread's progress reports to the job are calls of this trace, not traces of their own.
-        Assert.Contains(tree.Spans, s => s.DisplayName == "IRequestGrain/ReportProgressAsync" && s.ParentSpanId == item.SpanId);
+        Assert.Contains(tree.Spans, s => s.DisplayName == "IJobGrain/ReportProgressAsync" && s.ParentSpanId == item.SpanId);
     }
 
     /// <summary>The spans of the trace whose gateway request span names <paramref name="tenant"/>, once its replica item and

@@ -6,7 +6,7 @@ namespace FlowTok.Contracts.Jobs;
 /// One job (keyed by job id): durable state, fan-out of its items to the model silos, aggregation, progress and
 /// cancellation. Returns null for a job that was never submitted.
 /// </summary>
-public interface IRequestGrain : IGrainWithStringKey
+public interface IJobGrain : IGrainWithStringKey
 {
     /// <summary>
     /// Admits the job (tenant concurrency and quota, platform queue bound) and queues its items. Submitting again returns

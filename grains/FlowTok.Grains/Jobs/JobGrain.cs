@@ -14,7 +14,9 @@ namespace FlowTok.Grains.Jobs;
 /// the deadline (<see cref="JobDeadline"/>), the stall watch (<see cref="StallWatch"/>), long-poll signals (<see cref="JobSignals"/>),
 /// the release (<see cref="JobRelease"/>), snapshots (<see cref="JobSnapshots"/>) and the webhook (<see cref="JobWebhooks"/>).
 /// </summary>
-public sealed class RequestGrain(
+// The grain type keeps its first name ("request"): stored job states and their reminders are keyed by it.
+[GrainType("request")]
+public sealed class JobGrain(
     [PersistentState("job", StorageNames.Jobs)] IPersistentState<JobState> state,
     IBus bus,
     IAdmissionCounter admissionCounter,
@@ -22,7 +24,7 @@ public sealed class RequestGrain(
     IOptions<PlatformOptions> platform,
     SiloShutdown shutdown,
     JobWebhooks webhooks,
-    ILogger<RequestGrain> logger) : Grain, IRequestGrain, IRemindable
+    ILogger<JobGrain> logger) : Grain, IJobGrain, IRemindable
 {
     /// <summary>How long one attempt to queue a job's items may take (publisher confirms included).</summary>
     private static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(10);

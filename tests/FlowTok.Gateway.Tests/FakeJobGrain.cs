@@ -3,7 +3,7 @@ using FlowTok.Contracts.Jobs;
 namespace FlowTok.Gateway.Tests;
 
 /// <summary>A request grain whose WatchAsync plays back a script of snapshots (then repeats the last one, like a quiet job).</summary>
-internal sealed class FakeRequestGrain(params JobSnapshot[] script) : IRequestGrain
+internal sealed class FakeJobGrain(params JobSnapshot[] script) : IJobGrain
 {
     private readonly Queue<JobSnapshot> _script = new(script);
     private JobSnapshot? _last = script.LastOrDefault();
