@@ -1,6 +1,7 @@
 namespace FlowTok.Contracts;
 
-/// <summary>What the platform accepts. The gateway rejects anything outside these with a 4xx before it reaches a model.</summary>
+/// <summary>What the platform accepts (caps only: a request's defaults come from its model, <see cref="Models.PaperSampling"/>). The
+/// gateway rejects anything outside these with a 4xx before it reaches a model.</summary>
 public static class Limits
 {
     public const int MaxPromptCharacters = 1000;
@@ -8,10 +9,8 @@ public static class Limits
     public const int MaxImages = 8;
     public const int MinSteps = 1;
     public const int MaxSteps = 100;
-    public const int DefaultSteps = 20;
     public const double MinGuidance = 0;
     public const double MaxGuidance = 20;
-    public const double DefaultGuidance = 2.0;
     /// <summary>Range of a generation's text noise (the scale of the text VAE's sampling noise; the model's own value when not given).</summary>
     public const double MinTextNoise = 0;
     public const double MaxTextNoise = 4;

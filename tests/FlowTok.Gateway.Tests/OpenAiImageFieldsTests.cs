@@ -1,3 +1,4 @@
+using FlowTok.Contracts.Models;
 using FlowTok.Contracts;
 using FlowTok.Gateway.Requests;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -9,7 +10,8 @@ namespace FlowTok.Gateway.Tests;
 /// signed download links.</summary>
 public class OpenAiImageFieldsTests
 {
-    private static readonly ServedModel Model = new("v1", 256, [256]);
+    // A model whose own defaults differ from the paper's: what a request leaves out comes from it.
+    private static readonly ServedModel Model = new("v1", 256, [256]) { DefaultSteps = 8, DefaultGuidanceScale = 3 };
 
     private static GenerationParameters Valid(GenerationRequest request)
     {
@@ -22,8 +24,8 @@ public class OpenAiImageFieldsTests
     [InlineData("low", null, 10)]
     [InlineData("medium", null, 20)]
     [InlineData("high", null, 30)]
-    [InlineData("auto", null, Limits.DefaultSteps)]
-    [InlineData(null, null, Limits.DefaultSteps)]
+    [InlineData("auto", null, 8)]
+    [InlineData(null, null, 8)]
     [InlineData("low", 7, 7)]
     public void QualityIsStepsUnlessStepsAreGiven(string? quality, int? steps, int expected) =>
         Assert.Equal(expected, Valid(new() { Prompt = "p", Quality = quality, Steps = steps }).Steps);

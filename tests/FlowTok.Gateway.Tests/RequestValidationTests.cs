@@ -1,3 +1,4 @@
+using FlowTok.Contracts.Models;
 using System.Text;
 using FlowTok.Contracts;
 using FlowTok.Gateway.Requests;
@@ -20,6 +21,20 @@ public class RequestValidationTests
     }
 
     [Fact]
+    public void StepsAndGuidanceLeftOutComeFromTheServedModel()
+    {
+        var model = Model with { DefaultSteps = 8, DefaultGuidanceScale = 3.5 };
+        var p = RequestValidation.Generation(new GenerationRequest { Prompt = "a red circle" }, model).Value!;
+        Assert.Equal((8, 3.5), (p.Steps, p.GuidanceScale));
+        var given = RequestValidation.Generation(new GenerationRequest { Prompt = "a red circle", Steps = 12, GuidanceScale = 1 }, model).Value!;
+        Assert.Equal((12, 1.0), (given.Steps, given.GuidanceScale));
+        // The same request on models with other defaults is another request (another cache entry).
+        Assert.NotEqual(p.RequestHash, RequestValidation.Generation(new GenerationRequest { Prompt = "a red circle" }, Model).Value!.RequestHash);
+        var caption = RequestValidation.Sampling((int?)null, null).Value!;
+        Assert.Equal((8, 3.5), model.Resolve(caption));
+    }
+
+    [Fact]
     public void MinimalRequestGetsTheDocumentedDefaults()
     {
         var result = Validate(new GenerationRequest { Prompt = "  a red circle  " });
@@ -28,8 +43,8 @@ public class RequestValidationTests
         Assert.Equal("a red circle", p.Prompt);
         Assert.Equal(1, p.Count);
         Assert.Equal(256, p.Size);
-        Assert.Equal(Limits.DefaultSteps, p.Steps);
-        Assert.Equal(Limits.DefaultGuidance, p.GuidanceScale);
+        Assert.Equal(PaperSampling.Steps, p.Steps);
+        Assert.Equal(PaperSampling.GuidanceScale, p.GuidanceScale);
         Assert.Equal(ResponseFormat.B64Json, p.ResponseFormat);
         Assert.Null(p.TextNoise); // the served model's own
         Assert.Equal("v1", p.ModelVersion);

@@ -12,8 +12,8 @@ public sealed record JobSpec
     [Id(2)] public string? Prompt { get; init; }
     [Id(3)] public int Count { get; init; } = 1;
     [Id(4)] public long Seed { get; init; }
-    [Id(5)] public int Steps { get; init; } = Limits.DefaultSteps;
-    [Id(6)] public double GuidanceScale { get; init; } = Limits.DefaultGuidance;
+    [Id(5)] public int Steps { get; init; } = Models.PaperSampling.Steps;
+    [Id(6)] public double GuidanceScale { get; init; } = Models.PaperSampling.GuidanceScale;
     /// <summary>Caption: the stored upload; null while the job waits for the gateway to store it after admission.</summary>
     [Id(7)] public string? InputFileId { get; init; }
     /// <summary>Hash of the canonical request: idempotent resubmissions must match it.</summary>

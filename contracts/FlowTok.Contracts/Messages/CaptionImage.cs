@@ -8,8 +8,8 @@ public sealed record CaptionImage
     [Id(1)] public required int Index { get; init; }
     [Id(2)] public required string TenantId { get; init; }
     [Id(3)] public required string InputFileId { get; init; }
-    [Id(4)] public int Steps { get; init; } = Limits.DefaultSteps;
-    [Id(5)] public double GuidanceScale { get; init; } = Limits.DefaultGuidance;
+    [Id(4)] public int Steps { get; init; } = Models.PaperSampling.Steps;
+    [Id(5)] public double GuidanceScale { get; init; } = Models.PaperSampling.GuidanceScale;
     /// <summary>The model (its id) whose replicas run it; null: each model silo's first model (jobs queued before models had ids).</summary>
     [Id(6)] public string? Model { get; init; }
     /// <summary>The tenant's weight (its share of device time); carried so a model silo needs no tenant directory.</summary>

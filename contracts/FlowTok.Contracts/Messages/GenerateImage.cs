@@ -9,8 +9,8 @@ public sealed record GenerateImage
     [Id(2)] public required string TenantId { get; init; }
     [Id(3)] public required string Prompt { get; init; }
     [Id(4)] public required long Seed { get; init; }
-    [Id(5)] public int Steps { get; init; } = Limits.DefaultSteps;
-    [Id(6)] public double GuidanceScale { get; init; } = Limits.DefaultGuidance;
+    [Id(5)] public int Steps { get; init; } = Models.PaperSampling.Steps;
+    [Id(6)] public double GuidanceScale { get; init; } = Models.PaperSampling.GuidanceScale;
     /// <summary>Scale of the text VAE's sampling noise; null means the model's default.</summary>
     [Id(7)] public double? TextNoise { get; init; }
     /// <summary>The model (its id) whose replicas run it; null: each model silo's first model (jobs queued before models had ids).</summary>

@@ -13,4 +13,8 @@ public sealed record ModelDescriptor
     /// <summary>The model's place in its silo's Model:Served list (0 = the first): a request naming no model gets the
     /// served model with the lowest position that can do the task.</summary>
     [Id(5)] public int Position { get; init; }
+    /// <summary>The model's own sampling defaults (its <c>model_index.json</c>): what a request that leaves out <c>steps</c> or
+    /// <c>guidance_scale</c> gets. 0 = none stated (<see cref="PaperSampling"/> then).</summary>
+    [Id(6)] public int DefaultSteps { get; init; }
+    [Id(7)] public double DefaultGuidanceScale { get; init; }
 }

@@ -28,10 +28,10 @@ public sealed record ChatCompletionRequest
     [Description("Number of choices: 1 (the default) only.")]
     public int? N { get; init; }
 
-    [Description("Sampler steps, 1..100 (default 20), as for /v1/images/captions.")]
+    [Description("Sampler steps, 1..100 (default: the model's, from its model_index.json), as for /v1/images/captions.")]
     public int? Steps { get; init; }
 
-    [Description("Classifier-free guidance scale, 0..20 (default 2.0), as for /v1/images/captions.")]
+    [Description("Classifier-free guidance scale, 0..20 (default: the model's), as for /v1/images/captions.")]
     public double? GuidanceScale { get; init; }
 
     [Description("\"interactive\" (default) or \"batch\", as for /v1/images/captions.")]

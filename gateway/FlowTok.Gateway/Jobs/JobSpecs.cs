@@ -50,15 +50,16 @@ public static class JobSpecs
     public static async Task<OrProblem<JobSpec>> CaptionAsync(GatewayServices s, CaptionInput input, string? modelId = null)
     {
         if (await s.Models.ForCaptionAsync(modelId) is not { } model) return new(null, Problems.NoModel("image-to-text (captions)"));
+        var (steps, guidance) = model.Resolve(input.Sampling);
         return new(new JobSpec
         {
             TenantId = s.Tenant.Id,
             Kind = JobKind.Caption,
             Count = 1,
             Model = model.Id.Length > 0 ? model.Id : null,
-            Steps = input.Sampling.Steps,
-            GuidanceScale = input.Sampling.GuidanceScale,
-            RequestHash = CanonicalRequest.Hash(CanonicalRequest.Caption(input.Image, input.Sampling.Steps, input.Sampling.GuidanceScale, model.Version)),
+            Steps = steps,
+            GuidanceScale = guidance,
+            RequestHash = CanonicalRequest.Hash(CanonicalRequest.Caption(input.Image, steps, guidance, model.Version)),
         }, null);
     }
 }

@@ -85,7 +85,12 @@ public sealed class ServedModels(IModelRegistry registry, TimeProvider clock)
             .FirstOrDefault();
         if (version is null) return null;
         int[] sizes = [.. version.Select(m => m.ImageSize).Distinct().Order()];
-        return new ServedModel(version.Key, sizes[0], sizes);
+        var stated = version.First();
+        return new ServedModel(version.Key, sizes[0], sizes)
+        {
+            DefaultSteps = stated.DefaultSteps > 0 ? stated.DefaultSteps : PaperSampling.Steps,
+            DefaultGuidanceScale = stated.DefaultSteps > 0 ? stated.DefaultGuidanceScale : PaperSampling.GuidanceScale,
+        };
     }
 }
 

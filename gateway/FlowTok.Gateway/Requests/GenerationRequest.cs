@@ -41,10 +41,10 @@ public sealed record GenerationRequest
     [Description("Seed of the first image (image i uses seed + i); default derived from the request, so identical requests give identical images.")]
     public long? Seed { get; init; }
 
-    [Description("Sampler steps, 1..100 (default 20, or the quality's).")]
+    [Description("Sampler steps, 1..100 (default: the quality's, else the model's own from its model_index.json, e.g. 8 for the bundled model, 20 for published checkpoints).")]
     public int? Steps { get; init; }
 
-    [Description("Classifier-free guidance scale, 0..20 (default 2.0).")]
+    [Description("Classifier-free guidance scale, 0..20 (default: the model's own, 2.0 for published checkpoints).")]
     public double? GuidanceScale { get; init; }
 
     [Description("Scale of the text tokens' sampling noise, 0..4 (default: the served model's; 1 is the paper's sampling, 0 samples the text VAE's mean, so every seed gives the same image).")]

@@ -1,3 +1,4 @@
+using FlowTok.Contracts.Models;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using FlowTok.Contracts;
@@ -21,10 +22,21 @@ public sealed record ServedModel(string Version, int NativeSize, IReadOnlyList<i
 {
     /// <summary>The model's id (what a job names to reach its replicas); empty when not known.</summary>
     public string Id { get; init; } = "";
+
+    /// <summary>What a request that leaves out <c>steps</c> gets: the model's own default (its <c>model_index.json</c>).</summary>
+    public int DefaultSteps { get; init; } = PaperSampling.Steps;
+
+    /// <summary>What a request that leaves out <c>guidance_scale</c> gets: the model's own default.</summary>
+    public double DefaultGuidanceScale { get; init; } = PaperSampling.GuidanceScale;
+
+    /// <summary>The request's sampler settings with what it left out filled in from the model.</summary>
+    public (int Steps, double GuidanceScale) Resolve(SamplingParameters sampling) =>
+        (sampling.Steps ?? DefaultSteps, sampling.GuidanceScale ?? DefaultGuidanceScale);
 }
 
-/// <summary>Sampler settings shared by generations and captions.</summary>
-public sealed record SamplingParameters(int Steps, double GuidanceScale);
+/// <summary>Sampler settings shared by generations and captions, as the request gave them (checked against the caps); null =
+/// the model's default (<see cref="ServedModel.Resolve"/>).</summary>
+public sealed record SamplingParameters(int? Steps, double? GuidanceScale);
 
 /// <summary>A valid generation: every default resolved, the seed fixed, the canonical hash computed. A null
 /// <paramref name="TextNoise"/> is the model's own (the model version in the hash pins it).</summary>
@@ -103,10 +115,11 @@ public static partial class RequestValidation
             errors.Add("response_format", "a streamed response carries its images as b64_json; response_format \"url\" cannot be streamed");
         if (errors.Count > 0) return new(null, errors.ToDictionary());
 
-        long seed = request.Seed ?? CanonicalRequest.DefaultSeed(prompt, count, size, sampling.Steps, sampling.GuidanceScale, model.Version, textNoise);
+        var (steps, guidance) = model.Resolve(sampling);
+        long seed = request.Seed ?? CanonicalRequest.DefaultSeed(prompt, count, size, steps, guidance, model.Version, textNoise);
         string hash = CanonicalRequest.Hash(CanonicalRequest.WithOutput(
-            CanonicalRequest.Generation(prompt, count, size, seed, sampling.Steps, sampling.GuidanceScale, model.Version, textNoise), output));
-        return new(new GenerationParameters(prompt, count, size, seed, sampling.Steps, sampling.GuidanceScale, format, model.Version, hash, textNoise)
+            CanonicalRequest.Generation(prompt, count, size, seed, steps, guidance, model.Version, textNoise), output));
+        return new(new GenerationParameters(prompt, count, size, seed, steps, guidance, format, model.Version, hash, textNoise)
         {
             Scheduling = scheduling, Output = output, Quality = request.Quality ?? "auto", User = user, SafetyIdentifier = safetyIdentifier,
             Stream = stream, PartialImages = partialImages, Model = model.Id.Length > 0 ? model.Id : null,
@@ -149,13 +162,11 @@ public static partial class RequestValidation
 
     private static SamplingParameters CheckSampling(int? steps, double? guidanceScale, FieldErrors errors)
     {
-        int s = steps ?? Limits.DefaultSteps;
-        if (s is < Limits.MinSteps or > Limits.MaxSteps)
+        if (steps is < Limits.MinSteps or > Limits.MaxSteps)
             errors.Add("steps", $"steps must be between {Limits.MinSteps} and {Limits.MaxSteps}");
-        double g = guidanceScale ?? Limits.DefaultGuidance;
-        if (!double.IsFinite(g) || g < Limits.MinGuidance || g > Limits.MaxGuidance)
+        if (guidanceScale is { } g && (!double.IsFinite(g) || g < Limits.MinGuidance || g > Limits.MaxGuidance))
             errors.Add("guidance_scale", $"guidance_scale must be between {Limits.MinGuidance} and {Limits.MaxGuidance}");
-        return new SamplingParameters(s, g);
+        return new SamplingParameters(steps, guidanceScale);
     }
 
     [GeneratedRegex("^([1-9][0-9]{0,4})x([1-9][0-9]{0,4})$")]

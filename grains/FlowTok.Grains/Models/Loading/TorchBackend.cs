@@ -33,6 +33,8 @@ public static class TorchBackend
             ImageSize = textToImage.ImageSize,
             TextToImage = true,
             ImageToText = kinds.ContainsKey(RowKind.Caption),
+            DefaultSteps = directory.Index.Defaults.Steps,
+            DefaultGuidanceScale = directory.Index.Defaults.GuidanceScale,
         };
         logger.LogInformation("Loaded {Name} ({Version}, {Size}px, image-to-text: {I2T}) from {Root} on {Device} as {Dtype} in {Seconds:F1} s",
             descriptor.Name, descriptor.Version, descriptor.ImageSize, descriptor.ImageToText, root, device, placement.Description, watch.Elapsed.TotalSeconds);
