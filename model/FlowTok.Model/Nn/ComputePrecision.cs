@@ -4,10 +4,11 @@ using static TorchSharp.torch;
 namespace FlowTok.Model.Nn;
 
 /// <summary>
-/// The compute dtype a replica or command runs in: <c>fp32</c>, <c>bf16</c>, or <c>auto</c> (the default) — bf16 where
-/// the device computes it natively (a CPU with AVX512-BF16 or AMX, a CUDA GPU), fp32 elsewhere. bf16 is about 2.9x faster
-/// than fp32 on an AVX512-BF16 CPU and several times slower where it is emulated (AVX2-only CPUs), so <c>auto</c> never
-/// picks it there.
+/// The compute dtype a replica or command runs in: <c>fp32</c>, <c>bf16</c>, or <c>auto</c> (the default) — on a GPU bf16;
+/// on a CPU bf16 where the CPU computes it natively (AVX512-BF16 or AMX with libtorch's AVX512 kernels) AND a measured
+/// matrix product (<see cref="MatmulProbe"/>) runs at least <see cref="Bf16Advantage"/> times faster in bf16 than in fp32,
+/// fp32 elsewhere. bf16 was 2.9x faster than fp32 on an AMD EPYC with AVX512-BF16, 1.65x slower on an Intel Xeon with
+/// AVX512-BF16 but no AMX exposed, and several times slower where it is emulated (AVX2-only CPUs, never probed).
 /// </summary>
 public static class ComputePrecision
 {
@@ -21,11 +22,19 @@ public static class ComputePrecision
     {
         var key = (name ?? Auto).Trim();
         if (key.Length == 0 || key.Equals(Auto, StringComparison.OrdinalIgnoreCase))
-            return device.type == DeviceType.CPU ? (CpuFeatures.Current.NativeBf16 ? ScalarType.BFloat16 : ScalarType.Float32) : ScalarType.BFloat16;
+            return device.type == DeviceType.CPU ? AutoOnCpu(CpuFeatures.Current, () => MatmulProbe.Current) : ScalarType.BFloat16;
         return TryParse(key, out var type) && type != ScalarType.Float16
             ? type
             : throw new ArgumentException($"unknown compute dtype '{name}': use one of {string.Join(", ", Names)}");
     }
+
+    /// <summary>How much faster a bf16 matrix product must run than an fp32 one for <c>auto</c> to take bf16 on a CPU.</summary>
+    public const double Bf16Advantage = 1.2;
+
+    /// <summary><c>auto</c> on a CPU: fp32 unless bf16 is native and measured faster by <see cref="Bf16Advantage"/> (the probe
+    /// runs only where bf16 is native).</summary>
+    public static ScalarType AutoOnCpu(CpuFeatures cpu, Func<MatmulProbe> probe) =>
+        cpu.NativeBf16 && probe() is var p && p.Bf16GflopS >= Bf16Advantage * p.Fp32GflopS ? ScalarType.BFloat16 : ScalarType.Float32;
 
     /// <summary>A floating-point type by name (fp32/float32, bf16/bfloat16, fp16/float16), case-insensitive: the one parser of
     /// dtype names (compute precision, checkpoint conversion, benchmarks); throws naming the accepted ones.</summary>
@@ -58,6 +67,9 @@ public static class ComputePrecision
     {
         var chosen = Name(Resolve(name, device));
         bool auto = string.IsNullOrWhiteSpace(name) || name.Trim().Equals(Auto, StringComparison.OrdinalIgnoreCase);
-        return auto ? $"{chosen} (auto: {(device.type == DeviceType.CPU ? "CPU " + CpuFeatures.Current : device.type.ToString())})" : chosen;
+        if (!auto) return chosen;
+        if (device.type != DeviceType.CPU) return $"{chosen} (auto: {device.type})";
+        var measured = CpuFeatures.Current.NativeBf16 ? $"; {MatmulProbe.Current}" : "";
+        return $"{chosen} (auto: CPU {CpuFeatures.Current}{measured})";
     }
 }

@@ -25,9 +25,27 @@ public sealed class ComputePrecisionTests
     }
 
     [Fact]
+    public void AutoTakesBf16OnlyWhereItIsNativeAndMeasuredFaster()
+    {
+        int probes = 0;
+        MatmulProbe Probe(double fp32, double bf16) { probes++; return new MatmulProbe(fp32, bf16); }
+        // AMD EPYC (Zen 4): bf16 about 4x fp32 -> bf16.
+        Assert.Equal(ScalarType.BFloat16, ComputePrecision.AutoOnCpu(CpuFeatures.Detect(Zen4, null), () => Probe(176, 700)));
+        // Intel Xeon with AVX512-BF16 but no AMX exposed: bf16 slower -> fp32.
+        Assert.Equal(ScalarType.Float32, ComputePrecision.AutoOnCpu(CpuFeatures.Detect(Zen4, null), () => Probe(303, 166)));
+        // Barely faster is not worth bf16's rounding.
+        Assert.Equal(ScalarType.Float32, ComputePrecision.AutoOnCpu(CpuFeatures.Detect(SapphireRapids, null), () => Probe(300, 330)));
+        Assert.Equal(3, probes);
+        // Emulated bf16 (AVX2-only, or held to AVX2 kernels) is never measured, never taken.
+        Assert.Equal(ScalarType.Float32, ComputePrecision.AutoOnCpu(CpuFeatures.Detect(Avx2Only, null), () => Probe(100, 1000)));
+        Assert.Equal(ScalarType.Float32, ComputePrecision.AutoOnCpu(CpuFeatures.Detect(Zen4, "avx2"), () => Probe(100, 1000)));
+        Assert.Equal(3, probes);
+    }
+
+    [Fact]
     public void AutoFollowsTheCpuAndExplicitNamesWin()
     {
-        var expected = CpuFeatures.Current.NativeBf16 ? ScalarType.BFloat16 : ScalarType.Float32;
+        var expected = ComputePrecision.AutoOnCpu(CpuFeatures.Current, () => MatmulProbe.Current);
         Assert.Equal(expected, ComputePrecision.Resolve("auto", CPU));
         Assert.Equal(expected, ComputePrecision.Resolve(null, CPU));
         Assert.Equal(ScalarType.Float32, ComputePrecision.Resolve("fp32", CPU));
