@@ -91,12 +91,48 @@ public sealed class ServedModelsTests(ServedModelsTests.TwoModels platform) : IC
     }
 
     [Fact]
+    public async Task ACaptionUploadOrCaptionJobNamingAModelIsRunByThatModelsReplica()
+    {
+        var png = HostileImages.Gradient(16, 16);
+        foreach (var (model, device) in new[] { (Second, "cpu:1"), (Default, "cpu:0") })
+        {
+            var before = await platform.ItemsByDeviceAsync();
+            using var form = new MultipartFormDataContent
+            {
+                { new ByteArrayContent(png) { Headers = { ContentType = new("image/png") } }, "image", "g.png" },
+                { new StringContent("2"), "steps" },
+                { new StringContent(model), "model" },
+            };
+            await (await platform.Client.PostAsync("/v1/images/captions", form)).ExpectJson(HttpStatusCode.OK);
+            var job = await (await platform.Client.PostJson("/v1/jobs", new { type = "caption", image = Convert.ToBase64String(png), steps = 2, model }))
+                .ExpectJson(HttpStatusCode.Accepted);
+            for (var end = DateTime.UtcNow.AddSeconds(60); ; await Task.Delay(100))
+            {
+                var status = (await (await platform.Client.GetAsync($"/v1/jobs/{job.GetProperty("id").GetString()}")).ExpectJson(HttpStatusCode.OK))
+                    .GetProperty("status").GetString();
+                if (status == "succeeded") break;
+                Assert.True(DateTime.UtcNow < end && status is "queued" or "running", $"the caption job is {status}");
+            }
+            var after = await platform.ItemsByDeviceAsync();
+            Assert.Equal(before[device] + 2, after[device]);
+            Assert.All(after.Where(d => d.Key != device), d => Assert.Equal(before[d.Key], d.Value));
+        }
+    }
+
+    [Fact]
     public async Task AModelNotServedIsNotFound()
     {
+        using var form = new MultipartFormDataContent
+        {
+            { new ByteArrayContent(HostileImages.Gradient(16, 16)) { Headers = { ContentType = new("image/png") } }, "image", "g.png" },
+            { new StringContent("shapes-c"), "model" },
+        };
         foreach (var response in new[]
         {
             await platform.Client.GetAsync("/v1/models/shapes-c"),
             await platform.Client.PostJson("/v1/images/generations", new { prompt = "a red circle", steps = 2, model = "shapes-c" }),
+            await platform.Client.PostAsync("/v1/images/captions", form),
+            await platform.Client.PostJson("/v1/jobs", new { type = "caption", image = Convert.ToBase64String(HostileImages.Gradient(16, 16)), model = "shapes-c" }),
         })
             Assert.Equal("model_not_found", (await response.ExpectJson(HttpStatusCode.NotFound)).GetProperty("error").GetProperty("code").GetString());
     }

@@ -33,4 +33,16 @@ public static class CaptionJobs
         if (JobSubmitter.ProblemFor(s.Http, job) is { } unfinished) return new(null, unfinished);
         return new(job.Outputs.OrderBy(o => o.Index).Select(o => o.Caption).FirstOrDefault() ?? "", null);
     }
+
+    /// <summary>The captioning model's id, checked like a generation's <c>model</c>: an id from <c>GET /v1/models</c>
+    /// (404 model_not_found otherwise) that captions (400 otherwise); absent = the served captioning model.</summary>
+    public static async Task<OrProblem<string>> CheckModelAsync(GatewayServices s, string? requested)
+    {
+        var models = await s.Models.ListAsync();
+        if (requested is null)
+            return new(models.FirstOrDefault(m => m.Capabilities.Contains(ModelListing.ImageToText))?.Id ?? "flowtok", null);
+        if (models.FirstOrDefault(m => m.Id == requested) is not { } model) return new(null, Problems.ModelNotFound(requested));
+        return model.Capabilities.Contains(ModelListing.ImageToText) ? new(model.Id, null)
+            : new(null, Problems.Validation(new Dictionary<string, string[]> { ["model"] = [$"model '{requested}' does not caption images"] }));
+    }
 }

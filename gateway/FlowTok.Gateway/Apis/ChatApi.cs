@@ -33,7 +33,7 @@ public static class ChatApi
         // A chat body is a caption body: the same limit as a JSON caption.
         var body = await JsonBody.ReadAsync<ChatCompletionRequest>(s.Http.Request, CaptionInputs.MaxJsonBodyBytes, s.Aborted);
         if (body.Value is not { } request) return OpenAiErrors.With(body.Problem!);
-        var (model, unknown) = await CaptionModelAsync(s, request.Model);
+        var (model, unknown) = await CaptionJobs.CheckModelAsync(s, request.Model);
         if (model is null) return OpenAiErrors.With(unknown!);
         var (input, invalid) = ChatCaptionInput.From(request);
         if (input is null) return OpenAiErrors.With(invalid!);
@@ -45,17 +45,5 @@ public static class ChatApi
         var (caption, unfinished) = await CaptionJobs.WaitAsync(s, job);
         if (caption is null) return OpenAiErrors.With(unfinished!);
         return TypedResults.Ok(ChatCompletion.Of(head, caption));
-    }
-
-    /// <summary>The model's id for the answer, checked like a generation's <c>model</c>: an id from <c>GET /v1/models</c>
-    /// (404 model_not_found otherwise) that captions (400 otherwise); absent = the served captioning model.</summary>
-    private static async Task<OrProblem<string>> CaptionModelAsync(GatewayServices s, string? requested)
-    {
-        var models = await s.Models.ListAsync();
-        if (requested is null)
-            return new(models.FirstOrDefault(m => m.Capabilities.Contains(ModelListing.ImageToText))?.Id ?? "flowtok", null);
-        if (models.FirstOrDefault(m => m.Id == requested) is not { } model) return new(null, Problems.ModelNotFound(requested));
-        return model.Capabilities.Contains(ModelListing.ImageToText) ? new(model.Id, null)
-            : new(null, Problems.Validation(new Dictionary<string, string[]> { ["model"] = [$"model '{requested}' does not caption images"] }));
     }
 }

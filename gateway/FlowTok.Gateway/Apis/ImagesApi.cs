@@ -91,7 +91,8 @@ public static class ImagesApi
     {
         var (input, invalid) = await CaptionInputs.ReadAsync(s.Http.Request, s.Aborted);
         if (input is null) return invalid!;
-        var (job, refused) = await CaptionJobs.SubmitAsync(s, input);
+        if (input.Model is not null && (await CaptionJobs.CheckModelAsync(s, input.Model)).Problem is { } unknown) return unknown;
+        var (job, refused) = await CaptionJobs.SubmitAsync(s, input, input.Model);
         if (job is null) return refused!;
         var (caption, unfinished) = await CaptionJobs.WaitAsync(s, job);
         if (caption is null) return unfinished!;

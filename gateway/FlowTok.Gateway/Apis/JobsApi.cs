@@ -63,7 +63,8 @@ public static class JobsApi
                     RequestValidation.Scheduling(request.Priority, request.Timeout));
                 if (input is null) return invalid!;
                 scheduling = input.Scheduling;
-                (spec, problem) = await JobSpecs.CaptionAsync(s, input);
+                if (request.Model is not null && (await CaptionJobs.CheckModelAsync(s, request.Model)).Problem is { } unknown) return unknown;
+                (spec, problem) = await JobSpecs.CaptionAsync(s, input, request.Model);
                 upload = input;
                 break;
             default:

@@ -83,6 +83,9 @@ public sealed record CaptionRequest
     public string? Priority { get; init; }
 
     public double? Timeout { get; init; }
+
+    [Description("A served model's id (GET /v1/models) that captions images; absent = the served captioning model. An unknown id is 404 with code model_not_found; a model that does not caption, 400.")]
+    public string? Model { get; init; }
 }
 
 /// <summary>Body of <c>POST /v1/jobs</c>: a generation (fields as for /v1/images/generations, no response_format) or a caption.</summary>

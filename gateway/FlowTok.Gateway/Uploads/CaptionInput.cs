@@ -11,6 +11,9 @@ public sealed record CaptionInput(byte[] Image, string ContentType, SamplingPara
 {
     /// <summary>The request's priority and timeout.</summary>
     public WorkScheduling Scheduling { get; init; } = WorkScheduling.Default;
+
+    /// <summary>The captioning model the request names (<c>model</c>); null = the default one.</summary>
+    public string? Model { get; init; }
 }
 
 /// <summary>Reads a caption request: multipart/form-data (file field <c>image</c>) or JSON with the image in base64.</summary>
@@ -19,7 +22,7 @@ public static class CaptionInputs
     /// <summary>Largest JSON body carrying a base64 image of <see cref="Limits.MaxUploadBytes"/>.</summary>
     public const long MaxJsonBodyBytes = (Limits.MaxUploadBytes + 2L) / 3 * 4 + 64 * 1024;
 
-    private static readonly HashSet<string> FormFields = ["image", "steps", "guidance_scale", "priority", "timeout"];
+    private static readonly HashSet<string> FormFields = ["image", "steps", "guidance_scale", "priority", "timeout", "model"];
 
     public static async Task<OrProblem<CaptionInput>> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
     {
@@ -28,7 +31,8 @@ public static class CaptionInputs
             return new(null, Problems.Create(415, "send multipart/form-data with an 'image' file, or JSON with a base64 'image'"));
         var body = await JsonBody.ReadAsync<CaptionRequest>(request, MaxJsonBodyBytes, cancellationToken);
         if (body.Value is not { } value) return new(null, body.Problem);
-        return From(value.Image, RequestValidation.Sampling(value.Steps, value.GuidanceScale), RequestValidation.Scheduling(value.Priority, value.Timeout));
+        var read = From(value.Image, RequestValidation.Sampling(value.Steps, value.GuidanceScale), RequestValidation.Scheduling(value.Priority, value.Timeout));
+        return read.Value is { } input ? input with { Model = value.Model } : read;
     }
 
     /// <summary>Settings first (cheap), then the image (size, base64, header, decode).</summary>
@@ -97,7 +101,7 @@ public static class CaptionInputs
         using var bytes = new MemoryStream((int)file.Length);
         await file.CopyToAsync(bytes, cancellationToken);
         var (input, problem) = From(UploadValidator.Check(bytes.ToArray()), sampling.Value!);
-        return new(input is null ? null : input with { Scheduling = scheduling.Value! }, problem);
+        return new(input is null ? null : input with { Scheduling = scheduling.Value!, Model = form["model"].FirstOrDefault() }, problem);
     }
 
     private static ProblemHttpResult TooLarge() =>
