@@ -100,23 +100,7 @@ internal static class BenchCommand
     private const int PeakSize = 2048;
 
     /// <summary>GFLOP/s of a plain square matmul in <paramref name="dtype"/>: what this CPU's kernels reach at best.</summary>
-    private static double MatmulPeak(ScalarType dtype)
-    {
-        using var noGrad = torch.no_grad();
-        using var scope = torch.NewDisposeScope();
-        var a = torch.randn(PeakSize, PeakSize).to(dtype);
-        var b = torch.randn(PeakSize, PeakSize).to(dtype);
-        torch.matmul(a, b);
-        double best = 0;
-        for (int i = 0; i < 5; i++)
-        {
-            using var s = torch.NewDisposeScope();
-            var sw = Stopwatch.StartNew();
-            torch.matmul(a, b);
-            best = Math.Max(best, 2.0 * PeakSize * PeakSize * PeakSize / sw.Elapsed.TotalSeconds / 1e9);
-        }
-        return best;
-    }
+    private static double MatmulPeak(ScalarType dtype) => MatmulProbe.Rate(dtype, PeakSize, repeats: 5);
 
     /// <summary>Matrix-product GFLOP of one image: 2 x (weights of every per-token linear or convolution layer) x tokens through
     /// them, plus 4 x tokens^2 x width per attention layer; CLIP and the text VAE once, the flow transformer twice per

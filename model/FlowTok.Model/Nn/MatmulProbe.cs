@@ -22,20 +22,22 @@ public sealed record MatmulProbe(double Fp32GflopS, double Bf16GflopS)
 
     private static MatmulProbe Measure() => new(Rate(ScalarType.Float32), Rate(ScalarType.BFloat16));
 
-    private static double Rate(ScalarType dtype)
+    /// <summary>GFLOP/s of a <paramref name="size"/>² square matrix product in <paramref name="dtype"/> on the CPU: the best of
+    /// <paramref name="repeats"/> timed products after one warm-up.</summary>
+    public static double Rate(ScalarType dtype, int size = Size, int repeats = 3)
     {
         using var noGrad = torch.no_grad();
         using var scope = torch.NewDisposeScope();
-        var a = torch.randn(Size, Size).to(dtype);
-        var b = torch.randn(Size, Size).to(dtype);
+        var a = torch.randn(size, size).to(dtype);
+        var b = torch.randn(size, size).to(dtype);
         torch.matmul(a, b);
         double best = 0;
-        for (int i = 0; i < 3; i++)
+        for (int i = 0; i < repeats; i++)
         {
             using var step = torch.NewDisposeScope();
             var watch = Stopwatch.StartNew();
             torch.matmul(a, b);
-            best = Math.Max(best, 2.0 * Size * Size * Size / watch.Elapsed.TotalSeconds / 1e9);
+            best = Math.Max(best, 2.0 * size * size * size / watch.Elapsed.TotalSeconds / 1e9);
         }
         return best;
     }
