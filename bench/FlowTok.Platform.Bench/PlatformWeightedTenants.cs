@@ -40,7 +40,7 @@ internal sealed class PlatformWeightedTenants(SchedulingSettings settings, Uri t
             {
                 double share = used[i] / total, goal = tenants[i].Weight / 7.0;
                 Console.WriteLine($"| {tenants[i].Id} | {tenants[i].Weight} | {used[i]:F2} | {100 * share:F2}% | {100 * goal:F2}% | " +
-                    $"{100 * (share - goal) / goal:+0.0;-0.0}% | {results[i].ItemsPerSecond:F2} |");
+                    $"{100 * (share - goal) / goal:+0.0;-0.0;0.0}% | {results[i].ItemsPerSecond:F2} |");
             }
             Console.WriteLine();
         }

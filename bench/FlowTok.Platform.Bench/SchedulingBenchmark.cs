@@ -146,13 +146,13 @@ internal sealed partial class SchedulingBenchmark(SchedulingSettings settings)
         foreach (var l in loads)
         {
             double share = result[l.Tenant].DeviceSeconds / total, target = l.Weight / 7.0;
-            Console.WriteLine($"| {l.Tenant} | {l.Weight} | {result[l.Tenant].DeviceSeconds:F2} | {100 * share:F2}% | {100 * target:F2}% | {100 * (share - target) / target:+0.0;-0.0}% | {result[l.Tenant].ImagesPerSecond:F2} |");
+            Console.WriteLine($"| {l.Tenant} | {l.Weight} | {result[l.Tenant].DeviceSeconds:F2} | {100 * share:F2}% | {100 * target:F2}% | {100 * (share - target) / target:+0.0;-0.0;0.0}% | {result[l.Tenant].ImagesPerSecond:F2} |");
         }
         Console.WriteLine();
-        Console.WriteLine($"## 2b. Metering on {Device}, same window: per-tenant device seconds (each phase's measured time split among its rows) against the device's measured busy time");
+        Console.WriteLine($"## 2b. Metering on {Device}, same window: per-tenant device seconds (each device-loop iteration's wall time split among its rows) against the device's measured busy time");
         Console.WriteLine("| sum of tenants' device s | device busy s | difference | window s |");
         Console.WriteLine("| --- | --- | --- | --- |");
-        Console.WriteLine($"| {total:F3} | {lastWindowBusySeconds:F3} | {100 * (total - lastWindowBusySeconds) / lastWindowBusySeconds:+0.00;-0.00}% (target within 1%) | {settings.Duration.TotalSeconds:0} |");
+        Console.WriteLine($"| {total:F3} | {lastWindowBusySeconds:F3} | {100 * (total - lastWindowBusySeconds) / lastWindowBusySeconds:+0.00;-0.00;0.00}% (target within 1%) | {settings.Duration.TotalSeconds:0} |");
         Console.WriteLine();
     }
 

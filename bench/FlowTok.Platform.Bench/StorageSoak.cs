@@ -107,7 +107,7 @@ internal sealed class StorageSoak(SoakSettings settings)
                 Console.WriteLine($"The jobs took less than the warm-up ({warmAfter.TotalSeconds:F0} s): the RSS figure below is from the first samples, " +
                     "while state and activations still accumulate; use fewer --clients (a slower, longer run) for the steady state.");
             }
-            Console.WriteLine($"RSS from {warm.Jobs:N0} jobs ({warm.Elapsed.TotalSeconds:F0} s, warm) to {end.Jobs:N0}: {warm.RssMb:F0} -> {end.RssMb:F0} MB ({(end.RssMb / warm.RssMb - 1) * 100:+0.0;-0.0}%); " +
+            Console.WriteLine($"RSS from {warm.Jobs:N0} jobs ({warm.Elapsed.TotalSeconds:F0} s, warm) to {end.Jobs:N0}: {warm.RssMb:F0} -> {end.RssMb:F0} MB ({(end.RssMb / warm.RssMb - 1) * 100:+0.0;-0.0;0.0}%); " +
                 $"max Redis keys counted {samples.Max(s => s.Keys):N0}, max used_memory {samples.Max(s => s.RedisMb):F1} MB, max spill {samples.Max(s => s.SpillMb):F1} MB; " +
                 $"after the retention: {(samples[^1].Keys < 0 ? "n/a" : samples[^1].Keys.ToString("N0", CultureInfo.InvariantCulture))} keys, {samples[^1].RedisMb:F1} MB.");
         }
