@@ -25,8 +25,8 @@ public sealed record ClusterSettings
 
 /// <summary>
 /// A cluster of separate processes on loopback, as in production: its own redis-server (AOF), a virtual host on the
-/// collection's RabbitMQ broker, N model silos (Cluster:Role Silo, simulated devices) and one gateway (Cluster:Role
-/// Gateway, an Orleans client), all with Redis clustering and the RabbitMQ transport.
+/// collection's RabbitMQ broker, N model silos (Cluster:Role Silo, simulated devices) and one gateway (flowtok-gateway,
+/// the gateway host: an Orleans client), all with Redis clustering and the RabbitMQ transport.
 /// </summary>
 public sealed class TestCluster : IAsyncDisposable
 {
@@ -136,7 +136,8 @@ public sealed class TestCluster : IAsyncDisposable
             "--Tenants:0:RequestsPerMinute", "1000000",
             "--Tenants:0:MaxConcurrentJobs", "100000",
         ]);
-        Gateway = await PlatformProcess.StartAsync("gateway", args, new Uri(GatewayAddress, "/health/ready"), StartTimeout);
+        // The gateway runs from its own host, flowtok-gateway (no grains, no libtorch), with the Gateway role's settings.
+        Gateway = await PlatformProcess.StartAsync("gateway", args, new Uri(GatewayAddress, "/health/ready"), StartTimeout, PlatformBinary.Gateway);
         Http = new HttpClient { BaseAddress = GatewayAddress, Timeout = TimeSpan.FromMinutes(3) };
         Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Key);
     }

@@ -1,3 +1,4 @@
+using FlowTok.Gateway.Hosting;
 using FlowTok.Silo.Hosting;
 
 namespace FlowTok.Platform.Tests;

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using FlowTok.Gateway.Hosting;
 using FlowTok.Silo.Hosting;
 
 namespace FlowTok.Platform.Tests;

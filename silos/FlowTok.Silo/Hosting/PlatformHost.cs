@@ -1,5 +1,6 @@
 using System.Net;
 using FlowTok.Gateway;
+using FlowTok.Gateway.Hosting;
 using FlowTok.Grains;
 using FlowTok.Grains.Consumers;
 using FlowTok.Grains.Jobs;
@@ -10,6 +11,7 @@ using FlowTok.Infrastructure.Webhooks;
 using FlowTok.ServiceDefaults;
 using MassTransit;
 using Microsoft.Extensions.Options;
+using Orleans.Dashboard;
 using Orleans.Configuration;
 using Orleans.Serialization;
 using StackExchange.Redis;
@@ -67,7 +69,7 @@ public static class PlatformHost
             builder.UseOrleans(silo =>
             {
                 silo.ConfigureSilo(cluster);
-                if (dashboard.EffectiveEnabled(cluster)) OrleansDashboard.AddTo(silo);
+                if (dashboard.EffectiveEnabled(cluster)) silo.AddDashboard(o => o.HideTrace = true);
             });
             services.AddSingleton<LocalModels>();
             SiloShutdown.Register(services);
@@ -112,7 +114,7 @@ public static class PlatformHost
         silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (options.ClusterId, options.ServiceId));
         // Grain calls carry the caller's trace context (W3C): a request's grain calls are spans of its trace.
         silo.AddActivityPropagation();
-        silo.Configure<ExceptionSerializationOptions>(SerializeRedisExceptions);
+        silo.Configure<ExceptionSerializationOptions>(GatewayClient.SerializeRedisExceptions);
         silo.Configure<SiloOptions>(o => o.SiloName = options.EffectiveSiloName);
         silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = options.ResponseTimeout);
         silo.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = options.ResponseTimeout);
@@ -123,7 +125,7 @@ public static class PlatformHost
             // A loopback cluster listens on loopback only; a real node on all its addresses (containers, several NICs).
             silo.ConfigureEndpoints(advertised, options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: !IPAddress.IsLoopback(advertised));
             silo.UseRedisClustering(_ => { });
-            silo.Services.AddOptions<Orleans.Clustering.Redis.RedisClusteringOptions>().Configure<RedisEndpoint, IConnectionMultiplexer>(UseShared);
+            silo.Services.AddOptions<Orleans.Clustering.Redis.RedisClusteringOptions>().Configure<RedisEndpoint, IConnectionMultiplexer>(GatewayClient.UseShared);
         }
         else
             silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort);
@@ -136,34 +138,6 @@ public static class PlatformHost
             collection.ClassSpecificCollectionAge[typeof(FlowTok.Grains.Jobs.JobGrain).FullName!] =
                 platform.Value.JobActivationIdle > collection.CollectionQuantum ? platform.Value.JobActivationIdle : collection.CollectionQuantum * 2);
         silo.Services.AddPlacementDirector<DevicePlacement, DevicePlacementDirector>();
-    }
-
-    /// <summary>A gateway: a stateless Orleans client that finds the silos in the Redis membership table (or on this machine).</summary>
-    /// <summary>A grain call that fails because Redis is away fails with Redis' exception at the caller (a transient failure
-    /// there: retried, or 503): without this, Orleans had no codec for it, the response was lost and the request got 500.</summary>
-    private static void SerializeRedisExceptions(ExceptionSerializationOptions o) => o.SupportedNamespacePrefixes.Add("StackExchange.Redis");
-
-    private static void ConfigureClient(this IClientBuilder client, OrleansHostOptions options)
-    {
-        client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (options.ClusterId, options.ServiceId));
-        client.AddActivityPropagation();
-        client.Configure<ExceptionSerializationOptions>(SerializeRedisExceptions);
-        client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = options.GatewayResponseTimeout);
-        // New silos become gateways for this client quickly (the default refresh is a minute).
-        client.Configure<Orleans.Configuration.GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
-        if (options.UsesRedisClustering)
-        {
-            client.UseRedisClustering(_ => { });
-            client.Services.AddOptions<Orleans.Clustering.Redis.RedisClusteringOptions>().Configure<RedisEndpoint, IConnectionMultiplexer>(UseShared);
-        }
-        else
-            client.UseLocalhostClustering(options.GatewayPort);
-    }
-
-    private static void UseShared(Orleans.Clustering.Redis.RedisClusteringOptions o, RedisEndpoint endpoint, IConnectionMultiplexer redis)
-    {
-        o.ConfigurationOptions = ConfigurationOptions.Parse(endpoint.ConnectionString);
-        o.CreateMultiplexer = _ => Task.FromResult((redis, true));
     }
 
     private static IPAddress AdvertisedAddress(OrleansHostOptions options)

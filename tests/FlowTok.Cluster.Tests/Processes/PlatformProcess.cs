@@ -5,14 +5,13 @@ using System.Reflection;
 namespace FlowTok.Cluster.Tests.Processes;
 
 /// <summary>
-/// The platform binary (<c>flowtok-platform</c>, the silo project's build output) run as a child process:
-/// <c>dotnet flowtok-platform.dll args</c>, its output kept for assertion messages and in a log file.
-/// The test project references the silo project without loading it, only so that it is built first.
+/// A platform binary run as a child process: <c>flowtok-platform</c> (the silo project's build output) or
+/// <c>flowtok-gateway</c> (the gateway host's), as <c>dotnet flowtok-platform.dll args</c>, its output kept for assertion
+/// messages and in a log file. The test project references both projects without loading them, only so that they are built first.
 /// </summary>
 public sealed class PlatformProcess : IAsyncDisposable
 {
     const string Solution = "FlowTok.Platform.sln";
-    const string Dll = "flowtok-platform.dll";
     static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
 
     readonly Process process;
@@ -35,10 +34,12 @@ public sealed class PlatformProcess : IAsyncDisposable
     public static int FreePort() => ChildProcesses.FreePort();
 
     /// <summary>Starts the platform with <paramref name="args"/> (configuration, as on its command line) and, given a
-    /// <paramref name="readyUrl"/>, returns once that answers 200; fails at once, with the log, if the process exits.</summary>
-    public static async Task<PlatformProcess> StartAsync(string name, IEnumerable<string> args, Uri? readyUrl, TimeSpan timeout)
+    /// <paramref name="readyUrl"/>, returns once that answers 200; fails at once, with the log, if the process exits.
+    /// <paramref name="binary"/>: which host runs it (the silo's flowtok-platform unless told).</summary>
+    public static async Task<PlatformProcess> StartAsync(string name, IEnumerable<string> args, Uri? readyUrl, TimeSpan timeout,
+        PlatformBinary binary = PlatformBinary.Platform)
     {
-        var dll = PlatformDll();
+        var dll = BinaryDll(binary);
         var directory = Directory.CreateTempSubdirectory($"flowtok-{name}-").FullName;
         var log = new ProcessLog(Path.Combine(directory, $"{name}.log"));
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
@@ -124,18 +125,31 @@ public sealed class PlatformProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>silos/FlowTok.Silo/bin/&lt;Configuration&gt;/net&lt;version&gt;/flowtok-platform.dll of this repository, built in
-    /// the test assembly's own configuration (Debug or Release).</summary>
-    static string PlatformDll()
+    /// <summary>The binary's bin/&lt;Configuration&gt;/net&lt;version&gt;/ folder in this repository (silos/FlowTok.Silo or
+    /// gateway/FlowTok.Gateway.Host), built in the test assembly's own configuration (Debug or Release).</summary>
+    public static string OutputFolder(PlatformBinary binary)
     {
         var root = new DirectoryInfo(AppContext.BaseDirectory);
         while (root is not null && !File.Exists(Path.Combine(root.FullName, Solution))) root = root.Parent;
         if (root is null) throw new InvalidOperationException($"no {Solution} in or above {AppContext.BaseDirectory}.");
         var configuration = typeof(PlatformProcess).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
         var framework = $"net{Environment.Version.Major}.{Environment.Version.Minor}";
-        var dll = Path.Combine(root.FullName, "silos", "FlowTok.Silo", "bin", configuration, framework, Dll);
+        var project = binary == PlatformBinary.Gateway ? Path.Combine("gateway", "FlowTok.Gateway.Host") : Path.Combine("silos", "FlowTok.Silo");
+        return Path.Combine(root.FullName, project, "bin", configuration, framework);
+    }
+
+    static string BinaryDll(PlatformBinary binary)
+    {
+        var dll = Path.Combine(OutputFolder(binary), binary == PlatformBinary.Gateway ? "flowtok-gateway.dll" : "flowtok-platform.dll");
         return File.Exists(dll)
             ? dll
-            : throw new InvalidOperationException($"{dll} not found; build the silo (dotnet build -c {configuration} silos/FlowTok.Silo).");
+            : throw new InvalidOperationException($"{dll} not found; build the solution (dotnet build FlowTok.Platform.sln).");
     }
+}
+
+/// <summary>The two hosts: flowtok-platform (silos/FlowTok.Silo, every role) and flowtok-gateway (gateway/FlowTok.Gateway.Host).</summary>
+public enum PlatformBinary
+{
+    Platform,
+    Gateway,
 }

@@ -1,4 +1,4 @@
-namespace FlowTok.Silo.Hosting;
+namespace FlowTok.Gateway.Hosting;
 
 /// <summary>What this process runs (<see cref="OrleansHostOptions.Role"/>).</summary>
 public enum PlatformRole

@@ -2,9 +2,12 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using FlowTok.Gateway.Auth;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Orleans.Dashboard;
 
-namespace FlowTok.Silo.Hosting;
+namespace FlowTok.Gateway.Hosting;
 
 /// <summary>
 /// The Orleans Dashboard (Microsoft.Orleans.Dashboard) at <c>/dashboard</c>, behind <see cref="PlatformDashboardOptions"/>'s
@@ -15,7 +18,6 @@ public static class OrleansDashboard
 {
     public const string Path = "/dashboard";
 
-    public static void AddTo(ISiloBuilder silo) => silo.AddDashboard(o => o.HideTrace = true);
 
     public static void AddTo(IClientBuilder client) => client.AddDashboard(o => o.HideTrace = true);
 

@@ -2,9 +2,11 @@ using FlowTok.Infrastructure.Redis;
 using FlowTok.Infrastructure.Tenants;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace FlowTok.Silo.Hosting;
+namespace FlowTok.Gateway.Hosting;
 
 /// <summary>A tenant as configured (section "Tenants"): its limits and its API key (stored only as a hash).</summary>
 public sealed class TenantSeed

@@ -1,4 +1,4 @@
-namespace FlowTok.Silo.Hosting;
+namespace FlowTok.Gateway.Hosting;
 
 /// <summary>
 /// Configuration section "Dashboard": the Orleans Dashboard at <c>/dashboard</c> (<see cref="OrleansDashboard"/>). It shows
