@@ -79,11 +79,16 @@ public sealed class TenantSeeding(
     IOptions<RedisOptions> redis,
     IServer server,
     IHostApplicationLifetime lifetime,
-    ILogger<TenantSeeding> logger) : BackgroundService
+    ILogger<TenantSeeding> logger) : BackgroundService, IHostedLifecycleService
 {
     public const string DevelopmentTenantId = "dev";
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    private string? developmentKey;
+
+    /// <summary>Writes the configured tenants (and the development tenant) before any hosted service starts, the HTTP server
+    /// included: a request with a configured key never arrives before its key exists (it would be refused, and the refusal
+    /// remembered for a while).</summary>
+    public async Task StartingAsync(CancellationToken cancellationToken)
     {
         bool development = options.Value.HasDevelopmentTenant(cluster.Value.Role, redis.Value.ConnectionString);
         if (!development && options.Value.Tenants.All(t => t.Id != DevelopmentTenantId) && await tenants.RemoveAsync(DevelopmentTenantId))
@@ -91,7 +96,6 @@ public sealed class TenantSeeding(
         foreach (var seed in options.Value.Tenants)
             await tenants.AddKeyAsync(ToInfo(seed), seed.Key);
         var platform = options.Value.Platform;
-        string? developmentKey = null;
         if (development)
         {
             var dev = new TenantInfo { Id = DevelopmentTenantId, Name = "development", RequestsPerMinute = platform.DevelopmentRequestsPerMinute, MaxConcurrentJobs = 64 };
@@ -102,6 +106,17 @@ public sealed class TenantSeeding(
                 developmentKey = platform.DevelopmentKey;
             }
         }
+    }
+
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Once the server listens: where, and the development key.</summary>
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
         await WhenStarted(stoppingToken);
         var urls = server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
         foreach (var url in urls)

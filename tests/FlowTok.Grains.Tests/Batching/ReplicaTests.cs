@@ -57,12 +57,18 @@ public sealed class ReplicaTests
         // The order in which the replica ends items (on its loop), not the order in which their continuations get threads.
         var finished = new ConcurrentQueue<string>();
         runner.ItemEnded += (tenant, _, _) => finished.Enqueue(tenant);
+        // The small item arrives from the replica's own loop at the end of the flood's second step: a test thread polling
+        // for it may not get a thread on a loaded machine until the flood is over.
+        int doneBefore = -1;
+        var small = new TaskCompletionSource<Task<GeneratedImage>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        runner.BatchCompleted += (_, _) =>
+        {
+            if (doneBefore >= 0 || runner.Stats.Steps < 2) return;
+            doneBefore = finished.Count;
+            small.SetResult(runner.GenerateAsync("small", 0, "p", 1, 5, 2, null, origin: new WorkOrigin("small")));
+        };
         var big = Enumerable.Range(0, 30).Select(i => runner.GenerateAsync("big", i, "p", i, 5, 2, null, origin: new WorkOrigin("big"))).ToList();
-        // Wait for the flood to be running (not a fixed sleep: a loaded machine may not have started it yet).
-        while (runner.Stats.Steps < 2) await Task.Delay(2);
-        int doneBefore = finished.Count;
-        var small = runner.GenerateAsync("small", 0, "p", 1, 5, 2, null, origin: new WorkOrigin("small"));
-        await Task.WhenAll(big.Append(small));
+        await Task.WhenAll(big.Append(await small.Task));
         int position = finished.ToList().IndexOf("small") - doneBefore;
         Assert.True(doneBefore < 24, $"{doneBefore} of the 30 big items finished before the small one arrived: the test did not flood");
         // FIFO would put it after every big item still queued; fair queuing starts it at the next free slot.
