@@ -35,9 +35,9 @@ public sealed class QueuePositionTests
         using var other = platform.ClientOf(OtherKey);
         var running = (await (await platform.Client.PostJson("/v1/jobs", Job(20))).ExpectJson(HttpStatusCode.Accepted)).GetProperty("id").GetString()!;
         await WaitFor(platform.Client, running, j => j.GetProperty("status").GetString() == "running");
-        var second = (await (await platform.Client.PostJson("/v1/jobs", Job(2))).ExpectJson(HttpStatusCode.Accepted)).GetProperty("id").GetString()!;
+        var second = (await (await platform.Client.PostJson("/v1/jobs", Job(6))).ExpectJson(HttpStatusCode.Accepted)).GetProperty("id").GetString()!;
         await WaitFor(platform.Client, second, j => Position(j) == 1);
-        var third = (await (await other.PostJson("/v1/jobs", Job(2))).ExpectJson(HttpStatusCode.Accepted)).GetProperty("id").GetString()!;
+        var third = (await (await other.PostJson("/v1/jobs", Job(6))).ExpectJson(HttpStatusCode.Accepted)).GetProperty("id").GetString()!;
 
         // The other tenant learns its own position, a number, and nothing of the job ahead of it.
         var waiting = await WaitFor(other, third, j => Position(j) is not null);
@@ -76,7 +76,7 @@ public sealed class QueuePositionTests
         Assert.Matches(@"(?m)^flowtok_platform_step_duration_seconds_count\{[^}]*replica=""position-node/sim:0""[^}]*\} [1-9]", metrics);
 
         // When the first job ends, one of the two starts (the fair scheduler picks the tenant that used less) and the other
-        // moves up to the head of the queue.
+        // moves up to the head of the queue for the 3 s the started one runs (6 steps: long enough to be seen on a busy machine).
         await WaitFor(platform.Client, running, j => j.GetProperty("status").GetString() == "succeeded");
         for (var until = DateTime.UtcNow.AddSeconds(10); ; await Task.Delay(50))
         {

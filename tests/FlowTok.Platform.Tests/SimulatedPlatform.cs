@@ -39,17 +39,30 @@ internal sealed class SimulatedPlatform : IAsyncDisposable
     public static async Task<SimulatedPlatform> StartAsync(string name, IEnumerable<string> settings, Action<IServiceCollection>? services = null)
     {
         var key = $"ftk-test-{name}-0123456789abcdef0123";
-        var (app, address) = await PlatformHost.StartAsync(
-        [
-            "--urls=http://127.0.0.1:0",
-            $"--Cluster:SiloPort={PlatformFixture.FreePort()}", $"--Cluster:GatewayPort={PlatformFixture.FreePort()}",
-            $"--Cluster:SiloName={name}-node",
-            "--Model:Devices:0=sim:0",
-            "--Platform:DevelopmentTenant=false",
-            $"--Tenants:0:Id={name}", $"--Tenants:0:Key={key}",
-            "--Logging:LogLevel:Default=Error",
-            .. settings,
-        ], services);
+        WebApplication app;
+        Uri address;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                (app, address) = await PlatformHost.StartAsync(
+                [
+                    "--urls=http://127.0.0.1:0",
+                    $"--Cluster:SiloPort={PlatformFixture.FreePort()}", $"--Cluster:GatewayPort={PlatformFixture.FreePort()}",
+                    $"--Cluster:SiloName={name}-node",
+                    "--Model:Devices:0=sim:0",
+                    "--Platform:DevelopmentTenant=false",
+                    $"--Tenants:0:Id={name}", $"--Tenants:0:Key={key}",
+                    "--Logging:LogLevel:Default=Error",
+                    .. settings,
+                ], services);
+                break;
+            }
+            catch (Exception e) when (attempt < 3 && IsPortTaken(e))
+            {
+                // A free port picked for the silo was taken by a test running beside this one before the silo bound it.
+            }
+        }
         var platform = new SimulatedPlatform(app, address, key);
         for (var ready = DateTime.UtcNow.AddSeconds(30); (await platform.Client.GetAsync("/health/ready")).StatusCode != HttpStatusCode.OK;)
         {
@@ -62,6 +75,11 @@ internal sealed class SimulatedPlatform : IAsyncDisposable
         }
         return platform;
     }
+
+    private static bool IsPortTaken(Exception e) =>
+        e is Microsoft.AspNetCore.Connections.AddressInUseException
+        || e is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.AddressAlreadyInUse }
+        || (e.InnerException is { } inner && IsPortTaken(inner));
 
     public async ValueTask DisposeAsync()
     {
