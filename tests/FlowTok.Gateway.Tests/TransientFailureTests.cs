@@ -16,6 +16,9 @@ public class TransientFailureTests
         { new OrleansException("wrapped", new SiloUnavailableException("dead")), true },
         { new OrleansException("Error from storage provider", new InvalidOperationException("failed to read grain state",
             new RedisConnectionException(ConnectionFailureType.SocketFailure, "socket shut down"))), true },
+        // What a gateway gets when a grain's state could not be read while Redis was away and the provider's own exception
+        // did not travel (CI: StoppingRedisBriefly answered 500).
+        { new OrleansException("Error from storage provider RedisGrainStorage.job during ReadStateAsync for grain request/job-1"), true },
         { new OrleansException("a grain bug"), false },
         { new InvalidOperationException("a bug"), false },
         { new ArgumentException("bad input"), false },

@@ -21,6 +21,8 @@ public static class TransientFailures
         for (Exception? x = e; x is not null; x = x.InnerException)
         {
             if (x is SiloUnavailableException or OrleansMessageRejectionException or TimeoutException) return true;
+            // A grain's storage could not be read or written (Orleans' wording): the store is away, not the request wrong.
+            if (x is OrleansException && x.Message.StartsWith("Error from storage provider", StringComparison.Ordinal)) return true;
             // StackExchange.Redis' exceptions (connection loss, timeouts, "LOADING" after a restart) and the Orleans Redis
             // providers' (storage, clustering), also when the silo could only send the type's name.
             var type = x is Orleans.Serialization.UnavailableExceptionFallbackException fallback ? fallback.ExceptionType : x.GetType().FullName;

@@ -17,7 +17,15 @@ public static class GatewayClient
 {
     /// <summary>A grain call that fails because Redis is away fails with Redis' exception at the caller (a transient failure
     /// there: retried, or 503): without this, Orleans had no codec for it, the response was lost and the request got 500.</summary>
-    public static void SerializeRedisExceptions(ExceptionSerializationOptions o) => o.SupportedNamespacePrefixes.Add("StackExchange.Redis");
+    public static void SerializeRedisExceptions(ExceptionSerializationOptions o)
+    {
+        o.SupportedNamespacePrefixes.Add("StackExchange.Redis");
+        // The Orleans Redis providers' own exceptions (storage, reminders, clustering): a grain whose state could not be read
+        // while Redis was away fails with one inside an OrleansException; without it the gateway saw no Redis at all.
+        o.SupportedNamespacePrefixes.Add("Orleans.Persistence.Redis");
+        o.SupportedNamespacePrefixes.Add("Orleans.Reminders.Redis");
+        o.SupportedNamespacePrefixes.Add("Orleans.Clustering.Redis");
+    }
 
     /// <summary>A gateway: a stateless Orleans client that finds the silos in the Redis membership table (or on this machine).</summary>
     public static void ConfigureClient(this IClientBuilder client, OrleansHostOptions options)
