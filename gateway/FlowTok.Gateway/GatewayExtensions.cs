@@ -2,7 +2,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using FlowTok.Gateway.Apis;
 using FlowTok.Gateway.Auth;
 using FlowTok.Gateway.Chat;
-using FlowTok.Gateway.Cluster;
+using FlowTok.ServiceDefaults.Resilience;
 using FlowTok.Gateway.Health;
 using FlowTok.Gateway.Jobs;
 using FlowTok.Infrastructure.Redis;
@@ -29,7 +29,7 @@ public static class GatewayExtensions
         services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<GatewayOptions>>((forwarded, gateway) => TrustedProxies.Configure(forwarded, gateway.Value));
         services.ConfigureHttpJsonOptions(o => GatewayJson.Configure(o.SerializerOptions));
         services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.Complete);
-        services.AddExceptionHandler<TransientFailureHandler>();
+        services.AddTransientFailureRules();
         services.AddOptions<GatewayOptions>().Validate(o => string.IsNullOrEmpty(o.AdminKey) || ConfiguredKeys.Refusal("Gateway:AdminKey", o.AdminKey) is null,
             "Gateway:AdminKey must be at least 32 characters and not a placeholder (e.g. `openssl rand -hex 24`); leave it unset to disable the admin API").ValidateOnStart();
         services.AddRateLimiter(TenantRateLimit.Configure);

@@ -1,4 +1,5 @@
 using FlowTok.Infrastructure.Redis;
+using FlowTok.ServiceDefaults.Resilience;
 using FlowTok.Infrastructure.Tenants;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -10,7 +11,8 @@ namespace FlowTok.ServiceDefaults;
 
 /// <summary>
 /// The cross-cutting part of every FlowTok host, in two calls: <see cref="AddServiceDefaults"/> (OpenTelemetry, health checks,
-/// platform metrics, the metrics scrape policy) and <see cref="MapDefaultEndpoints"/> (/health/live, /health/ready, /metrics).
+/// platform metrics, the metrics scrape policy, the transient-failure rules: <see cref="TransientFailures"/>,
+/// <see cref="TransientRetry"/>) and <see cref="MapDefaultEndpoints"/> (/health/live, /health/ready, /metrics).
 /// </summary>
 public static class ServiceDefaultsExtensions
 {
@@ -23,6 +25,7 @@ public static class ServiceDefaultsExtensions
     {
         builder.AddTelemetry();
         builder.Services.AddPlatformMetrics();
+        builder.Services.AddTransientFailureRules();
         builder.Services.AddOptions<MetricsScrapeOptions>().Bind(builder.Configuration.GetSection(MetricsScrapeOptions.Section))
             .Validate(o => o.ScrapeToken is null || ConfiguredKeys.Refusal("Metrics:ScrapeToken", o.ScrapeToken) is null,
                 "Metrics:ScrapeToken must be at least 32 characters and not a placeholder (e.g. `openssl rand -hex 24`); leave it unset to serve /metrics to loopback clients only")

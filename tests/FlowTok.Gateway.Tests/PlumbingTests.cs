@@ -1,7 +1,7 @@
 using FlowTok.Contracts.Models;
 using FlowTok.Gateway.Auth;
 using FlowTok.Gateway.Jobs;
-using FlowTok.Infrastructure.Storage;
+using FlowTok.Storage;
 using Microsoft.AspNetCore.Http;
 
 namespace FlowTok.Gateway.Tests;

@@ -1,7 +1,7 @@
 using FlowTok.Contracts.Models;
 using FlowTok.Gateway;
 using FlowTok.Gateway.Health;
-using FlowTok.Infrastructure.Storage;
+using FlowTok.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;

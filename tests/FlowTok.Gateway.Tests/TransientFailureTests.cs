@@ -1,6 +1,7 @@
 using FlowTok.Contracts.Jobs;
-using FlowTok.Gateway.Cluster;
 using FlowTok.Gateway.Jobs;
+using FlowTok.ServiceDefaults.Resilience;
+using Polly.Timeout;
 using StackExchange.Redis;
 
 namespace FlowTok.Gateway.Tests;
@@ -19,7 +20,10 @@ public class TransientFailureTests
         // What a gateway gets when a grain's state could not be read while Redis was away and the provider's own exception
         // did not travel (CI: StoppingRedisBriefly answered 500).
         { new OrleansException("Error from storage provider RedisGrainStorage.job during ReadStateAsync for grain request/job-1"), true },
+        // The last attempt of a TransientRetry that got no answer within its attempt timeout.
+        { new TimeoutRejectedException("The operation didn't complete within the allowed timeout of '00:00:05'."), true },
         { new OrleansException("a grain bug"), false },
+        { new OperationCanceledException("the client went away"), false },
         { new InvalidOperationException("a bug"), false },
         { new ArgumentException("bad input"), false },
     };
@@ -116,5 +120,33 @@ public class TransientFailureTests
         // Retried (the first failure is always inside the window), then given up: 4 attempts on time, fewer when a loaded
         // machine stretches the pauses, never the 100 failures on offer.
         Assert.InRange(down.Submissions, 2, 10);
+    }
+
+    [Fact]
+    public async Task ASubmissionNeverAnsweredFailsAsATransientTimeoutOnceTheWindowHasPassed()
+    {
+        var silent = new FakeJobGrain(FakeJobGrain.Job(JobStatus.Queued, 1)) { Unanswered = 100 };
+        var shortWindow = new TransientRetry(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1), TimeProvider.System);
+
+        var failure = await Assert.ThrowsAsync<TimeoutRejectedException>(
+            () => JobSubmitter.SubmitWithRetryAsync(shortWindow, silent, Spec, new TenantLimits()).WaitAsync(TimeSpan.FromSeconds(30)));
+
+        // Answered 503 (transient), not 500; each attempt abandoned after 200 ms, new ones only inside the 1 s window.
+        Assert.True(TransientFailures.IsTransient(failure));
+        Assert.InRange(silent.Submissions, 2, 10);
+    }
+
+    [Fact]
+    public async Task TheCallersCancellationEndsTheRetries()
+    {
+        var down = new FakeJobGrain(FakeJobGrain.Job(JobStatus.Queued, 1))
+        {
+            Failures = new(Enumerable.Range(0, 1000).Select(i => new SiloUnavailableException($"dead, attempt {i}"))),
+        };
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(
+            () => JobSubmitter.SubmitWithRetryAsync(Retry, down, Spec, new TenantLimits(), cancel.Token).WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.InRange(down.Submissions, 1, 6);
     }
 }

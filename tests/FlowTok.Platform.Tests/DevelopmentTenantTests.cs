@@ -1,6 +1,7 @@
 using System.Net;
 using FlowTok.Infrastructure.Redis;
 using FlowTok.Infrastructure.Tenants;
+using FlowTok.Storage.Tenants;
 using FlowTok.Infrastructure.Tests.Backends;
 using FlowTok.Gateway.Hosting;
 using FlowTok.Silo.Hosting;

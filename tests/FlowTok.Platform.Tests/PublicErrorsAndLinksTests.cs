@@ -2,7 +2,7 @@ using System.Net;
 using FlowTok.Contracts.Jobs;
 using FlowTok.Gateway.Jobs;
 using FlowTok.Gateway.Tests;
-using FlowTok.Infrastructure.Storage;
+using FlowTok.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans;
 

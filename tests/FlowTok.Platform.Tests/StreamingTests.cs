@@ -41,19 +41,24 @@ public sealed class StreamingTests(PlatformFixture platform)
             var body = await (await client.PostJson("/v1/images/generations", new { prompt = Prompt, seed, steps = 12 })).ExpectJson(HttpStatusCode.OK);
             plain.Add(body.GetProperty("data")[0].GetProperty("b64_json").GetString()!);
         }
-        Assert.Equal(plain, completed.Select(c => c.Data.GetProperty("b64_json").GetString()!));
+        // Equal up to the float rounding that companions in a step may change (the bound StepReproducibilityTests states: one
+        // 8-bit level); completed events come as images finish, so either order.
+        var streamed = completed.Select(c => c.Data.GetProperty("b64_json").GetString()!).ToList();
+        bool Close(string x, string y) => PngPixels.MaxDifference(Convert.FromBase64String(x), Convert.FromBase64String(y)) <= 1;
+        Assert.True((Close(streamed[0], plain[0]) && Close(streamed[1], plain[1])) || (Close(streamed[0], plain[1]) && Close(streamed[1], plain[0])),
+            "the streamed images are not the plain requests' images (within one level)");
 
         string size = completed[0].Data.GetProperty("size").GetString()!;
         foreach (var partial in partials)
         {
             using var image = Image.Load<Rgb24>(Convert.FromBase64String(partial.Data.GetProperty("b64_json").GetString()!));
             Assert.Equal(size, $"{image.Width}x{image.Height}");
-            Assert.DoesNotContain(partial.Data.GetProperty("b64_json").GetString(), plain);
+            Assert.DoesNotContain(partial.Data.GetProperty("b64_json").GetString(), streamed);
         }
 
         // Asked again: served from the output cache, the same images as completed events (nothing is sampled, so no previews).
         var again = await ReadEvents(await client.PostJson("/v1/images/generations", new { prompt = Prompt, n = 2, seed = 4100, steps = 12, stream = true, partial_images = 2 }));
-        Assert.Equal(plain, again.Select(e => e.Data.GetProperty("b64_json").GetString()!));
+        Assert.Equal(streamed.Order(StringComparer.Ordinal), again.Select(e => e.Data.GetProperty("b64_json").GetString()!).Order(StringComparer.Ordinal));
     }
 
     [Fact]

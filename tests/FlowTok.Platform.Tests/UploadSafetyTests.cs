@@ -6,7 +6,7 @@ using FlowTok.Contracts.Models;
 using FlowTok.Gateway.Jobs;
 using FlowTok.Gateway.Tests;
 using FlowTok.Grains.Models;
-using FlowTok.Infrastructure.Storage;
+using FlowTok.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans;
 using SixLabors.ImageSharp;

@@ -1,5 +1,6 @@
 using FlowTok.Gateway.Auth;
 using FlowTok.Infrastructure.Tenants;
+using FlowTok.Storage.Tenants;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;

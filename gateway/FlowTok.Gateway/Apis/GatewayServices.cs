@@ -1,8 +1,8 @@
 using FlowTok.Gateway.Auth;
 using FlowTok.Gateway.Jobs;
 using FlowTok.Infrastructure.Observability;
-using FlowTok.Infrastructure.Storage;
-using FlowTok.Infrastructure.Tenants;
+using FlowTok.Storage;
+using FlowTok.Storage.Tenants;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;

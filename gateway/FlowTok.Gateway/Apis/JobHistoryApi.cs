@@ -1,7 +1,7 @@
 using System.ComponentModel;
 using FlowTok.Contracts.Jobs;
 using FlowTok.Gateway.Jobs;
-using FlowTok.Infrastructure.Storage;
+using FlowTok.Storage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;

@@ -9,7 +9,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
-using FlowTok.Infrastructure.Storage;
+using FlowTok.Storage;
 using Microsoft.Extensions.Options;
 
 namespace FlowTok.Gateway.Apis;

@@ -1,5 +1,5 @@
 using FlowTok.Contracts.Models;
-using FlowTok.Infrastructure.Storage;
+using FlowTok.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;

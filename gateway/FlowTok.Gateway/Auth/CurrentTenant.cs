@@ -1,4 +1,4 @@
-using FlowTok.Infrastructure.Tenants;
+using FlowTok.Storage.Tenants;
 using Microsoft.AspNetCore.Http;
 
 namespace FlowTok.Gateway.Auth;

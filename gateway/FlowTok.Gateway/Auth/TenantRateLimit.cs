@@ -1,5 +1,5 @@
 using System.Threading.RateLimiting;
-using FlowTok.Infrastructure.Tenants;
+using FlowTok.Storage.Tenants;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.RateLimiting;
 

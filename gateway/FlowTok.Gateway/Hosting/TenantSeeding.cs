@@ -1,5 +1,6 @@
 using FlowTok.Infrastructure.Redis;
 using FlowTok.Infrastructure.Tenants;
+using FlowTok.Storage.Tenants;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Hosting;

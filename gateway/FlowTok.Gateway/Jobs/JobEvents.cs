@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using FlowTok.Contracts.Jobs;
-using FlowTok.Gateway.Cluster;
+using FlowTok.ServiceDefaults.Resilience;
 
 namespace FlowTok.Gateway.Jobs;
 

@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using FlowTok.Contracts.Jobs;
-using FlowTok.Gateway.Cluster;
+using FlowTok.ServiceDefaults.Resilience;
 using FlowTok.Gateway.Uploads;
 using FlowTok.Infrastructure.Observability;
-using FlowTok.Infrastructure.Storage;
-using FlowTok.Infrastructure.Tenants;
+using FlowTok.Storage;
+using FlowTok.Storage.Tenants;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -18,7 +18,7 @@ public sealed record Submission(JobSnapshot? Job, bool Repeated, ProblemHttpResu
 /// request and a job's outcome.</summary>
 public sealed class JobSubmitter(IGrainFactory grains, IIdempotencyStore idempotency, IFileStore files, IOptions<GatewayOptions> options)
 {
-    private readonly TransientRetry retry = TransientRetry.From(options.Value, TimeProvider.System);
+    private readonly TransientRetry retry = new(options.Value.GrainCallAttemptTimeout, options.Value.TransientRetryWindow, TimeProvider.System);
 
     /// <summary>Longest single long-poll on a job (well under Orleans' 30 s response timeout).</summary>
     public static readonly TimeSpan WatchSlice = TimeSpan.FromSeconds(10);

@@ -1,5 +1,5 @@
 using FlowTok.Contracts.Jobs;
-using FlowTok.Infrastructure.Tenants;
+using FlowTok.Storage.Tenants;
 using FlowTok.Infrastructure.Webhooks;
 
 namespace FlowTok.Gateway.Jobs;

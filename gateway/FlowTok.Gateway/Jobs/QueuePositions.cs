@@ -1,6 +1,6 @@
 using FlowTok.Contracts.Jobs;
 using FlowTok.Contracts.Models;
-using FlowTok.Infrastructure.Storage;
+using FlowTok.Storage;
 
 namespace FlowTok.Gateway.Jobs;
 

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using FlowTok.Contracts.Models;
 using FlowTok.Gateway.Requests;
-using FlowTok.Infrastructure.Storage;
+using FlowTok.Storage;
 
 namespace FlowTok.Gateway.Jobs;
 

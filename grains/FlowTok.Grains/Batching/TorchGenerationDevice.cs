@@ -1,5 +1,5 @@
 using FlowTok.Grains.Models;
-using FlowTok.Infrastructure.Storage;
+using FlowTok.Storage;
 using FlowTok.Model.Nn;
 using FlowTok.Model.Pipelines;
 using FlowTok.Model.Sampling;

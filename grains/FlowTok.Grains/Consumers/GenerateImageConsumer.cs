@@ -1,7 +1,7 @@
 using FlowTok.Contracts.Jobs;
 using FlowTok.Contracts.Messages;
 using FlowTok.Grains.Models;
-using FlowTok.Infrastructure.Storage;
+using FlowTok.Storage;
 using MassTransit;
 using Microsoft.Extensions.Logging;
 

@@ -1,5 +1,5 @@
 using FlowTok.Contracts.Jobs;
-using FlowTok.Infrastructure.Storage;
+using FlowTok.Storage;
 using MassTransit;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -13,10 +13,12 @@ namespace FlowTok.Grains.Jobs;
 /// (<see cref="TenantQueueAdmission"/>), the commands and their back-off (<see cref="ItemCommands"/>, <see cref="PublishBackoff"/>),
 /// the deadline (<see cref="JobDeadline"/>), the stall watch (<see cref="StallWatch"/>), long-poll signals (<see cref="JobSignals"/>),
 /// the release (<see cref="JobRelease"/>), snapshots (<see cref="JobSnapshots"/>) and the webhook (<see cref="JobWebhooks"/>).
+/// This file: admission, queueing the items, what the replicas report, the end. The rest by duty: JobGrain.Watches.cs
+/// (deadline, stalled items, a caption's upload), JobGrain.Polls.cs (reads and long polls), JobGrain.Webhook.cs.
 /// </summary>
 // The grain type keeps its first name ("request"): stored job states and their reminders are keyed by it.
 [GrainType("request")]
-public sealed class JobGrain(
+public sealed partial class JobGrain(
     [PersistentState("job", StorageNames.Jobs)] IPersistentState<JobState> state,
     IBus bus,
     IAdmissionCounter admissionCounter,
@@ -150,79 +152,7 @@ public sealed class JobGrain(
     private void SchedulePublish(TimeSpan delay) =>
         this.RegisterGrainTimer(PublishItems, new GrainTimerCreationOptions(delay, Timeout.InfiniteTimeSpan));
 
-    /// <summary>At the job's deadline, a job still open fails with the items that did not finish. The activation stays until then.</summary>
-    private void WatchDeadline()
-    {
-        var deadline = Deadline;
-        var remaining = deadline.Remaining(DateTimeOffset.UtcNow);
-        DelayDeactivation(remaining + TimeSpan.FromMinutes(1));
-        this.RegisterGrainTimer(async () =>
-        {
-            if (Job.Spec is null || Job.Status.IsTerminal()) return;
-            var missing = Enumerable.Range(0, Job.Spec.Count).Where(i => !Settled(i)).ToList();
-            logger.LogWarning("Job {JobId} timed out after {Timeout} with items {Missing} unfinished", JobId, deadline.Timeout, missing);
-            foreach (var i in missing) Job.Failures[i] = ItemFailures.TimedOut;
-            await cancellations.CancelAsync(JobId);
-            await Finish(JobStatus.Failed, deadline.Reason(missing));
-        }, new GrainTimerCreationOptions(remaining, Timeout.InfiniteTimeSpan));
-    }
-
-    /// <summary>An item was heard of: its stall watch starts again (and the watch's timer, with the first started item).</summary>
-    private void Heard(int index)
-    {
-        stalls.Heard(index, DateTimeOffset.UtcNow);
-        if (stallTimer is not null || !stalls.Enabled) return;
-        stallTimer = this.RegisterGrainTimer(RequeueStalledItems, new GrainTimerCreationOptions(stalls.Period, stalls.Period));
-    }
-
-    private async Task RequeueStalledItems()
-    {
-        if (Job.Spec is null || Job.Status.IsTerminal())
-        {
-            stallTimer?.Dispose();
-            stallTimer = null;
-            return;
-        }
-        var stalled = stalls.TakeStalled(DateTimeOffset.UtcNow, Settled);
-        if (stalled.Count == 0) return;
-        logger.LogWarning("Job {JobId}: item(s) {Items} started but went silent (no progress or result for {Timeout} or more); queueing them again",
-            JobId, stalled, platform.Value.ItemStallTimeout);
-        try
-        {
-            await Publish(stalled);
-        }
-        catch (Exception e)
-        {
-            // Watched on: the next timeout tries again (the requeue counted).
-            logger.LogWarning(e, "Queueing the silent items {Items} of job {JobId} again failed", stalled, JobId);
-        }
-    }
-
     private bool Settled(int index) => Job.Outputs.Any(o => o.Index == index) || Job.Failures.ContainsKey(index);
-
-    public Task<JobSnapshot?> GetAsync() => Task.FromResult(Job.Spec is null ? null : Snapshot());
-
-    public async Task<JobSnapshot?> WatchAsync(int afterVersion, TimeSpan maxWait)
-    {
-        if (Job.Spec is null) return null;
-        if (signals.Version <= afterVersion && !Job.Status.IsTerminal()) await Wait(signals.NextChange, maxWait);
-        return Snapshot();
-    }
-
-    public async Task<JobSnapshot?> WaitForEndAsync(TimeSpan maxWait)
-    {
-        if (Job.Spec is null) return null;
-        if (!Job.Status.IsTerminal()) await Wait(signals.End, maxWait);
-        return Snapshot();
-    }
-
-    /// <summary>A long poll: until <paramref name="signal"/>, <paramref name="maxWait"/>, or this silo leaving (then the
-    /// job deactivates, and the caller's next poll reaches it on another silo).</summary>
-    private async Task Wait(Task signal, TimeSpan maxWait)
-    {
-        await Task.WhenAny(signal, Task.Delay(maxWait, shutdown.Stopping));
-        if (shutdown.Stopping.IsCancellationRequested) DeactivateOnIdle();
-    }
 
     public async Task<JobSnapshot?> CancelAsync()
     {
@@ -253,7 +183,6 @@ public sealed class JobGrain(
         return Task.CompletedTask;
     }
 
-    public Task<IReadOnlyList<JobPreview>> GetPreviewsAsync(int afterSequence) => Task.FromResult(previews.After(afterSequence));
 
     public async Task CompleteItemAsync(JobOutput output)
     {
@@ -338,97 +267,4 @@ public sealed class JobGrain(
     }
 
     private JobSnapshot Snapshot() => JobSnapshots.Of(JobId, Job, progress, signals.Version);
-
-    // Caption uploads are stored by the gateway only once the job is admitted (a refused request stores nothing); the item
-    // is queued when the stored file is attached.
-
-    private bool AwaitsInput => Job.Spec is { Kind: JobKind.Caption, InputFileId: null };
-
-    public async Task<JobSnapshot?> AttachInputAsync(string fileId)
-    {
-        if (Job.Spec is null) return null;
-        if (!AwaitsInput || Job.Status.IsTerminal()) return Snapshot();
-        Job.Spec = Job.Spec with { InputFileId = fileId };
-        await Save();
-        await PublishItems();
-        return Snapshot();
-    }
-
-    /// <summary>An admitted caption job whose upload is not attached within Platform:UploadWait fails (input_unavailable).</summary>
-    private void WatchInput()
-    {
-        if (!AwaitsInput) return;
-        this.RegisterGrainTimer(async () =>
-        {
-            if (!AwaitsInput || Job.Status.IsTerminal()) return;
-            logger.LogWarning("Job {JobId}: its upload was not stored within {Wait} of admission", JobId, platform.Value.UploadWait);
-            Job.Failures[0] = ItemFailures.InputUnavailable;
-            await Finish(JobStatus.Failed, ItemFailures.Describe(Job.Failures));
-        }, new GrainTimerCreationOptions(platform.Value.UploadWait, Timeout.InfiniteTimeSpan));
-    }
-
-    // The webhook of a finished job: attempts on a grain timer while active, a reminder to come back after a restart.
-
-    private async Task ArmWebhookReminder()
-    {
-        try
-        {
-            await this.RegisterOrUpdateReminder(JobWebhooks.ReminderName, webhooks.ReminderPeriod, webhooks.ReminderPeriod);
-        }
-        catch (Exception e)
-        {
-            // Delivered all the same while this activation lives; only a restart before then would lose it.
-            logger.LogWarning(e, "Job {JobId}: the webhook's reminder could not be registered", JobId);
-        }
-    }
-
-    private void ScheduleWebhook()
-    {
-        if (Job.Webhook is not { Pending: true } delivery || webhookTimer is not null) return;
-        var delay = webhooks.UntilNextAttempt(delivery);
-        DelayDeactivation(delay + TimeSpan.FromMinutes(1));
-        webhookTimer = this.RegisterGrainTimer(DeliverWebhook, new GrainTimerCreationOptions(delay, Timeout.InfiniteTimeSpan));
-    }
-
-    private async Task DeliverWebhook()
-    {
-        webhookTimer?.Dispose();
-        webhookTimer = null;
-        if (Job.Spec is null || Job.Webhook is not { Pending: true } delivery) return;
-        var attempt = await webhooks.AttemptAsync(Snapshot(), delivery, shutdown.Stopping);
-        if (!attempt.Delivered)
-            logger.LogWarning("Job {JobId}: webhook attempt {Attempt} failed ({Failure}); {Next}", JobId, delivery.Attempts, delivery.LastFailure,
-                delivery.GaveUp ? "given up" : $"trying again in {webhooks.UntilNextAttempt(delivery)}");
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        catch (Exception e)
-        {
-            // Memory is ahead of storage: a restart now repeats an attempt (receivers drop repeats by webhook-id).
-            logger.LogWarning(e, "Job {JobId}: the webhook's progress could not be stored", JobId);
-        }
-        if (delivery.Pending) ScheduleWebhook();
-        else await DisarmWebhookReminder();
-    }
-
-    public Task ReceiveReminder(string reminderName, TickStatus status)
-    {
-        if (reminderName != JobWebhooks.ReminderName) return Task.CompletedTask;
-        if (Job.Webhook is { Pending: true }) ScheduleWebhook();
-        else return DisarmWebhookReminder();
-        return Task.CompletedTask;
-    }
-
-    private async Task DisarmWebhookReminder()
-    {
-        try
-        {
-            if (await this.GetReminder(JobWebhooks.ReminderName) is { } reminder) await this.UnregisterReminder(reminder);
-        }
-        catch (Exception e)
-        {
-            logger.LogWarning(e, "Job {JobId}: the webhook's reminder could not be removed; its next tick tries again", JobId);
-        }
-    }
 }

@@ -1,5 +1,5 @@
 using FlowTok.Contracts.Jobs;
-using FlowTok.Infrastructure.Storage;
+using FlowTok.Storage;
 
 namespace FlowTok.Grains.Jobs;
 

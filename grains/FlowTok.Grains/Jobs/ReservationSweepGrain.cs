@@ -1,4 +1,4 @@
-using FlowTok.Infrastructure.Storage;
+using FlowTok.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 

@@ -6,7 +6,7 @@ using FlowTok.Contracts.Models;
 using FlowTok.Grains.Placement;
 using FlowTok.Grains.Scheduling;
 using FlowTok.Infrastructure.Observability;
-using FlowTok.Infrastructure.Storage;
+using FlowTok.Storage;
 using FlowTok.Model.Pipelines;
 using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;

@@ -1,6 +1,6 @@
 using FlowTok.Contracts.Models;
 using FlowTok.Grains.Batching;
-using FlowTok.Infrastructure.Storage;
+using FlowTok.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace FlowTok.Grains.Models;

@@ -1,4 +1,4 @@
-using FlowTok.Infrastructure.Storage;
+using FlowTok.Storage;
 
 namespace FlowTok.Grains.Models;
 

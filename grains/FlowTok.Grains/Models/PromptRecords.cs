@@ -1,4 +1,4 @@
-using FlowTok.Infrastructure.Storage;
+using FlowTok.Storage;
 using FlowTok.Model.Pipelines;
 using TorchSharp;
 using static TorchSharp.torch;

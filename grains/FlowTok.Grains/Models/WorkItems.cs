@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using FlowTok.Grains.Batching;
 using FlowTok.Grains.Scheduling;
-using FlowTok.Infrastructure.Storage;
+using FlowTok.Storage;
 
 namespace FlowTok.Grains.Models;
 

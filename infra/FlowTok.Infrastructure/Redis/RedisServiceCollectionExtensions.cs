@@ -1,6 +1,8 @@
 using FlowTok.Infrastructure.Observability;
 using FlowTok.Infrastructure.Storage;
+using FlowTok.Storage;
 using FlowTok.Infrastructure.Tenants;
+using FlowTok.Storage.Tenants;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;

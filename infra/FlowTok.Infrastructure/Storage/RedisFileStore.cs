@@ -1,3 +1,4 @@
+using FlowTok.Storage;
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using FlowTok.Infrastructure.Redis;

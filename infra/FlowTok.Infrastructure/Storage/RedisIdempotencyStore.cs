@@ -1,3 +1,4 @@
+using FlowTok.Storage;
 using System.Text.Json;
 using FlowTok.Infrastructure.Redis;
 using Microsoft.Extensions.Options;

@@ -1,3 +1,4 @@
+using FlowTok.Storage;
 using System.Text.Json;
 using FlowTok.Contracts.Models;
 using FlowTok.Infrastructure.Redis;

@@ -1,3 +1,4 @@
+using FlowTok.Storage;
 using FlowTok.Infrastructure.Redis;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;

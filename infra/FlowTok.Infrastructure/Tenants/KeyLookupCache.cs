@@ -1,3 +1,4 @@
+using FlowTok.Storage.Tenants;
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Caching.Memory;
 

@@ -1,3 +1,4 @@
+using FlowTok.Storage.Tenants;
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text.Json;

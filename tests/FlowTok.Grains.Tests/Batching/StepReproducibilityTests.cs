@@ -2,8 +2,6 @@ using FlowTok.Grains.Batching;
 using FlowTok.Grains.Models;
 using FlowTok.Model.Loading;
 using FlowTok.Model.Pipelines;
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.PixelFormats;
 using TorchSharp;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
@@ -92,7 +90,7 @@ public sealed class StepReproducibilityTests(ITestOutputHelper output)
         Assert.True(vsReference <= LatentBound, $"step-level sampling alone differs from the whole-batch sampler by {vsReference:E2}");
         Assert.True(vsCompanions <= LatentBound, $"companions changed the row's latents by {vsCompanions:E2}");
         output.WriteLine($"max |alone - whole-batch sampler| {vsReference:E2}, max |with companions - alone| {vsCompanions:E2}");
-        Assert.True(MaxPixelDifference(alonePng, mixedPng) <= 1, "the decoded images differ by more than one level");
+        Assert.True(PngPixels.MaxDifference(alonePng, mixedPng) <= 1, "the decoded images differ by more than one level");
     }
 
     private static double MaxDifference(float[] a, float[] b)
@@ -100,21 +98,6 @@ public sealed class StepReproducibilityTests(ITestOutputHelper output)
         Assert.Equal(a.Length, b.Length);
         double max = 0;
         for (int i = 0; i < a.Length; i++) max = Math.Max(max, Math.Abs(a[i] - b[i]));
-        return max;
-    }
-
-    private static int MaxPixelDifference(byte[] pngA, byte[] pngB)
-    {
-        using var a = Image.Load<Rgb24>(pngA);
-        using var b = Image.Load<Rgb24>(pngB);
-        Assert.Equal((a.Width, a.Height), (b.Width, b.Height));
-        int max = 0;
-        for (int y = 0; y < a.Height; y++)
-            for (int x = 0; x < a.Width; x++)
-            {
-                var (p, q) = (a[x, y], b[x, y]);
-                max = Math.Max(max, Math.Max(Math.Abs(p.R - q.R), Math.Max(Math.Abs(p.G - q.G), Math.Abs(p.B - q.B))));
-            }
         return max;
     }
 }

@@ -4,7 +4,7 @@ using FlowTok.Grains.Jobs;
 using FlowTok.Grains.Models;
 using FlowTok.Grains.Placement;
 using FlowTok.Infrastructure.Redis;
-using FlowTok.Infrastructure.Storage;
+using FlowTok.Storage;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

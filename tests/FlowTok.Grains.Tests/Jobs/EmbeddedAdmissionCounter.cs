@@ -1,5 +1,6 @@
 using FlowTok.Infrastructure.Redis;
 using FlowTok.Infrastructure.Storage;
+using FlowTok.Storage;
 using Microsoft.Extensions.Options;
 
 namespace FlowTok.Grains.Tests.Jobs;

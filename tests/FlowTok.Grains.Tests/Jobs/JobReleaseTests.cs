@@ -1,6 +1,6 @@
 using FlowTok.Contracts.Jobs;
 using FlowTok.Grains.Jobs;
-using FlowTok.Infrastructure.Storage;
+using FlowTok.Storage;
 
 namespace FlowTok.Grains.Tests.Jobs;
 

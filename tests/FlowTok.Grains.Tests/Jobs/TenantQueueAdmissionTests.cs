@@ -1,5 +1,5 @@
 using FlowTok.Grains.Jobs;
-using FlowTok.Infrastructure.Storage;
+using FlowTok.Storage;
 
 namespace FlowTok.Grains.Tests.Jobs;
 

@@ -1,7 +1,8 @@
 using FlowTok.Infrastructure.Observability;
 using FlowTok.Infrastructure.Redis;
-using FlowTok.Infrastructure.Storage;
+using FlowTok.Storage;
 using FlowTok.Infrastructure.Tenants;
+using FlowTok.Storage.Tenants;
 using FlowTok.Infrastructure.Tests.Backends;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

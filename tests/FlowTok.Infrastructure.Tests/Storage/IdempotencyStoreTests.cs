@@ -1,4 +1,5 @@
 using FlowTok.Infrastructure.Storage;
+using FlowTok.Storage;
 using FlowTok.Infrastructure.Tests.Backends;
 
 namespace FlowTok.Infrastructure.Tests.Storage;

@@ -1,6 +1,7 @@
 using FlowTok.Contracts.Models;
 using FlowTok.Infrastructure.Redis;
 using FlowTok.Infrastructure.Storage;
+using FlowTok.Storage;
 using FlowTok.Infrastructure.Tests.Backends;
 
 namespace FlowTok.Infrastructure.Tests.Storage;

@@ -1,5 +1,6 @@
 using FlowTok.Infrastructure.Redis;
 using FlowTok.Infrastructure.Storage;
+using FlowTok.Storage;
 using FlowTok.Infrastructure.Tests.Backends;
 
 namespace FlowTok.Infrastructure.Tests.Storage;

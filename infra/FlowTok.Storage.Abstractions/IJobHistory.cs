@@ -1,4 +1,4 @@
-namespace FlowTok.Infrastructure.Storage;
+namespace FlowTok.Storage;
 
 /// <summary>
 /// Each tenant's recent job ids, newest first, so a tenant can list its own jobs (GET /v1/jobs). Only ids are kept: the jobs

@@ -1,4 +1,4 @@
-namespace FlowTok.Infrastructure.Tenants;
+namespace FlowTok.Storage.Tenants;
 
 /// <summary>Tenants and their hashed API keys, in Redis (seeded from configuration section "Tenants" at start).</summary>
 public interface ITenantDirectory
@@ -11,7 +11,7 @@ public interface ITenantDirectory
     bool TryAuthenticateLocally(string apiKey, out TenantInfo? tenant);
 
     /// <summary>Registers (or updates) the tenant and adds a new random key for it; returns the key (shown once; its id is
-    /// <see cref="ApiKeyId.Of"/>).</summary>
+    /// the first 16 hex digits of its SHA-256).</summary>
     Task<string> CreateKeyAsync(TenantInfo tenant);
 
     /// <summary>Registers the tenant with a key chosen by the operator (configuration).</summary>

@@ -1,4 +1,4 @@
-namespace FlowTok.Infrastructure.Storage;
+namespace FlowTok.Storage;
 
 /// <summary>
 /// Platform-wide count of queued-or-running items, so the queue is bounded: admission fails once the bound is reached

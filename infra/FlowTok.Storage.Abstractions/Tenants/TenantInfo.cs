@@ -1,4 +1,4 @@
-namespace FlowTok.Infrastructure.Tenants;
+namespace FlowTok.Storage.Tenants;
 
 /// <summary>A tenant and its limits. API keys are never stored, only their SHA-256.</summary>
 public sealed record TenantInfo

@@ -1,4 +1,4 @@
-namespace FlowTok.Infrastructure.Storage;
+namespace FlowTok.Storage;
 
 /// <summary>
 /// Canonical request hash -> the images it produced (PNG bytes, in order), per tenant, with a TTL. Identical requests are

@@ -1,4 +1,4 @@
-namespace FlowTok.Infrastructure.Storage;
+namespace FlowTok.Storage;
 
 /// <summary>A stored blob: a generated image or an upload, owned by one tenant, expiring after a TTL.</summary>
 public sealed record StoredFile(string FileId, string TenantId, string ContentType, byte[] Bytes, DateTimeOffset ExpiresAt);

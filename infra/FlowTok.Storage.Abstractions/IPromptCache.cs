@@ -1,4 +1,4 @@
-namespace FlowTok.Infrastructure.Storage;
+namespace FlowTok.Storage;
 
 /// <summary>
 /// Tokenized-prompt cache keyed by tenant, model version and prompt text. Per tenant although it holds no output: a hit is

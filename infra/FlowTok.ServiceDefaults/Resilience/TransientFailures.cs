@@ -2,9 +2,9 @@ using System.Globalization;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
-using StackExchange.Redis;
+using Polly.Timeout;
 
-namespace FlowTok.Gateway.Cluster;
+namespace FlowTok.ServiceDefaults.Resilience;
 
 /// <summary>
 /// Failures that pass by themselves in a cluster: the silo holding a job died or is stopping (its grains move to the
@@ -20,7 +20,8 @@ public static class TransientFailures
     {
         for (Exception? x = e; x is not null; x = x.InnerException)
         {
-            if (x is SiloUnavailableException or OrleansMessageRejectionException or TimeoutException) return true;
+            // TimeoutRejectedException: an attempt of a TransientRetry that got no answer in time (a silo that died unanswered).
+            if (x is SiloUnavailableException or OrleansMessageRejectionException or TimeoutException or TimeoutRejectedException) return true;
             // A grain's storage could not be read or written (Orleans' wording): the store is away, not the request wrong.
             if (x is OrleansException && x.Message.StartsWith("Error from storage provider", StringComparison.Ordinal)) return true;
             // StackExchange.Redis' exceptions (connection loss, timeouts, "LOADING" after a restart) and the Orleans Redis

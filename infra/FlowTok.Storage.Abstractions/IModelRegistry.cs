@@ -1,6 +1,6 @@
 using FlowTok.Contracts.Models;
 
-namespace FlowTok.Infrastructure.Storage;
+namespace FlowTok.Storage;
 
 /// <summary>A model replica that a silo announced: its grain key ("{silo}/{device}") and what it serves.</summary>
 public sealed record RegisteredModel(string GrainKey, ModelDescriptor Model, DateTimeOffset SeenAt);

@@ -1,4 +1,4 @@
-namespace FlowTok.Infrastructure.Storage;
+namespace FlowTok.Storage;
 
 /// <summary>
 /// Job cancellations seen by every process: a flag (checked before queued work starts) plus a pub/sub broadcast that

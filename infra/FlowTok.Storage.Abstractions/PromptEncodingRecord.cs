@@ -1,4 +1,4 @@
-namespace FlowTok.Infrastructure.Storage;
+namespace FlowTok.Storage;
 
 /// <summary>
 /// One prompt's text-side encoding as plain arrays: the CLIP ids [Tokens], the CLIP states [Tokens, Width] (the decoder's

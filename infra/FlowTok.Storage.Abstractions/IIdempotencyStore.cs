@@ -1,4 +1,4 @@
-namespace FlowTok.Infrastructure.Storage;
+namespace FlowTok.Storage;
 
 /// <summary>Outcome of claiming an Idempotency-Key: the job it names and whether it was claimed by this call.</summary>
 public sealed record IdempotencyClaim(string JobId, bool IsNew, bool SameRequest);
