@@ -12,7 +12,7 @@ namespace FlowTok.Platform.Bench;
 
 /// <summary>Settings of <see cref="StorageSoak"/>.</summary>
 internal sealed record SoakSettings(int Jobs, int Clients, int SampleEvery, TimeSpan Retention, TimeSpan Settle, string RedisMemory,
-    string RedisSegment, int RedisCompactionSegments);
+    string RedisSegment, int RedisCompactionSegments, TimeSpan RedisCompactionInterval);
 
 /// <summary>
 /// Soak of bounded storage: many async jobs through real HTTP on the one-machine platform (embedded Redis, in-memory bus, a
@@ -37,6 +37,7 @@ internal sealed class StorageSoak(SoakSettings settings)
             $"--Redis:CancellationTimeToLive={retention}", $"--Redis:PromptCacheTimeToLive={retention}",
             $"--Redis:EmbeddedMemorySize={settings.RedisMemory}", $"--Redis:EmbeddedSegmentSize={settings.RedisSegment}",
             $"--Redis:EmbeddedCompactionSegments={settings.RedisCompactionSegments}",
+            $"--Redis:EmbeddedCompactionInterval={settings.RedisCompactionInterval.ToString("c", CultureInfo.InvariantCulture)}",
             "--Tenants:0:Id=soak", $"--Tenants:0:Key={Key}", "--Tenants:0:RequestsPerMinute=100000000", "--Tenants:0:MaxConcurrentJobs=256",
             "--Logging:LogLevel:Default=Warning",
         ];
@@ -53,7 +54,7 @@ internal sealed class StorageSoak(SoakSettings settings)
 
             Console.WriteLine($"Storage soak: {settings.Jobs:N0} async generation jobs (2 steps, n=1) over HTTP, {settings.Clients} clients, " +
                 $"one-machine platform (embedded Redis, in-memory bus, sim:0 at 0.5 ms/step), retention {retention} (jobs, files, caches, idempotency), " +
-                $"embedded Redis memory {settings.RedisMemory} (beyond it records spill to files), compacted beyond {settings.RedisCompactionSegments} segments of {settings.RedisSegment}.");
+                $"embedded Redis memory {settings.RedisMemory} (beyond it records spill to files), compacted beyond {settings.RedisCompactionSegments} segments of {settings.RedisSegment} (checked every {settings.RedisCompactionInterval.TotalSeconds:0} s).");
             Console.WriteLine();
             Console.WriteLine("| jobs done | elapsed s | redis used_memory MB | redis keys | spill files MB | process RSS MB | live managed heap MB (after a full GC) |");
             Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- |");

@@ -258,7 +258,9 @@ public sealed class TestCluster : IAsyncDisposable
             }
             await Task.Delay(250);
         }
-        throw new Xunit.Sdk.XunitException($"job {jobId} did not end in {timeout}; last answer: {last}\n{LogTails()}");
+        // What every process logged about this job (its queueing attempts, faults naming it), then the tails.
+        var mentions = string.Join("\n", silos.Append(Gateway).Where(p => p is not null).Select(p => p.LogMatching(jobId)));
+        throw new Xunit.Sdk.XunitException($"job {jobId} did not end in {timeout}; last answer: {last}\n{mentions}\n{LogTails()}");
     }
 
     public string LogTails() =>

@@ -31,7 +31,10 @@ public sealed class RedisEndpoint : IDisposable
             return new RedisEndpoint(options.ConnectionString, embeddedServer: null);
         }
         var server = new EmbeddedRedisServer(options.EmbeddedPort, loggerFactory, options.EmbeddedMemorySize,
-            EmbeddedCompaction.Default with { SegmentSize = options.EmbeddedSegmentSize, Segments = options.EmbeddedCompactionSegments });
+            EmbeddedCompaction.Default with
+            {
+                SegmentSize = options.EmbeddedSegmentSize, Segments = options.EmbeddedCompactionSegments, Every = options.EmbeddedCompactionInterval,
+            });
         return new RedisEndpoint(server.ConnectionString, server);
     }
 

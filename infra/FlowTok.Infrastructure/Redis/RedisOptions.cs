@@ -27,6 +27,10 @@ public sealed class RedisOptions
     /// memory plus disk stay within about this many segments beyond the live records.</summary>
     public int EmbeddedCompactionSegments { get; set; } = EmbeddedCompaction.Default.Segments;
 
+    /// <summary>How often the embedded server checks whether to compact (whole seconds, at least 1). A write rate above
+    /// the window (segments x segment size) per interval outgrows the window until the next check.</summary>
+    public TimeSpan EmbeddedCompactionInterval { get; set; } = EmbeddedCompaction.Default.Every;
+
     /// <summary>Prefix of every key this platform writes (several platforms can share one Redis).</summary>
     public string KeyPrefix { get; set; } = "flowtok:";
 
