@@ -56,8 +56,8 @@ internal sealed class StorageSoak(SoakSettings settings)
                 $"one-machine platform (embedded Redis, in-memory bus, sim:0 at 0.5 ms/step), retention {retention} (jobs, files, caches, idempotency), " +
                 $"embedded Redis memory {settings.RedisMemory} (beyond it records spill to files), compacted beyond {settings.RedisCompactionSegments} segments of {settings.RedisSegment} (checked every {settings.RedisCompactionInterval.TotalSeconds:0} s).");
             Console.WriteLine();
-            Console.WriteLine("| jobs done | elapsed s | redis used_memory MB | redis keys | spill files MB | process RSS MB | live managed heap MB (after a full GC) |");
-            Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- |");
+            Console.WriteLine("| jobs done | elapsed s | redis used_memory MB | redis keys | spill files MB | process RSS MB | live managed heap MB (after a full GC) | GC committed MB | JIT-compiled methods | JIT-compiled IL MB | threads |");
+            Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
             var samples = new List<Sample>();
             var clock = Stopwatch.StartNew();
             using var sampling = new SemaphoreSlim(1);
@@ -111,6 +111,12 @@ internal sealed class StorageSoak(SoakSettings settings)
             Console.WriteLine($"RSS from {warm.Jobs:N0} jobs ({warm.Elapsed.TotalSeconds:F0} s, warm) to {end.Jobs:N0}: {warm.RssMb:F0} -> {end.RssMb:F0} MB ({(end.RssMb / warm.RssMb - 1) * 100:+0.0;-0.0;0.0}%); " +
                 $"max Redis keys counted {samples.Max(s => s.Keys):N0}, max used_memory {samples.Max(s => s.RedisMb):F1} MB, max spill {samples.Max(s => s.SpillMb):F1} MB; " +
                 $"after the retention: {(samples[^1].Keys < 0 ? "n/a" : samples[^1].Keys.ToString("N0", CultureInfo.InvariantCulture))} keys, {samples[^1].RedisMb:F1} MB.");
+            var half = samples.Take(samples.Count - 1).First(s => s.Jobs >= end.Jobs / 2);
+            Console.WriteLine($"RSS over the second half of the jobs ({half.Jobs:N0} to {end.Jobs:N0}, {half.Elapsed.TotalSeconds:F0} to {end.Elapsed.TotalSeconds:F0} s): " +
+                $"{half.RssMb:F0} -> {end.RssMb:F0} MB ({(end.RssMb / half.RssMb - 1) * 100:+0.0;-0.0;0.0}%); spill files at most {samples.Max(s => s.SpillMb):F1} MB " +
+                $"against the live data beyond memory plus the window, at most {samples.Max(s => s.RedisMb):F1} - {settings.RedisMemory} + {settings.RedisCompactionSegments} x {settings.RedisSegment}.");
+            Console.WriteLine($"Beside RSS, same span: live heap {warm.HeapMb:F0} -> {end.HeapMb:F0} MB, GC committed {warm.GcCommittedMb:F0} -> {end.GcCommittedMb:F0} MB, " +
+                $"JIT-compiled methods {warm.JitMethods:N0} -> {end.JitMethods:N0} ({end.JitIlMb - warm.JitIlMb:+0.0;-0.0} MB of IL), threads {warm.Threads} -> {end.Threads}.");
         }
         finally
         {
@@ -142,7 +148,8 @@ internal sealed class StorageSoak(SoakSettings settings)
         }
     }
 
-    private sealed record Sample(int Jobs, TimeSpan Elapsed, double RedisMb, long Keys, double SpillMb, double RssMb, double HeapMb)
+    private sealed record Sample(int Jobs, TimeSpan Elapsed, double RedisMb, long Keys, double SpillMb, double RssMb, double HeapMb,
+        double GcCommittedMb, long JitMethods, double JitIlMb, int Threads)
     {
         public static async Task<Sample> TakeAsync(IConnectionMultiplexer redis, string? spill, int jobs, TimeSpan elapsed)
         {
@@ -163,7 +170,11 @@ internal sealed class StorageSoak(SoakSettings settings)
             GC.WaitForPendingFinalizers();
             GC.Collect();
             using var process = Process.GetCurrentProcess();
-            return new Sample(jobs, elapsed, used, keys, spillMb, process.WorkingSet64 / 1e6, GC.GetTotalMemory(true) / 1e6);
+            // Where RSS beside the live heap goes: memory the GC holds committed, and code the JIT keeps compiling (tiered
+            // compilation recompiles methods hot enough, late for those that run only on timers).
+            return new Sample(jobs, elapsed, used, keys, spillMb, process.WorkingSet64 / 1e6, GC.GetTotalMemory(true) / 1e6,
+                GC.GetGCMemoryInfo().TotalCommittedBytes / 1e6, System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompiledILBytes() / 1e6,
+                process.Threads.Count);
         }
 
         /// <summary>Compaction may delete a file between listing and reading its length.</summary>
@@ -180,6 +191,6 @@ internal sealed class StorageSoak(SoakSettings settings)
         }
 
         public override string ToString() =>
-            $"| {Jobs:N0} | {Elapsed.TotalSeconds:F0} | {RedisMb:F1} | {(Keys < 0 ? "n/a" : Keys.ToString("N0", CultureInfo.InvariantCulture))} | {SpillMb:F1} | {RssMb:F0} | {HeapMb:F0} |";
+            $"| {Jobs:N0} | {Elapsed.TotalSeconds:F0} | {RedisMb:F1} | {(Keys < 0 ? "n/a" : Keys.ToString("N0", CultureInfo.InvariantCulture))} | {SpillMb:F1} | {RssMb:F0} | {HeapMb:F0} | {GcCommittedMb:F0} | {JitMethods:N0} | {JitIlMb:F1} | {Threads} |";
     }
 }

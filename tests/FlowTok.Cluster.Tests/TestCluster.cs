@@ -96,6 +96,9 @@ public sealed class TestCluster : IAsyncDisposable
         "--Webhooks:MaxRetryDelay", "00:00:02",
         "--Webhooks:ReminderPeriod", "00:00:02",
         "--Logging:LogLevel:Default", "Warning",
+        // Each item's way (queued by its job, received and finished by a consumer): a job that does not end says where it stopped.
+        "--Logging:LogLevel:FlowTok.Grains.Jobs.JobGrain", "Debug",
+        "--Logging:LogLevel:FlowTok.Grains.Consumers", "Debug",
         "--Logging:Console:TimestampFormat", "HH:mm:ss.fff ",
     ];
 

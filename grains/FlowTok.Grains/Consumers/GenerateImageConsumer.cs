@@ -39,6 +39,8 @@ internal static class WorkItemRun
     public static async Task Run<TEvent>(ConsumeContext context, ICancellationSignals cancellations, ILogger logger, string jobId, int index,
         Func<Task<TEvent>> work) where TEvent : class
     {
+        logger.LogDebug("Item {Index} of job {JobId} received (message {MessageId}, redelivered: {Redelivered})", index, jobId, context.MessageId,
+            context.ReceiveContext.Redelivered);
         var cancelled = new ItemFailed(jobId, index, ItemFailures.Cancelled);
         if (await cancellations.IsCancelledAsync(jobId))
         {
@@ -65,5 +67,6 @@ internal static class WorkItemRun
             return;
         }
         await context.Publish(done);
+        logger.LogDebug("Item {Index} of job {JobId} done", index, jobId);
     }
 }

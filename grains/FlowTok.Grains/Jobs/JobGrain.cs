@@ -134,6 +134,7 @@ public sealed partial class JobGrain(
         {
             await Publish(Enumerable.Range(0, Job.Spec.Count));
             Job.Queued = true;
+            logger.LogDebug("Job {JobId}: its {Count} item(s) were queued (attempt {Attempt})", JobId, Job.Spec.Count, backoff.Failures + 1);
         }
         catch (Exception e)
         {
