@@ -56,8 +56,8 @@ internal sealed class StorageSoak(SoakSettings settings)
                 $"one-machine platform (embedded Redis, in-memory bus, sim:0 at 0.5 ms/step), retention {retention} (jobs, files, caches, idempotency), " +
                 $"embedded Redis memory {settings.RedisMemory} (beyond it records spill to files), compacted beyond {settings.RedisCompactionSegments} segments of {settings.RedisSegment} (checked every {settings.RedisCompactionInterval.TotalSeconds:0} s).");
             Console.WriteLine();
-            Console.WriteLine("| jobs done | elapsed s | redis used_memory MB | redis keys | spill files MB | process RSS MB | live managed heap MB (after a full GC) | GC committed MB | JIT-compiled methods | JIT-compiled IL MB | threads |");
-            Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+            Console.WriteLine("| jobs done | elapsed s | redis used_memory MB | redis keys | spill files MB | process RSS MB | live managed heap MB (after a full GC) | GC committed MB | JIT-compiled methods | JIT-compiled IL MB | threads | size/fragmentation MB gen0 gen1 gen2 LOH POH | embedded log pages taken/max | embedded log head (MB into the log) |");
+            Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
             var samples = new List<Sample>();
             var clock = Stopwatch.StartNew();
             using var sampling = new SemaphoreSlim(1);
@@ -99,7 +99,8 @@ internal sealed class StorageSoak(SoakSettings settings)
             // 65 s here), the activations' idle time (70 s) and one Orleans collection period (1 min). Before that, memory
             // still fills with what has not expired yet, which is the warm-up, not a leak.
             var warmAfter = TimeSpan.FromSeconds(Math.Max(65, settings.Retention.TotalSeconds) + 70 + 60);
-            var warm = samples.Take(samples.Count - 1).FirstOrDefault(s => s.Elapsed >= warmAfter);
+            var running = samples.Take(samples.Count - 1).ToList();
+            var warm = running.FirstOrDefault(s => s.Elapsed >= warmAfter);
             var end = samples[^2];
             Console.WriteLine();
             if (warm is null || warm == end)
@@ -108,14 +109,18 @@ internal sealed class StorageSoak(SoakSettings settings)
                 Console.WriteLine($"The jobs took less than the warm-up ({warmAfter.TotalSeconds:F0} s): the RSS figure below is from the first samples, " +
                     "while state and activations still accumulate; use fewer --clients (a slower, longer run) for the steady state.");
             }
-            Console.WriteLine($"RSS from {warm.Jobs:N0} jobs ({warm.Elapsed.TotalSeconds:F0} s, warm) to {end.Jobs:N0}: {warm.RssMb:F0} -> {end.RssMb:F0} MB ({(end.RssMb / warm.RssMb - 1) * 100:+0.0;-0.0;0.0}%); " +
+            Console.WriteLine($"RSS from {warm.Jobs:N0} jobs ({warm.Elapsed.TotalSeconds:F0} s, warm) to {end.Jobs:N0} ({end.Jobs - warm.Jobs:N0} jobs after the warm-up): {warm.RssMb:F0} -> {end.RssMb:F0} MB ({Growth(warm.RssMb, end.RssMb)}); " +
                 $"max Redis keys counted {samples.Max(s => s.Keys):N0}, max used_memory {samples.Max(s => s.RedisMb):F1} MB, max spill {samples.Max(s => s.SpillMb):F1} MB; " +
                 $"after the retention: {(samples[^1].Keys < 0 ? "n/a" : samples[^1].Keys.ToString("N0", CultureInfo.InvariantCulture))} keys, {samples[^1].RedisMb:F1} MB.");
+            // The embedded server's log takes its pages (pinned arrays) as its tail first reaches them and again as it evicts to
+            // its files (its head address moves), and its index adds overflow buckets: RSS is also given beside that pinned part.
+            Console.WriteLine($"Of that, the pinned heap (mostly the embedded server's log pages and index buckets, taken anew as its log evicts to its files; also the socket buffer pools): {warm.PinnedMb:F0} -> {end.PinnedMb:F0} MB; " +
+                $"RSS beside it {warm.RssMb - warm.PinnedMb:F0} -> {end.RssMb - end.PinnedMb:F0} MB ({Growth(warm.RssMb - warm.PinnedMb, end.RssMb - end.PinnedMb)}).");
             var half = samples.Take(samples.Count - 1).First(s => s.Jobs >= end.Jobs / 2);
             Console.WriteLine($"RSS over the second half of the jobs ({half.Jobs:N0} to {end.Jobs:N0}, {half.Elapsed.TotalSeconds:F0} to {end.Elapsed.TotalSeconds:F0} s): " +
                 $"{half.RssMb:F0} -> {end.RssMb:F0} MB ({(end.RssMb / half.RssMb - 1) * 100:+0.0;-0.0;0.0}%); spill files at most {samples.Max(s => s.SpillMb):F1} MB " +
                 $"against the live data beyond memory plus the window, at most {samples.Max(s => s.RedisMb):F1} - {settings.RedisMemory} + {settings.RedisCompactionSegments} x {settings.RedisSegment}.");
-            Console.WriteLine($"Beside RSS, same span: live heap {warm.HeapMb:F0} -> {end.HeapMb:F0} MB, GC committed {warm.GcCommittedMb:F0} -> {end.GcCommittedMb:F0} MB, " +
+            Console.WriteLine($"From the warm sample to the end: live heap {warm.HeapMb:F0} -> {end.HeapMb:F0} MB, GC committed {warm.GcCommittedMb:F0} -> {end.GcCommittedMb:F0} MB, " +
                 $"JIT-compiled methods {warm.JitMethods:N0} -> {end.JitMethods:N0} ({end.JitIlMb - warm.JitIlMb:+0.0;-0.0} MB of IL), threads {warm.Threads} -> {end.Threads}.");
         }
         finally
@@ -148,15 +153,25 @@ internal sealed class StorageSoak(SoakSettings settings)
         }
     }
 
+    private static string Growth(double from, double to) => $"{(to / from - 1) * 100:+0.0;-0.0;0.0}%";
+
     private sealed record Sample(int Jobs, TimeSpan Elapsed, double RedisMb, long Keys, double SpillMb, double RssMb, double HeapMb,
-        double GcCommittedMb, long JitMethods, double JitIlMb, int Threads)
+        double GcCommittedMb, long JitMethods, double JitIlMb, int Threads, string Generations, int LogPages, int MaxLogPages)
     {
+        /// <summary>The pinned object heap after the last collection, MB: where the embedded server keeps its log pages and index.</summary>
+        public double PinnedMb { get; init; }
+
         public static async Task<Sample> TakeAsync(IConnectionMultiplexer redis, string? spill, int jobs, TimeSpan elapsed)
         {
             var server = redis.GetServer(redis.GetEndPoints()[0]);
             var info = await server.InfoAsync("memory");
             // Redis says used_memory; Garnet (the embedded server) total_main_store_size (its log in memory, index and heap).
             var fields = info.SelectMany(g => g).ToDictionary(p => p.Key, p => p.Value);
+            // Garnet's log takes its pages (pinned arrays of the page size) as its tail first reaches them, up to its memory size:
+            // until then the process grows by design, by at most that size. Redis has no such section (-1: not reported).
+            var store = (await server.InfoAsync("store")).SelectMany(g => g).GroupBy(p => p.Key).ToDictionary(g => g.Key, g => g.First().Value);
+            int pages = int.TryParse(store.GetValueOrDefault("Log.AllocatedPageCount"), CultureInfo.InvariantCulture, out int a) ? a : -1;
+            int maxPages = int.TryParse(store.GetValueOrDefault("Log.MaxPageCount"), CultureInfo.InvariantCulture, out int m) ? m : -1;
             double used = (fields.GetValueOrDefault("used_memory") ?? fields.GetValueOrDefault("total_main_store_size")) is { } v
                 ? double.Parse(v, CultureInfo.InvariantCulture) / 1e6 : double.NaN;
             double spillMb = spill is null || !Directory.Exists(spill) ? 0
@@ -172,10 +187,23 @@ internal sealed class StorageSoak(SoakSettings settings)
             using var process = Process.GetCurrentProcess();
             // Where RSS beside the live heap goes: memory the GC holds committed, and code the JIT keeps compiling (tiered
             // compilation recompiles methods hot enough, late for those that run only on timers).
-            return new Sample(jobs, elapsed, used, keys, spillMb, process.WorkingSet64 / 1e6, GC.GetTotalMemory(true) / 1e6,
-                GC.GetGCMemoryInfo().TotalCommittedBytes / 1e6, System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompiledILBytes() / 1e6,
-                process.Threads.Count);
+            double heap = GC.GetTotalMemory(true) / 1e6;
+            var gc = GC.GetGCMemoryInfo();
+            return new Sample(jobs, elapsed, used, keys, spillMb, process.WorkingSet64 / 1e6, heap,
+                gc.TotalCommittedBytes / 1e6, System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompiledILBytes() / 1e6,
+                process.Threads.Count, DescribeGenerations(gc), pages, maxPages) 
+            {
+                PinnedMb = gc.GenerationInfo[4].SizeAfterBytes / 1e6,
+                HeadAddress = long.TryParse(store.GetValueOrDefault("Log.HeadAddress"), CultureInfo.InvariantCulture, out long head) ? head : -1,
+            };
         }
+
+        /// <summary>Size / fragmentation after the last collection of gen0, gen1, gen2, LOH and POH, MB.</summary>
+        private static string DescribeGenerations(GCMemoryInfo info) =>
+            string.Join(" ", info.GenerationInfo.ToArray().Select(g => $"{g.SizeAfterBytes / 1e6:F0}/{g.FragmentationAfterBytes / 1e6:F0}"));
+
+        /// <summary>The embedded server's log head (records below it are only in its files; -1 where not reported).</summary>
+        public long HeadAddress { get; init; } = -1;
 
         /// <summary>Compaction may delete a file between listing and reading its length.</summary>
         private static long LengthOrZero(FileInfo file)
@@ -191,6 +219,6 @@ internal sealed class StorageSoak(SoakSettings settings)
         }
 
         public override string ToString() =>
-            $"| {Jobs:N0} | {Elapsed.TotalSeconds:F0} | {RedisMb:F1} | {(Keys < 0 ? "n/a" : Keys.ToString("N0", CultureInfo.InvariantCulture))} | {SpillMb:F1} | {RssMb:F0} | {HeapMb:F0} | {GcCommittedMb:F0} | {JitMethods:N0} | {JitIlMb:F1} | {Threads} |";
+            $"| {Jobs:N0} | {Elapsed.TotalSeconds:F0} | {RedisMb:F1} | {(Keys < 0 ? "n/a" : Keys.ToString("N0", CultureInfo.InvariantCulture))} | {SpillMb:F1} | {RssMb:F0} | {HeapMb:F0} | {GcCommittedMb:F0} | {JitMethods:N0} | {JitIlMb:F1} | {Threads} | {Generations} | {(MaxLogPages < 0 ? "n/a" : $"{LogPages}/{MaxLogPages}")} | {(HeadAddress < 0 ? "n/a" : $"{HeadAddress / 1e6:F1}")} |";
     }
 }

@@ -1,6 +1,7 @@
 // The client marks gpt-image's fields (output format, compression, usage) as evaluation APIs; they are what is tested here.
 #pragma warning disable OPENAI001
 using System.ClientModel;
+using System.ClientModel.Primitives;
 using System.Net;
 using System.Text.Json;
 using OpenAI;
@@ -13,7 +14,8 @@ using SixLabors.ImageSharp.Formats.Png;
 namespace FlowTok.Platform.Tests;
 
 /// <summary>The official OpenAI .NET client (NuGet <c>OpenAI</c> 2.15), unmodified but for its endpoint and key, against the
-/// one-machine platform: the calls of issue 22's table that are images and models.</summary>
+/// one-machine platform: the calls of issue 22's table that are images and models (streaming through the client's protocol
+/// method, its only image-streaming call in 2.15).</summary>
 [Collection(PlatformCollection.Name)]
 public sealed class OpenAiDotnetClientTests(PlatformFixture platform)
 {
@@ -87,6 +89,24 @@ public sealed class OpenAiDotnetClientTests(PlatformFixture platform)
         string size = body.RootElement.GetProperty("size").GetString()!;
         using var decoded = Image.Load(Convert.FromBase64String(body.RootElement.GetProperty("data")[0].GetProperty("b64_json").GetString()!));
         Assert.Equal($"{decoded.Width}x{decoded.Height}", size);
+    }
+
+    [Fact]
+    public async Task AStreamedGenerationSendsPartialImagesThenTheImage()
+    {
+        // The client's streaming image call is its protocol method (raw body in, the parsed event stream out): what a .NET user has.
+        var client = await ImagesAsync();
+        using var request = BinaryContent.Create(BinaryData.FromObjectAsJson(new { model = await ServedModelIdAsync(), prompt = Prompt, stream = true, partial_images = 2, seed = 11 }));
+        var stream = await client.GenerateImagesStreamingAsync(request, new RequestOptions());
+        var events = new List<JsonElement>();
+        await foreach (var item in stream) events.Add(JsonDocument.Parse(item.Data.ToString()).RootElement);
+
+        Assert.Equal(["image_generation.partial_image", "image_generation.partial_image", "image_generation.completed"], events.Select(e => e.GetProperty("type").GetString()));
+        Assert.Equal([0, 1], events.Take(2).Select(e => e.GetProperty("partial_image_index").GetInt32()));
+        var images = events.Select(e => Convert.FromBase64String(e.GetProperty("b64_json").GetString()!)).ToList();
+        foreach (var image in images) Assert.Equal(PngFormat.Instance, Image.DetectFormat(image));
+        Assert.NotEqual(images[0], images[2]); // a preview is an estimate on the way, not the image
+        Assert.True(events[2].GetProperty("usage").GetProperty("output_tokens").GetInt32() > 0);
     }
 
     [Fact]

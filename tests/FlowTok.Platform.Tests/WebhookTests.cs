@@ -115,6 +115,13 @@ public sealed class WebhookTests(WebhookTests.Platform platform, ITestOutputHelp
             FlowTok.Infrastructure.Webhooks.WebhookSignature.TenantSecret(SigningKey, "other")), secret);
     }
 
+    /// <summary>The official npm client's own <c>webhooks.unwrap</c> verifies a delivery with the tenant's secret and refuses a
+    /// changed body or another secret (tests/openai-node/webhooks).</summary>
+    [Fact]
+    [Trait("Tier", "system")] // needs node, npm installed
+    public Task TheNpmClientVerifiesADelivery() =>
+        NodeClientTests.RunAsync(Path.Combine("webhooks", "webhooks.test.mjs"), Client.BaseAddress!, Client.DefaultRequestHeaders.Authorization!.Parameter!);
+
     private async Task<string> Submit(object request) =>
         (await (await Client.PostJson("/v1/jobs", request)).ExpectJson(HttpStatusCode.Accepted)).GetProperty("id").GetString()!;
 
