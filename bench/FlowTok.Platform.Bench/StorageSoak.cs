@@ -116,9 +116,9 @@ internal sealed class StorageSoak(SoakSettings settings)
             // its files (its head address moves), and its index adds overflow buckets: RSS is also given beside that pinned part.
             Console.WriteLine($"Of that, the pinned heap (mostly the embedded server's log pages and index buckets, taken anew as its log evicts to its files; also the socket buffer pools): {warm.PinnedMb:F0} -> {end.PinnedMb:F0} MB; " +
                 $"RSS beside it {warm.RssMb - warm.PinnedMb:F0} -> {end.RssMb - end.PinnedMb:F0} MB ({Growth(warm.RssMb - warm.PinnedMb, end.RssMb - end.PinnedMb)}).");
-            var half = samples.Take(samples.Count - 1).First(s => s.Jobs >= end.Jobs / 2);
+            var half = running.First(s => s.Jobs >= end.Jobs / 2);
             Console.WriteLine($"RSS over the second half of the jobs ({half.Jobs:N0} to {end.Jobs:N0}, {half.Elapsed.TotalSeconds:F0} to {end.Elapsed.TotalSeconds:F0} s): " +
-                $"{half.RssMb:F0} -> {end.RssMb:F0} MB ({(end.RssMb / half.RssMb - 1) * 100:+0.0;-0.0;0.0}%); spill files at most {samples.Max(s => s.SpillMb):F1} MB " +
+                $"{half.RssMb:F0} -> {end.RssMb:F0} MB ({Growth(half.RssMb, end.RssMb)}); spill files at most {samples.Max(s => s.SpillMb):F1} MB " +
                 $"against the live data beyond memory plus the window, at most {samples.Max(s => s.RedisMb):F1} - {settings.RedisMemory} + {settings.RedisCompactionSegments} x {settings.RedisSegment}.");
             Console.WriteLine($"From the warm sample to the end: live heap {warm.HeapMb:F0} -> {end.HeapMb:F0} MB, GC committed {warm.GcCommittedMb:F0} -> {end.GcCommittedMb:F0} MB, " +
                 $"JIT-compiled methods {warm.JitMethods:N0} -> {end.JitMethods:N0} ({end.JitIlMb - warm.JitIlMb:+0.0;-0.0} MB of IL), threads {warm.Threads} -> {end.Threads}.");
@@ -156,22 +156,19 @@ internal sealed class StorageSoak(SoakSettings settings)
     private static string Growth(double from, double to) => $"{(to / from - 1) * 100:+0.0;-0.0;0.0}%";
 
     private sealed record Sample(int Jobs, TimeSpan Elapsed, double RedisMb, long Keys, double SpillMb, double RssMb, double HeapMb,
-        double GcCommittedMb, long JitMethods, double JitIlMb, int Threads, string Generations, int LogPages, int MaxLogPages)
+        double GcCommittedMb, long JitMethods, double JitIlMb, int Threads, string Generations, double PinnedMb, long LogPages, long MaxLogPages,
+        long HeadAddress)
     {
-        /// <summary>The pinned object heap after the last collection, MB: where the embedded server keeps its log pages and index.</summary>
-        public double PinnedMb { get; init; }
-
         public static async Task<Sample> TakeAsync(IConnectionMultiplexer redis, string? spill, int jobs, TimeSpan elapsed)
         {
             var server = redis.GetServer(redis.GetEndPoints()[0]);
             var info = await server.InfoAsync("memory");
             // Redis says used_memory; Garnet (the embedded server) total_main_store_size (its log in memory, index and heap).
             var fields = info.SelectMany(g => g).ToDictionary(p => p.Key, p => p.Value);
-            // Garnet's log takes its pages (pinned arrays of the page size) as its tail first reaches them, up to its memory size:
-            // until then the process grows by design, by at most that size. Redis has no such section (-1: not reported).
+            // Garnet's log takes its pages (pinned arrays of the page size) as its tail reaches them and again as it evicts to its
+            // files (its head address moves). Redis has no such section (-1: not reported).
             var store = (await server.InfoAsync("store")).SelectMany(g => g).GroupBy(p => p.Key).ToDictionary(g => g.Key, g => g.First().Value);
-            int pages = int.TryParse(store.GetValueOrDefault("Log.AllocatedPageCount"), CultureInfo.InvariantCulture, out int a) ? a : -1;
-            int maxPages = int.TryParse(store.GetValueOrDefault("Log.MaxPageCount"), CultureInfo.InvariantCulture, out int m) ? m : -1;
+            long StoreField(string name) => long.TryParse(store.GetValueOrDefault(name), CultureInfo.InvariantCulture, out long n) ? n : -1;
             double used = (fields.GetValueOrDefault("used_memory") ?? fields.GetValueOrDefault("total_main_store_size")) is { } v
                 ? double.Parse(v, CultureInfo.InvariantCulture) / 1e6 : double.NaN;
             double spillMb = spill is null || !Directory.Exists(spill) ? 0
@@ -189,21 +186,16 @@ internal sealed class StorageSoak(SoakSettings settings)
             // compilation recompiles methods hot enough, late for those that run only on timers).
             double heap = GC.GetTotalMemory(true) / 1e6;
             var gc = GC.GetGCMemoryInfo();
+            // The pinned object heap (GenerationInfo[4]) is where the embedded server keeps its log pages and index buckets.
             return new Sample(jobs, elapsed, used, keys, spillMb, process.WorkingSet64 / 1e6, heap,
                 gc.TotalCommittedBytes / 1e6, System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompiledILBytes() / 1e6,
-                process.Threads.Count, DescribeGenerations(gc), pages, maxPages) 
-            {
-                PinnedMb = gc.GenerationInfo[4].SizeAfterBytes / 1e6,
-                HeadAddress = long.TryParse(store.GetValueOrDefault("Log.HeadAddress"), CultureInfo.InvariantCulture, out long head) ? head : -1,
-            };
+                process.Threads.Count, DescribeGenerations(gc), gc.GenerationInfo[4].SizeAfterBytes / 1e6,
+                StoreField("Log.AllocatedPageCount"), StoreField("Log.MaxPageCount"), StoreField("Log.HeadAddress"));
         }
 
         /// <summary>Size / fragmentation after the last collection of gen0, gen1, gen2, LOH and POH, MB.</summary>
         private static string DescribeGenerations(GCMemoryInfo info) =>
             string.Join(" ", info.GenerationInfo.ToArray().Select(g => $"{g.SizeAfterBytes / 1e6:F0}/{g.FragmentationAfterBytes / 1e6:F0}"));
-
-        /// <summary>The embedded server's log head (records below it are only in its files; -1 where not reported).</summary>
-        public long HeadAddress { get; init; } = -1;
 
         /// <summary>Compaction may delete a file between listing and reading its length.</summary>
         private static long LengthOrZero(FileInfo file)
