@@ -29,9 +29,9 @@ var soakRetention = new Option<int>("--soak-retention-seconds") { Description = 
 var soakSettle = new Option<int>("--soak-settle-seconds") { Description = "--soak: wait after the last job before the final sample", DefaultValueFactory = _ => 120 };
 var soakMemory = new Option<string>("--soak-redis-memory") { Description = "--soak: the embedded Redis server's memory (Redis:EmbeddedMemorySize); small, so that records spill to disk within the soak", DefaultValueFactory = _ => "32m" };
 var previewCount = new Option<int>("--previews") { Description = "what previews cost: one replica in process, --clients callers, without and then with this many previews per image (1..3); sim:0 (the --scheduling options; a preview costs one step), or the bundled model with --real-model", DefaultValueFactory = _ => 0 };
-var soakSegment = new Option<string>("--soak-redis-segment") { Description = "--soak: the embedded Redis server's log segment (Redis:EmbeddedSegmentSize); the platform's defaults scaled down 8x with --soak-redis-memory", DefaultValueFactory = _ => "4m" };
+var soakSegment = new Option<string>("--soak-redis-segment") { Description = "--soak: the embedded Redis server's log segment (Redis:EmbeddedSegmentSize); the platform's defaults scaled down 8x with --soak-redis-memory", DefaultValueFactory = _ => "1m" };
 var soakInterval = new Option<int>("--soak-redis-compaction-seconds") { Description = "--soak: how often the embedded server checks whether to compact (Redis:EmbeddedCompactionInterval, seconds)", DefaultValueFactory = _ => 30 };
-var soakSegments = new Option<int>("--soak-redis-compaction-segments") { Description = "--soak: segments beyond which the embedded server compacts its log (Redis:EmbeddedCompactionSegments)", DefaultValueFactory = _ => 16 };
+var soakSegments = new Option<int>("--soak-redis-compaction-segments") { Description = "--soak: segments beyond which the embedded server compacts its log (Redis:EmbeddedCompactionSegments); the platform's 8", DefaultValueFactory = _ => 8 };
 var root = new RootCommand("Load benchmark: FlowTok platform over HTTP versus the model replica alone in process; or, with --target, HTTP load at a running gateway.")
 {
     clients, duration, steps, batch, model, cacheRequests, threads, simulated, simBatch, simItem, target, key, images, warmUp, json,
@@ -64,10 +64,9 @@ root.SetAction(async (parse, cancel) =>
     };
     if (parse.GetValue(soak) is > 0 and var soakJobs)
     {
-        await new StorageSoak(new SoakSettings(soakJobs, parse.GetValue(clients), Math.Max(1, soakJobs / 20),
+        return await new StorageSoak(new SoakSettings(soakJobs, parse.GetValue(clients), Math.Max(1, soakJobs / 20),
             TimeSpan.FromSeconds(parse.GetValue(soakRetention)), TimeSpan.FromSeconds(parse.GetValue(soakSettle)), parse.GetValue(soakMemory)!,
-            parse.GetValue(soakSegment)!, parse.GetValue(soakSegments), TimeSpan.FromSeconds(parse.GetValue(soakInterval)))).RunAsync(cancel);
-        return 0;
+            parse.GetValue(soakSegment)!, parse.GetValue(soakSegments), TimeSpan.FromSeconds(parse.GetValue(soakInterval)))).RunAsync(cancel) ? 0 : 1;
     }
     if (parse.GetValue(tenantArguments))
     {
