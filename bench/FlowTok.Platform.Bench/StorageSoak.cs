@@ -51,7 +51,7 @@ internal sealed class StorageSoak(SoakSettings settings)
             var endpoint = app.Services.GetRequiredService<RedisEndpoint>();
             // INFO needs an admin connection; the platform's own is not one.
             using var redis = await ConnectionMultiplexer.ConnectAsync(endpoint.ConnectionString + ",allowAdmin=true");
-            string? spill = endpoint.EmbeddedServer?.StorageDirectory;
+            var embedded = endpoint.EmbeddedServer;
 
             Console.WriteLine($"Storage soak: {settings.Jobs:N0} async generation jobs (2 steps, n=1) over HTTP, {settings.Clients} clients, " +
                 $"one-machine platform (embedded Redis, in-memory bus, sim:0 at 0.5 ms/step), retention {retention} (jobs, files, caches, idempotency), " +
@@ -67,7 +67,7 @@ internal sealed class StorageSoak(SoakSettings settings)
                 await sampling.WaitAsync(cancel);
                 try
                 {
-                    var sample = await Sample.TakeAsync(redis, spill, done, clock.Elapsed);
+                    var sample = await Sample.TakeAsync(redis, embedded, done, clock.Elapsed);
                     samples.Add(sample);
                     Console.WriteLine(sample);
                 }
@@ -104,7 +104,7 @@ internal sealed class StorageSoak(SoakSettings settings)
             //   first evictions take new pages and I/O buffers (a step of ~30-50 MB at ~29,000 jobs, docs/OPERATIONS.md).
             //   A server that reports no head (Redis) has no such phase.
             var warmAfter = TimeSpan.FromSeconds(Math.Max(65, settings.Retention.TotalSeconds) + 70 + 60);
-            long window = settings.RedisCompactionSegments * Bytes(settings.RedisSegment);
+            long window = settings.RedisCompactionSegments * EmbeddedRedisServer.ParseSize(settings.RedisSegment);
             var running = samples.Take(samples.Count - 1).ToList();
             var warm = running.FirstOrDefault(s => s.Elapsed >= warmAfter && (s.HeadAddress < 0 || s.HeadAddress >= window));
             var end = samples[^2];
@@ -140,13 +140,13 @@ internal sealed class StorageSoak(SoakSettings settings)
             // The targets (docs/OPERATIONS.md, Storage soak): every job succeeded; at least 10,000 jobs after the warm-up; RSS
             // at every sample after it under +5 % of the warm sample's; spill files within the live data beyond memory plus
             // two compaction windows (the store's peak between samples can be above the sampled one).
-            double spillBound = Math.Max(0, samples.Max(s => s.RedisMb) - Bytes(settings.RedisMemory) / 1e6) + 2 * window / 1e6;
+            double spillBound = Math.Max(0, samples.Max(s => s.RedisMb) - EmbeddedRedisServer.ParseSize(settings.RedisMemory) / 1e6) + 2 * window / 1e6;
             (string Target, bool Held)[] verdict =
             [
                 ($"every job succeeded ({failed} not)", failed == 0),
                 ($"at least 10,000 jobs after the warm-up ({(warmed ? end.Jobs - warm.Jobs : 0):N0})", warmed && end.Jobs - warm.Jobs >= 10_000),
                 ($"RSS after the warm-up under +5 % ({Growth(warm.RssMb, rssMax)} at most)", rssMax < warm.RssMb * 1.05),
-                ($"spill files within {spillBound:F1} MB ({samples.Max(s => s.SpillMb):F1} at most)", spill is null || samples.Max(s => s.SpillMb) <= spillBound),
+                ($"spill files within {spillBound:F1} MB ({samples.Max(s => s.SpillMb):F1} at most)", embedded is null || samples.Max(s => s.SpillMb) <= spillBound),
             ];
             Console.WriteLine();
             foreach (var (what, held) in verdict) Console.WriteLine($"{(held ? "held  " : "MISSED")} {what}");
@@ -182,23 +182,13 @@ internal sealed class StorageSoak(SoakSettings settings)
         }
     }
 
-    /// <summary>A Garnet size ("1m", "512k", "2g"; powers of 1024) in bytes.</summary>
-    private static long Bytes(string size) =>
-        long.Parse(size[..^1], CultureInfo.InvariantCulture) * (char.ToLowerInvariant(size[^1]) switch
-        {
-            'k' => 1L << 10,
-            'm' => 1L << 20,
-            'g' => 1L << 30,
-            _ => throw new ArgumentException($"a size like 1m, 512k or 2g, not '{size}'"),
-        });
-
     private static string Growth(double from, double to) => $"{(to / from - 1) * 100:+0.0;-0.0;0.0}%";
 
     private sealed record Sample(int Jobs, TimeSpan Elapsed, double RedisMb, long Keys, double SpillMb, double RssMb, double HeapMb,
         double GcCommittedMb, long JitMethods, double JitIlMb, int Threads, string Generations, double PinnedMb, long LogPages, long MaxLogPages,
         long HeadAddress)
     {
-        public static async Task<Sample> TakeAsync(IConnectionMultiplexer redis, string? spill, int jobs, TimeSpan elapsed)
+        public static async Task<Sample> TakeAsync(IConnectionMultiplexer redis, EmbeddedRedisServer? embedded, int jobs, TimeSpan elapsed)
         {
             var server = redis.GetServer(redis.GetEndPoints()[0]);
             var info = await server.InfoAsync("memory");
@@ -210,8 +200,7 @@ internal sealed class StorageSoak(SoakSettings settings)
             long StoreField(string name) => long.TryParse(store.GetValueOrDefault(name), CultureInfo.InvariantCulture, out long n) ? n : -1;
             double used = (fields.GetValueOrDefault("used_memory") ?? fields.GetValueOrDefault("total_main_store_size")) is { } v
                 ? double.Parse(v, CultureInfo.InvariantCulture) / 1e6 : double.NaN;
-            double spillMb = spill is null || !Directory.Exists(spill) ? 0
-                : new DirectoryInfo(spill).EnumerateFiles("*", SearchOption.AllDirectories).Sum(LengthOrZero) / 1e6;
+            double spillMb = (embedded?.SpillBytes ?? 0) / 1e6;
             // DBSIZE scans the store: on the embedded Garnet (2.2.12) with records on disk and compaction running it hung
             // the command and then stalled the server, so keys are counted only while nothing has spilled (-1: not counted).
             long keys = spillMb == 0 ? await server.DatabaseSizeAsync() : -1;
@@ -235,19 +224,6 @@ internal sealed class StorageSoak(SoakSettings settings)
         /// <summary>Size / fragmentation after the last collection of gen0, gen1, gen2, LOH and POH, MB.</summary>
         private static string DescribeGenerations(GCMemoryInfo info) =>
             string.Join(" ", info.GenerationInfo.ToArray().Select(g => $"{g.SizeAfterBytes / 1e6:F0}/{g.FragmentationAfterBytes / 1e6:F0}"));
-
-        /// <summary>Compaction may delete a file between listing and reading its length.</summary>
-        private static long LengthOrZero(FileInfo file)
-        {
-            try
-            {
-                return file.Length;
-            }
-            catch (FileNotFoundException)
-            {
-                return 0;
-            }
-        }
 
         public override string ToString() =>
             $"| {Jobs:N0} | {Elapsed.TotalSeconds:F0} | {RedisMb:F1} | {(Keys < 0 ? "n/a" : Keys.ToString("N0", CultureInfo.InvariantCulture))} | {SpillMb:F1} | {RssMb:F0} | {HeapMb:F0} | {GcCommittedMb:F0} | {JitMethods:N0} | {JitIlMb:F1} | {Threads} | {Generations} | {(MaxLogPages < 0 ? "n/a" : $"{LogPages}/{MaxLogPages}")} | {(HeadAddress < 0 ? "n/a" : $"{HeadAddress / 1e6:F1}")} |";

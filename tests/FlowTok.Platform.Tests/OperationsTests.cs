@@ -27,6 +27,8 @@ public sealed class OperationsTests(PlatformFixture platform)
         foreach (var name in new[] { "flowtok_platform_queue_depth", "flowtok_platform_batch_size", "flowtok_platform_output_cache_hits", "flowtok_platform_request_duration_seconds" })
             Assert.Contains(name, text);
         Assert.Contains("flowtok_platform_batch_size_bucket{le=\"8\"}", text); // item buckets, not seconds
+        // One machine: the embedded Redis server's spill files, measured as the platform starts (nothing spilled yet).
+        Assert.Matches(@"(?m)^flowtok_platform_embedded_redis_spill_bytes(\{[^}]*\})? \d+", text);
     }
 
     [Fact]

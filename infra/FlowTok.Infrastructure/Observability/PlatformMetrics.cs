@@ -27,6 +27,7 @@ public sealed class PlatformMetrics : IDisposable
     readonly Histogram<double> tenantQueueWait;
     readonly Counter<long> tenantItems;
     readonly ConcurrentDictionary<QueueDepthSource, byte> queueDepthSources = new();
+    long embeddedSpillBytes = -1;
 
     /// <param name="meterFactory">The host's factory (DI); null creates a meter this instance owns.</param>
     public PlatformMetrics(IMeterFactory? meterFactory = null)
@@ -50,6 +51,8 @@ public sealed class PlatformMetrics : IDisposable
         tenantItems = meter.CreateCounter<long>("tenant_items_total", unit: "{item}",
             description: "Items that left a replica per tenant, kind and outcome (succeeded, failed, cancelled, deadline).");
         meter.CreateObservableGauge("queue_depth", ObserveQueueDepths, unit: "{item}", description: "Items waiting, per queue.");
+        meter.CreateObservableGauge("embedded_redis_spill_bytes", ObserveEmbeddedSpill, unit: "By",
+            description: "Bytes in the embedded Redis server's spill files, as last measured (one-machine mode only).");
     }
 
     /// <summary>The meter the instruments live on (for exporters and listeners that filter by instance).</summary>
@@ -104,6 +107,15 @@ public sealed class PlatformMetrics : IDisposable
         {
             meter.Dispose();
         }
+    }
+
+    /// <summary>The embedded Redis server's spill files measured <paramref name="bytes"/> (<see cref="Redis.EmbeddedSpillWatch"/>).</summary>
+    public void RecordEmbeddedSpill(long bytes) => Interlocked.Exchange(ref embeddedSpillBytes, bytes);
+
+    IEnumerable<Measurement<long>> ObserveEmbeddedSpill()
+    {
+        long bytes = Interlocked.Read(ref embeddedSpillBytes);
+        if (bytes >= 0) yield return new Measurement<long>(bytes);
     }
 
     IEnumerable<Measurement<long>> ObserveQueueDepths()

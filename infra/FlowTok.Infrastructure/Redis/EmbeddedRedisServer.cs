@@ -96,6 +96,38 @@ public sealed class EmbeddedRedisServer : IDisposable
     /// </summary>
     public string StorageDirectory { get; }
 
+    /// <summary>
+    /// Bytes in <see cref="StorageDirectory"/> now: the records that left memory, and what compaction has not deleted yet.
+    /// Listing the files takes a moment (not for a hot path); a file compaction deletes while it is listed counts as 0.
+    /// </summary>
+    public long SpillBytes =>
+        !Directory.Exists(StorageDirectory) ? 0 : new DirectoryInfo(StorageDirectory).EnumerateFiles("*", SearchOption.AllDirectories).Sum(LengthOrZero);
+
+    /// <summary>A size as Garnet reads it ("256m", "512k", "2g", "1024": powers of 1024) in bytes.</summary>
+    /// <exception cref="FormatException">Not a whole number with an optional k, m, g or t.</exception>
+    public static long ParseSize(string size)
+    {
+        ArgumentNullException.ThrowIfNull(size);
+        string text = size.Trim().ToLowerInvariant();
+        int shift = text.Length == 0 ? 0 : text[^1] switch { 'k' => 10, 'm' => 20, 'g' => 30, 't' => 40, _ => 0 };
+        string digits = shift == 0 ? text : text[..^1];
+        if (!long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out long count) || count > long.MaxValue >> shift)
+            throw new FormatException($"a size like 256m, 512k or 2g, not '{size}'");
+        return count << shift;
+    }
+
+    static long LengthOrZero(FileInfo file)
+    {
+        try
+        {
+            return file.Length;
+        }
+        catch (FileNotFoundException)
+        {
+            return 0;
+        }
+    }
+
     public void Dispose()
     {
         try

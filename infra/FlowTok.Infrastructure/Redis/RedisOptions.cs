@@ -31,6 +31,16 @@ public sealed class RedisOptions
     /// the window (segments x segment size) per interval outgrows the window until the next check.</summary>
     public TimeSpan EmbeddedCompactionInterval { get; set; } = EmbeddedCompaction.Default.Every;
 
+    /// <summary>
+    /// Spill files beyond this size ("256m") mean the live data has outgrown <see cref="EmbeddedMemorySize"/>: compaction
+    /// no longer keeps the files bounded, so the embedded server's watch logs a warning (and notes when they are back
+    /// under). Null = the memory size. Their size is also the gauge flowtok_platform_embedded_redis_spill_bytes.
+    /// </summary>
+    public string? EmbeddedSpillWarningSize { get; set; }
+
+    /// <summary>How often the embedded server's spill files are measured.</summary>
+    public TimeSpan EmbeddedSpillCheckInterval { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>Prefix of every key this platform writes (several platforms can share one Redis).</summary>
     public string KeyPrefix { get; set; } = "flowtok:";
 

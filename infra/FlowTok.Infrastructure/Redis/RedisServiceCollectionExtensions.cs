@@ -6,6 +6,7 @@ using FlowTok.Storage.Tenants;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -23,7 +24,11 @@ public static class RedisServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
-        services.AddOptions<RedisOptions>().Bind(configuration.GetSection(RedisOptions.Section));
+        services.AddOptions<RedisOptions>().Bind(configuration.GetSection(RedisOptions.Section))
+            .Validate(o => o.EmbeddedSpillWarningSize is null || IsSize(o.EmbeddedSpillWarningSize),
+                "Redis:EmbeddedSpillWarningSize must be a size like 256m, 512k or 2g")
+            .Validate(o => o.EmbeddedSpillCheckInterval > TimeSpan.Zero, "Redis:EmbeddedSpillCheckInterval must be positive")
+            .ValidateOnStart();
 
         // The endpoint is resolved before the multiplexer, so the embedded server is listening before anyone connects,
         // and (created first) it is disposed after the multiplexer at shutdown.
@@ -33,6 +38,7 @@ public static class RedisServiceCollectionExtensions
         services.TryAddSingleton<IConnectionMultiplexer>(provider => Connect(provider.GetRequiredService<RedisEndpoint>().ConnectionString));
 
         services.AddPlatformMetrics();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, EmbeddedSpillWatch>());
         services.TryAddSingleton<IFileStore, RedisFileStore>();
         services.TryAddSingleton<IOutputCache, RedisOutputCache>();
         services.TryAddSingleton<IPromptCache, RedisPromptCache>();
@@ -43,6 +49,19 @@ public static class RedisServiceCollectionExtensions
         services.TryAddSingleton<IModelRegistry, RedisModelRegistry>();
         services.TryAddSingleton<ITenantDirectory, RedisTenantDirectory>();
         return services;
+    }
+
+    static bool IsSize(string text)
+    {
+        try
+        {
+            EmbeddedRedisServer.ParseSize(text);
+            return true;
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
     }
 
     /// <summary>The "FlowTok.Platform" meter and its instruments (<see cref="PlatformMetrics"/>), once per process.</summary>

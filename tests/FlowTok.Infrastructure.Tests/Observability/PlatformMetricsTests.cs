@@ -25,7 +25,7 @@ public sealed class PlatformMetricsTests
         Assert.Equal(PlatformMetrics.MeterName, metrics.Meter.Name);
         Assert.Equal(
             [
-                "batch_size", "item_latency_seconds", "items_total", "output_cache_hits_total",
+                "batch_size", "embedded_redis_spill_bytes", "item_latency_seconds", "items_total", "output_cache_hits_total",
                 "output_cache_misses_total", "prompt_cache_hits_total", "prompt_cache_misses_total",
                 "queue_depth", "receive_endpoint_replacements_total", "request_duration_seconds",
                 "tenant_device_seconds_total", "tenant_items_total", "tenant_queue_wait_seconds",
