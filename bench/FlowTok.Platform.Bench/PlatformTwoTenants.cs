@@ -42,6 +42,7 @@ internal sealed class PlatformTwoTenants(SchedulingSettings settings, Uri? targe
             "--Logging:LogLevel:Default=Warning",
             // Big's 48 requests of n = 8 queue ~400 images: on the CPU (~3 images/s) longer than the default 120 s.
             $"--Gateway:SyncTimeout={(settings.RealModel ? "00:10:00" : "00:02:00")}",
+            $"--Model:Scheduling:RowsBesideLightTenants={settings.RowsBesideLightTenants}",
         ];
         var (app, address) = await PlatformHost.StartAsync(args);
         try
@@ -73,8 +74,9 @@ internal sealed class PlatformTwoTenants(SchedulingSettings settings, Uri? targe
         var bigDuring = ClosedLoop.RunAsync(48, settings.WarmUp, settings.Duration, () => Generate(big, 8), cancel);
         var (s, b) = (await smallDuring, await bigDuring);
         double left = capacity.ItemsPerSecond - s.ItemsPerSecond;
-        string device = settings.RealModel ? $"(max {settings.MaxRows} rows)"
-            : $"({settings.StepLatency.TotalMilliseconds:0.##} ms + {settings.RowStepLatency.TotalMilliseconds:0.##} ms per row per step, max {settings.MaxRows} rows)";
+        string cap = settings.RowsBesideLightTenants > 0 ? $", at most {settings.RowsBesideLightTenants} rows beside a light tenant" : "";
+        string device = settings.RealModel ? $"(max {settings.MaxRows} rows{cap})"
+            : $"({settings.StepLatency.TotalMilliseconds:0.##} ms + {settings.RowStepLatency.TotalMilliseconds:0.##} ms per row per step, max {settings.MaxRows} rows{cap})";
         Console.WriteLine($"## {setup} {device}, {settings.Steps} steps: " +
             "small = 1 client, one-image sync requests; big = 48 clients, sync requests of n = 8");
         Console.WriteLine("| phase | small p50 ms | small p95 ms | small images/s | big images/s | big p50 s | big 429s |");

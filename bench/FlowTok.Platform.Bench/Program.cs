@@ -21,6 +21,7 @@ var schedulingHttp = new Option<bool>("--scheduling-http") { Description = "two 
 var tenantArguments = new Option<bool>("--cluster-tenant-arguments") { Description = "print the configuration (one argument a line) a cluster needs for --scheduling-http --target: the bench's tenants, keys and weights" };
 var setup = new Option<string?>("--setup") { Description = "--scheduling-http --target: the cluster's setup, printed with its figures (devices, silos, transport)" };
 var realModel = new Option<bool>("--real-model") { Description = "--scheduling-http: the bundled model on cpu:0 instead of sim:0" };
+var rowsBesideLight = new Option<int>("--rows-beside-light") { Description = "--scheduling-http: Model:Scheduling:RowsBesideLightTenants, the rows a step holds while a light and a heavy tenant both have work (0 = off)", DefaultValueFactory = _ => 0 };
 var simStep = new Option<double>("--sim-step-ms") { Description = "--scheduling: simulated device milliseconds per step", DefaultValueFactory = _ => 10 };
 var simRowStep = new Option<double>("--sim-row-step-ms") { Description = "--scheduling: simulated device milliseconds per row per step", DefaultValueFactory = _ => 1.25 };
 var sections = new Option<int[]>("--sections") { Description = "--scheduling: experiments to run (1..6, e.g. --sections 5 6); default all", AllowMultipleArgumentsPerToken = true };
@@ -35,7 +36,7 @@ var soakSegments = new Option<int>("--soak-redis-compaction-segments") { Descrip
 var root = new RootCommand("Load benchmark: FlowTok platform over HTTP versus the model replica alone in process; or, with --target, HTTP load at a running gateway.")
 {
     clients, duration, steps, batch, model, cacheRequests, threads, simulated, simBatch, simItem, target, key, images, warmUp, json,
-    scheduling, schedulingHttp, realModel, simStep, simRowStep, sections, soak, soakRetention, soakSettle, soakMemory, soakSegment, soakSegments, soakInterval, setup, tenantArguments, previewCount,
+    scheduling, schedulingHttp, realModel, rowsBesideLight, simStep, simRowStep, sections, soak, soakRetention, soakSettle, soakMemory, soakSegment, soakSegments, soakInterval, setup, tenantArguments, previewCount,
 };
 target.Validators.Add(result =>
 {
@@ -61,6 +62,7 @@ root.SetAction(async (parse, cancel) =>
     {
         Sections = (parse.GetValue(sections) ?? []).ToHashSet(),
         RealModel = parse.GetValue(realModel),
+        RowsBesideLightTenants = parse.GetValue(rowsBesideLight),
     };
     if (parse.GetValue(soak) is > 0 and var soakJobs)
     {

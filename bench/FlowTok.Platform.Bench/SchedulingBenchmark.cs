@@ -14,6 +14,9 @@ internal sealed record SchedulingSettings(TimeSpan Duration, TimeSpan WarmUp, Ti
     /// <summary>--scheduling section 5: the row cap beside interactive work compared with none (Scheduling:RowsWithInteractive).</summary>
     public int RowsWithInteractive { get; init; } = 5;
 
+    /// <summary>--scheduling-http: Model:Scheduling:RowsBesideLightTenants (0: off, the default).</summary>
+    public int RowsBesideLightTenants { get; init; }
+
     /// <summary>--scheduling-http: the bundled model on cpu:0 instead of the simulated device.</summary>
     public bool RealModel { get; init; }
 

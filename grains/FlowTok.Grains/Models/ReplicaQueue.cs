@@ -146,19 +146,34 @@ internal sealed class ReplicaQueue
             }
             var now = DateTimeOffset.UtcNow;
             expired.AddRange(scheduler.DropExpired(now));
-            var rows = running.Select(i => (i.Scheduled!, i.Row.Settings.Steps - i.Row.StepsDone)).ToList();
+            var rows = running.Select(i => (Work: i.Scheduled!, StepsLeft: i.Row.Settings.Steps - i.Row.StepsDone)).ToList();
             int batchAllowed = BatchRowsAllowed(batcher, running);
             foreach (var victim in scheduler.TrimBatch(rows, batchAllowed)) preempted.Add(Suspend(victim));
-            int batchRows = running.Count(i => i.Scheduled!.Ticket.Priority == WorkPriority.Batch) - preempted.Count;
-            while (joining.Count < batcher.FreeSlots + preempted.Count)
+            int rowsAllowed = batcher.MaxRows;
+            var light = LightTenantsCap(batcher, rows);
+            int heavyRows = 0;
+            if (light is { } l)
             {
-                // Beyond the rows batch may hold beside interactive work, only interactive items join.
+                // Heavy tenants keep what the cap leaves beside the light tenants' rows (running and waiting); their other rows wait.
+                rowsAllowed = l.Cap;
+                var stillRunning = rows.Where(r => !preempted.Contains(r.Work.Item)).ToList();
+                foreach (var victim in scheduler.TrimTenants(stillRunning, l.Cap - l.Rows, l.Heavy)) preempted.Add(Suspend(victim));
+                heavyRows = stillRunning.Count(r => l.Heavy.Contains(r.Work.Ticket.Tenant) && !preempted.Contains(r.Work.Item));
+            }
+            int batchRows = running.Count(i => i.Scheduled!.Ticket.Priority == WorkPriority.Batch) - preempted.Count(i => i.Scheduled!.Ticket.Priority == WorkPriority.Batch);
+            int stays = running.Count - preempted.Count;
+            while (joining.Count < batcher.FreeSlots + preempted.Count && stays + joining.Count < rowsAllowed)
+            {
+                // Beyond the rows batch may hold beside interactive work, only interactive items join; beyond the heavy
+                // tenants' rows beside light ones, only light tenants' items.
                 var only = scheduler.NextClass == WorkPriority.Batch && batchRows >= batchAllowed ? WorkPriority.Interactive : (WorkPriority?)null;
-                if (Next(now, expired, only) is not { } item) break;
+                Func<string, bool>? tenants = light is { } c && heavyRows >= c.Cap - c.Rows ? t => !c.Heavy.Contains(t) : null;
+                if (Next(now, expired, only, tenants) is not { } item) break;
                 joining.Add(item);
                 if (item.Scheduled!.Ticket.Priority == WorkPriority.Batch) batchRows++;
+                if (light is { } h && h.Heavy.Contains(item.Scheduled.Ticket.Tenant)) heavyRows++;
             }
-            if (joining.Count == 0 && preempted.Count == 0 && batcher.FreeSlots == 0 && batcher.Mode == BatchingMode.Continuous && options.Scheduling.Preemption
+            if (joining.Count == 0 && preempted.Count == 0 && batcher.FreeSlots == 0 && rowsAllowed == batcher.MaxRows && batcher.Mode == BatchingMode.Continuous && options.Scheduling.Preemption
                 && scheduler.ChoosePreemption(rows, batcher.MaxRows, now) is { } chosen)
             {
                 preempted.Add(Suspend(chosen));
@@ -182,6 +197,21 @@ internal sealed class ReplicaQueue
         return Math.Max(scheduler.BatchRowsKept(batcher.MaxRows), cap - Math.Min(interactive, batcher.MaxRows));
     }
 
+    /// <summary>
+    /// The rows a step may hold under Scheduling:RowsBesideLightTenants: null (no limit) unless it is set, the device batches
+    /// continuously, and a light tenant and a heavy one both have work; then the cap (at least the light tenants' rows, up to
+    /// the device's), the light tenants' rows (running and waiting, each at most its demand) and the heavy tenants.
+    /// </summary>
+    private (int Cap, int Rows, IReadOnlySet<string> Heavy)? LightTenantsCap(StepBatcher batcher, IReadOnlyList<(ScheduledWork<WorkItem> Work, int StepsLeft)> rows)
+    {
+        int cap = options.Scheduling.RowsBesideLightTenants;
+        if (cap <= 0 || batcher.Mode != BatchingMode.Continuous) return null;
+        var (light, heavy) = scheduler.ClassifyDemand(rows, batcher.MaxRows);
+        if (light.Count == 0 || heavy.Count == 0) return null;
+        int lightRows = Math.Min(light.Values.Sum(), batcher.MaxRows);
+        return (Math.Clamp(cap, lightRows, batcher.MaxRows), lightRows, heavy);
+    }
+
     /// <summary>A running item gives up its row at this step boundary and waits at its tenant's head with its state.</summary>
     private WorkItem Suspend(ScheduledWork<WorkItem> work)
     {
@@ -191,9 +221,9 @@ internal sealed class ReplicaQueue
         return work.Item;
     }
 
-    private WorkItem? Next(DateTimeOffset now, List<ScheduledWork<WorkItem>> expired, WorkPriority? only = null)
+    private WorkItem? Next(DateTimeOffset now, List<ScheduledWork<WorkItem>> expired, WorkPriority? only = null, Func<string, bool>? tenants = null)
     {
-        if (scheduler.Next(now, expired, only) is not { } work) return null;
+        if (scheduler.Next(now, expired, only, tenants) is not { } work) return null;
         work.Item.Scheduled = work;
         return work.Item;
     }

@@ -76,14 +76,15 @@ public sealed class FairScheduler<T>
     /// on the way are added to <paramref name="expired"/> instead (they never reach the device).
     /// </summary>
     /// <param name="only">take only from this class (null: the class whose turn it is)</param>
-    public ScheduledWork<T>? Next(DateTimeOffset now, ICollection<ScheduledWork<T>> expired, WorkPriority? only = null)
+    /// <param name="tenantAllowed">take only from the tenants it allows (null: any); null when none of them has work in the class</param>
+    public ScheduledWork<T>? Next(DateTimeOffset now, ICollection<ScheduledWork<T>> expired, WorkPriority? only = null, Func<string, bool>? tenantAllowed = null)
     {
         while (Count > 0)
         {
             if (only is { } o && classes[(int)o].Queued == 0) return null;
             var priority = only ?? PickClass();
             var cls = classes[(int)priority];
-            var best = PickTenant(priority);
+            if (PickTenant(priority, tenantAllowed) is not { } best) return null;
             var work = best.Queues[(int)priority].First!.Value;
             best.Queues[(int)priority].RemoveFirst();
             cls.Queued--;
@@ -108,13 +109,14 @@ public sealed class FairScheduler<T>
         return null;
     }
 
-    /// <summary>The backlogged tenant of a class with the least virtual time (ties: the earliest queued head).</summary>
-    private Tenant PickTenant(WorkPriority priority)
+    /// <summary>The backlogged tenant of a class with the least virtual time (ties: the earliest queued head), of those
+    /// <paramref name="allowed"/> allows; null when none.</summary>
+    private Tenant? PickTenant(WorkPriority priority, Func<string, bool>? allowed = null)
     {
         Tenant? best = null;
         foreach (var t in tenants.Values)
         {
-            if (t.Queues[(int)priority].First is not { } head) continue;
+            if (t.Queues[(int)priority].First is not { } head || (allowed is not null && !allowed(t.Name))) continue;
             // Ties (an arriving tenant starts at the others' virtual time) go to the tenant holding fewer rows for its weight,
             // then to the older item: a newcomer is not kept behind a flood whose reservations have not been charged yet.
             if (best is null || t.VirtualTime < best.VirtualTime
@@ -122,7 +124,7 @@ public sealed class FairScheduler<T>
                     || (t.Running / t.Weight == best.Running / best.Weight && head.Value.Sequence < best.Queues[(int)priority].First!.Value.Sequence))))
                 best = t;
         }
-        return best!;
+        return best;
     }
 
     /// <summary>
@@ -145,7 +147,7 @@ public sealed class FairScheduler<T>
     {
         if (Count == 0 || running.Count < maxRows) return null;
         var priority = PickClass();
-        var waiting = PickTenant(priority);
+        var waiting = PickTenant(priority)!;
         var head = waiting.Queues[(int)priority].First!.Value;
         if (head.Ticket.Expired(now)) return null;
         var rows = running.GroupBy(r => r.Work.Ticket.Tenant).ToDictionary(g => g.Key, g => g.Count());
@@ -187,21 +189,52 @@ public sealed class FairScheduler<T>
     /// Batch rows to give up so that at most <paramref name="keep"/> stay (<see cref="SchedulerOptions.RowsWithInteractive"/>):
     /// one at a time from the tenant furthest above its weighted share of the running rows, its row with the most steps left.
     /// </summary>
-    public List<ScheduledWork<T>> TrimBatch(IReadOnlyList<(ScheduledWork<T> Work, int StepsLeft)> running, int keep)
+    public List<ScheduledWork<T>> TrimBatch(IReadOnlyList<(ScheduledWork<T> Work, int StepsLeft)> running, int keep) =>
+        Trim(running, keep, w => w.Ticket.Priority == WorkPriority.Batch);
+
+    /// <summary>
+    /// Rows of <paramref name="tenantsToTrim"/> to give up so that at most <paramref name="keep"/> of theirs stay
+    /// (<see cref="SchedulerOptions.RowsBesideLightTenants"/>), chosen as <see cref="TrimBatch"/> chooses.
+    /// </summary>
+    public List<ScheduledWork<T>> TrimTenants(IReadOnlyList<(ScheduledWork<T> Work, int StepsLeft)> running, int keep, IReadOnlySet<string> tenantsToTrim) =>
+        Trim(running, keep, w => tenantsToTrim.Contains(w.Ticket.Tenant));
+
+    private List<ScheduledWork<T>> Trim(IReadOnlyList<(ScheduledWork<T> Work, int StepsLeft)> running, int keep, Func<ScheduledWork<T>, bool> eligible)
     {
-        var batchRows = running.Where(r => r.Work.Ticket.Priority == WorkPriority.Batch).ToList();
+        var candidates = running.Where(r => eligible(r.Work)).ToList();
         var victims = new List<ScheduledWork<T>>();
         double totalWeight = tenants.Values.Where(t => t.Active).Sum(t => t.Weight);
-        while (batchRows.Count > keep)
+        while (candidates.Count > keep)
         {
             var rows = running.Where(r => !victims.Contains(r.Work)).GroupBy(r => r.Work.Ticket.Tenant).ToDictionary(g => g.Key, g => g.Count());
-            var tenant = batchRows.Select(r => r.Work.Ticket.Tenant).Distinct()
+            var tenant = candidates.Select(r => r.Work.Ticket.Tenant).Distinct()
                 .OrderByDescending(name => (rows[name] - running.Count * tenants[name].Weight / totalWeight) / tenants[name].Weight).First();
-            var victim = batchRows.Where(r => r.Work.Ticket.Tenant == tenant).OrderByDescending(r => r.StepsLeft).First();
-            batchRows.Remove(victim);
+            var victim = candidates.Where(r => r.Work.Ticket.Tenant == tenant).OrderByDescending(r => r.StepsLeft).First();
+            candidates.Remove(victim);
             victims.Add(victim.Work);
         }
         return victims;
+    }
+
+    /// <summary>
+    /// The tenants with work here, by what they ask of <paramref name="maxRows"/> rows (their running rows plus their queued
+    /// items) against their weighted share of them: light (asking no more than their share) and heavy (asking more).
+    /// </summary>
+    public (IReadOnlyDictionary<string, int> Light, IReadOnlySet<string> Heavy) ClassifyDemand(
+        IReadOnlyList<(ScheduledWork<T> Work, int StepsLeft)> running, int maxRows)
+    {
+        var rows = running.GroupBy(r => r.Work.Ticket.Tenant).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        var active = tenants.Values.Where(t => t.QueuedCount > 0 || rows.ContainsKey(t.Name)).ToList();
+        double totalWeight = active.Sum(t => t.Weight);
+        var light = new Dictionary<string, int>(StringComparer.Ordinal);
+        var heavy = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var t in active)
+        {
+            int demand = rows.GetValueOrDefault(t.Name) + t.QueuedCount;
+            if (demand <= maxRows * t.Weight / totalWeight + 1e-9) light[t.Name] = demand;
+            else heavy.Add(t.Name);
+        }
+        return (light, heavy);
     }
 
     /// <summary>Rows batch work keeps against interactive preemption while it has work: its minimum share of the device's

@@ -27,6 +27,15 @@ public sealed class SchedulerOptions
     /// step (a + c b) / (a + b) times as long as alone, against (a + max b) / (a + b) without it.</summary>
     public int RowsWithInteractive { get; set; }
 
+    /// <summary>While a light tenant (one asking no more than its weighted share of the rows) and a heavy one (asking more)
+    /// both have work on a replica, a step holds at most this many rows: the light tenants' rows first, the heavy ones' in
+    /// what is left (their extra rows wait, keeping their state), so a light tenant's requests step faster on a device whose
+    /// step time grows with its rows; 0 (default): no limit. The cost is the heavy tenants' throughput while a light one
+    /// has work: on a device whose step over n rows costs a + n b, a light row steps (a + c b) / (a + b) times as slowly as
+    /// alone, and the heavy tenants get (c - light rows) / (a + c b) rows per second against (max - light rows) / (a + max b)
+    /// (docs/PERFORMANCE.md, "What one device can give the small tenant").</summary>
+    public int RowsBesideLightTenants { get; set; }
+
     /// <summary>Weight of a tenant that names none (weights divide device time: 2 gets twice the share of 1).</summary>
     public double DefaultWeight { get; set; } = 1;
 
@@ -37,6 +46,7 @@ public sealed class SchedulerOptions
         if (MaxQueuedItems < 1) throw new ArgumentException($"Scheduling:MaxQueuedItems must be at least 1, got {MaxQueuedItems}");
         if (MinQueuedItemsPerTenant < 1) throw new ArgumentException($"Scheduling:MinQueuedItemsPerTenant must be at least 1, got {MinQueuedItemsPerTenant}");
         if (RowsWithInteractive < 0) throw new ArgumentException($"Scheduling:RowsWithInteractive must be 0 (off) or positive, got {RowsWithInteractive}");
+        if (RowsBesideLightTenants < 0) throw new ArgumentException($"Scheduling:RowsBesideLightTenants must be 0 (off) or positive, got {RowsBesideLightTenants}");
         if (!(DefaultWeight > 0)) throw new ArgumentException($"Scheduling:DefaultWeight must be positive, got {DefaultWeight}");
     }
 }

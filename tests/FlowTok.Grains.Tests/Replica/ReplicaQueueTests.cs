@@ -8,11 +8,11 @@ namespace FlowTok.Grains.Tests.Replica;
 /// <summary>The replica's queue without a device: bounds, the wait for companions, deadline drops, preemption, cancellation.</summary>
 public sealed class ReplicaQueueTests
 {
-    private static ModelHostingOptions Options(int maxQueue = 8, int delayMs = 0, int rowsWithInteractive = 0) =>
+    private static ModelHostingOptions Options(int maxQueue = 8, int delayMs = 0, int rowsWithInteractive = 0, int rowsBesideLight = 0) =>
         new()
         {
             MaxQueueLength = maxQueue, MaxQueueDelay = TimeSpan.FromMilliseconds(delayMs),
-            Scheduling = new() { RowsWithInteractive = rowsWithInteractive, BatchMinimumShare = 0.125 },
+            Scheduling = new() { RowsWithInteractive = rowsWithInteractive, RowsBesideLightTenants = rowsBesideLight, BatchMinimumShare = 0.125 },
         };
 
     private static long nextId;
@@ -39,6 +39,18 @@ public sealed class ReplicaQueueTests
         return intake;
     }
 
+    /// <summary>The one item that joined in <paramref name="intake"/> ends; at the next boundary the device is full again,
+    /// the rows preempted for it first.</summary>
+    private static void AssertRefilledAfter(ReplicaQueue queue, StepBatcher batcher, List<WorkItem> running, Intake intake)
+    {
+        batcher.Leave(intake.Joining[0].Row);
+        running.Remove(intake.Joining[0]);
+        queue.Complete(intake.Joining[0].Scheduled!);
+        var refill = Step(queue, batcher, running);
+        Assert.Equal(8, running.Count);
+        Assert.Equal(intake.Preempted.Select(i => i.JobId).Order(), refill.Joining.Take(intake.Preempted.Count).Select(i => i.JobId).Order());
+    }
+
     [Theory]
     [InlineData(0, 1, 7)] // no cap: the interactive item takes one row from the flood (preemption), batch keeps the rest
     [InlineData(5, 4, 4)] // at most 5 rows beside interactive work: batch gives up four, keeps four
@@ -60,14 +72,45 @@ public sealed class ReplicaQueueTests
         Assert.Empty(Step(queue, batcher, running).Joining);
 
         // Once the interactive item is gone, batch fills the device again (the preempted rows first, with their state).
-        batcher.Leave(intake.Joining[0].Row);
-        running.Remove(intake.Joining[0]);
-        queue.Complete(intake.Joining[0].Scheduled!);
-        var refill = Step(queue, batcher, running);
-        Assert.Equal(8, running.Count);
-        Assert.Equal(intake.Preempted.Select(i => i.JobId).Order(), refill.Joining.Take(intake.Preempted.Count).Select(i => i.JobId).Order());
+        AssertRefilledAfter(queue, batcher, running, intake);
     }
 
+
+    [Theory]
+    [InlineData(0, 1, 7)] // no cap: the light tenant takes one row from the flood (preemption), the flood keeps the rest
+    [InlineData(5, 4, 4)] // at most 5 rows beside a light tenant: the flood gives up four and keeps four
+    [InlineData(1, 8, 0)] // a cap of one: the light tenant's row steps alone
+    public void BesideALightTenantAHeavyOneKeepsWhatTheCapLeaves(int cap, int preempted, int heavyKept)
+    {
+        var queue = new ReplicaQueue(Options(maxQueue: 64, rowsBesideLight: cap), "sim:0");
+        var batcher = new StepBatcher(8);
+        var running = new List<WorkItem>();
+        for (int i = 0; i < 24; i++) queue.Add(Item($"big-{i}", tenant: "big", steps: 20));
+        Assert.Equal(8, Step(queue, batcher, running).Joining.Count);
+
+        queue.Add(Item("small", tenant: "small", steps: 20));
+        var intake = Step(queue, batcher, running);
+        Assert.Equal(preempted, intake.Preempted.Count);
+        Assert.All(intake.Preempted, i => Assert.Equal("big", i.Scheduled!.Ticket.Tenant));
+        Assert.Equal(["small"], intake.Joining.Select(i => i.JobId));
+        Assert.Equal(heavyKept, running.Count(i => i.Scheduled!.Ticket.Tenant == "big"));
+        // The heavy tenant's waiting rows stay out while the light tenant runs.
+        Assert.Empty(Step(queue, batcher, running).Joining);
+
+        // Once the light tenant's work is gone, the heavy tenant fills the device again (the preempted rows first).
+        AssertRefilledAfter(queue, batcher, running, intake);
+    }
+
+    [Fact]
+    public void TenantsThatAllAskNoMoreThanTheirShareAreNotCapped()
+    {
+        // Eight tenants with one row each: none is heavy, so a cap of 3 does not apply and the device fills.
+        var queue = new ReplicaQueue(Options(maxQueue: 16, rowsBesideLight: 3), "sim:0");
+        var batcher = new StepBatcher(8);
+        var running = new List<WorkItem>();
+        for (int i = 0; i < 8; i++) queue.Add(Item($"job-{i}", tenant: $"tenant-{i}", steps: 20));
+        Assert.Equal(8, Step(queue, batcher, running).Joining.Count);
+    }
 
     [Fact]
     public void AFullQueueRefusesNamingTheDeviceAndAStoppedOneRefusesAsShutDown()
