@@ -149,16 +149,16 @@ internal sealed class ReplicaQueue
             var rows = running.Select(i => (Work: i.Scheduled!, StepsLeft: i.Row.Settings.Steps - i.Row.StepsDone)).ToList();
             int batchAllowed = BatchRowsAllowed(batcher, running);
             foreach (var victim in scheduler.TrimBatch(rows, batchAllowed)) preempted.Add(Suspend(victim));
-            int rowsAllowed = batcher.MaxRows;
-            var light = LightTenantsCap(batcher, rows);
-            int heavyRows = 0;
-            if (light is { } l)
+            // Under Scheduling:RowsBesideLightTenants, heavy tenants keep what the cap leaves beside the light tenants' rows
+            // (running and waiting); their other rows wait.
+            int rowsAllowed = batcher.MaxRows, heavyRoom = int.MaxValue, heavyRows = 0;
+            IReadOnlySet<string> heavy = new HashSet<string>();
+            if (LightTenantsCap(batcher, rows) is { } light)
             {
-                // Heavy tenants keep what the cap leaves beside the light tenants' rows (running and waiting); their other rows wait.
-                rowsAllowed = l.Cap;
+                (rowsAllowed, heavyRoom, heavy) = (light.Cap, light.Cap - light.Rows, light.Heavy);
                 var stillRunning = rows.Where(r => !preempted.Contains(r.Work.Item)).ToList();
-                foreach (var victim in scheduler.TrimTenants(stillRunning, l.Cap - l.Rows, l.Heavy)) preempted.Add(Suspend(victim));
-                heavyRows = stillRunning.Count(r => l.Heavy.Contains(r.Work.Ticket.Tenant) && !preempted.Contains(r.Work.Item));
+                foreach (var victim in scheduler.TrimTenants(stillRunning, heavyRoom, heavy)) preempted.Add(Suspend(victim));
+                heavyRows = stillRunning.Count(r => heavy.Contains(r.Work.Ticket.Tenant) && !preempted.Contains(r.Work.Item));
             }
             int batchRows = running.Count(i => i.Scheduled!.Ticket.Priority == WorkPriority.Batch) - preempted.Count(i => i.Scheduled!.Ticket.Priority == WorkPriority.Batch);
             int stays = running.Count - preempted.Count;
@@ -167,11 +167,11 @@ internal sealed class ReplicaQueue
                 // Beyond the rows batch may hold beside interactive work, only interactive items join; beyond the heavy
                 // tenants' rows beside light ones, only light tenants' items.
                 var only = scheduler.NextClass == WorkPriority.Batch && batchRows >= batchAllowed ? WorkPriority.Interactive : (WorkPriority?)null;
-                Func<string, bool>? tenants = light is { } c && heavyRows >= c.Cap - c.Rows ? t => !c.Heavy.Contains(t) : null;
+                Func<string, bool>? tenants = heavyRows >= heavyRoom ? t => !heavy.Contains(t) : null;
                 if (Next(now, expired, only, tenants) is not { } item) break;
                 joining.Add(item);
                 if (item.Scheduled!.Ticket.Priority == WorkPriority.Batch) batchRows++;
-                if (light is { } h && h.Heavy.Contains(item.Scheduled.Ticket.Tenant)) heavyRows++;
+                if (heavy.Contains(item.Scheduled.Ticket.Tenant)) heavyRows++;
             }
             if (joining.Count == 0 && preempted.Count == 0 && batcher.FreeSlots == 0 && rowsAllowed == batcher.MaxRows && batcher.Mode == BatchingMode.Continuous && options.Scheduling.Preemption
                 && scheduler.ChoosePreemption(rows, batcher.MaxRows, now) is { } chosen)

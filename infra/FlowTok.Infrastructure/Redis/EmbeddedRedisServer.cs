@@ -103,17 +103,22 @@ public sealed class EmbeddedRedisServer : IDisposable
     public long SpillBytes =>
         !Directory.Exists(StorageDirectory) ? 0 : new DirectoryInfo(StorageDirectory).EnumerateFiles("*", SearchOption.AllDirectories).Sum(LengthOrZero);
 
-    /// <summary>A size as Garnet reads it ("256m", "512k", "2g", "1024": powers of 1024) in bytes.</summary>
-    /// <exception cref="FormatException">Not a whole number with an optional k, m, g or t.</exception>
-    public static long ParseSize(string size)
+    /// <summary>A size written as a whole number with an optional k, m, g or t (also kb, mb...; powers of 1024) in bytes.</summary>
+    /// <exception cref="FormatException">Not such a size.</exception>
+    public static long ParseSize(string size) =>
+        TryParseSize(size, out long bytes) ? bytes : throw new FormatException($"a size like 256m, 512k or 2g, not '{size}'");
+
+    /// <summary>Reads a size as <see cref="ParseSize"/> does; false when it is not one (Garnet's own reader takes any text).</summary>
+    public static bool TryParseSize(string? size, out long bytes)
     {
-        ArgumentNullException.ThrowIfNull(size);
-        string text = size.Trim().ToLowerInvariant();
+        bytes = 0;
+        string text = (size ?? "").Trim().ToLowerInvariant();
+        if (text.Length > 1 && text[^1] == 'b' && char.IsLetter(text[^2])) text = text[..^1];
         int shift = text.Length == 0 ? 0 : text[^1] switch { 'k' => 10, 'm' => 20, 'g' => 30, 't' => 40, _ => 0 };
         string digits = shift == 0 ? text : text[..^1];
-        if (!long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out long count) || count > long.MaxValue >> shift)
-            throw new FormatException($"a size like 256m, 512k or 2g, not '{size}'");
-        return count << shift;
+        if (!long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out long count) || count > long.MaxValue >> shift) return false;
+        bytes = count << shift;
+        return true;
     }
 
     static long LengthOrZero(FileInfo file)

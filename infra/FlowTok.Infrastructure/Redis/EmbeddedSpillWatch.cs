@@ -15,11 +15,12 @@ namespace FlowTok.Infrastructure.Redis;
 public sealed partial class EmbeddedSpillWatch(RedisEndpoint endpoint, IOptions<RedisOptions> options, PlatformMetrics metrics,
     ILogger<EmbeddedSpillWatch> logger) : BackgroundService
 {
-    /// <summary>The size past which the watch warns, in bytes.</summary>
+    /// <summary>The size past which the watch warns, in bytes: the configured one (validated at start), else the memory size
+    /// read as Garnet reads it (so any memory size the server took is one the watch takes).</summary>
     public static long WarningBytes(RedisOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return EmbeddedRedisServer.ParseSize(options.EmbeddedSpillWarningSize ?? options.EmbeddedMemorySize);
+        return options.EmbeddedSpillWarningSize is { } size ? EmbeddedRedisServer.ParseSize(size) : Tsavorite.core.Utility.ParseSize(options.EmbeddedMemorySize);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

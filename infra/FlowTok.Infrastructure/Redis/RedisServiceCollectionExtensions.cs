@@ -25,7 +25,7 @@ public static class RedisServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddOptions<RedisOptions>().Bind(configuration.GetSection(RedisOptions.Section))
-            .Validate(o => o.EmbeddedSpillWarningSize is null || IsSize(o.EmbeddedSpillWarningSize),
+            .Validate(o => o.EmbeddedSpillWarningSize is null || EmbeddedRedisServer.TryParseSize(o.EmbeddedSpillWarningSize, out _),
                 "Redis:EmbeddedSpillWarningSize must be a size like 256m, 512k or 2g")
             .Validate(o => o.EmbeddedSpillCheckInterval > TimeSpan.Zero, "Redis:EmbeddedSpillCheckInterval must be positive")
             .ValidateOnStart();
@@ -49,19 +49,6 @@ public static class RedisServiceCollectionExtensions
         services.TryAddSingleton<IModelRegistry, RedisModelRegistry>();
         services.TryAddSingleton<ITenantDirectory, RedisTenantDirectory>();
         return services;
-    }
-
-    static bool IsSize(string text)
-    {
-        try
-        {
-            EmbeddedRedisServer.ParseSize(text);
-            return true;
-        }
-        catch (FormatException)
-        {
-            return false;
-        }
     }
 
     /// <summary>The "FlowTok.Platform" meter and its instruments (<see cref="PlatformMetrics"/>), once per process.</summary>
